@@ -1,0 +1,323 @@
+"""The ``coachkit`` command.
+
+Startup must stay fast (``coachkit --help`` is typed often): this module imports only the
+standard library at the top; each subcommand imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coachkit.store import Store
+
+Handler = Callable[[argparse.Namespace], int]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def _handler(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def _as_of(text: str) -> dt.date | dt.datetime:
+    """``YYYY-MM-DD`` (end of that day, UTC) or a full ISO timestamp."""
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def _author() -> str:
+    return os.environ.get("COACHKIT_AUTHOR") or os.environ.get("USER") or "coachkit"
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    from coachkit.store import Store
+
+    return Store(args.store)
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+# -- subcommands -------------------------------------------------------------------------------
+
+
+@_handler("schema")
+def _schema(args: argparse.Namespace) -> int:
+    from coachkit.model import json_schema
+
+    _print_json(json_schema())
+    return 0
+
+
+@_handler("validate")
+def _validate(args: argparse.Namespace) -> int:
+    from coachkit.errors import InvalidWorkbook
+    from coachkit.files import read_workbook
+
+    bad = 0
+    for path in args.files:
+        try:
+            deal = read_workbook(path)
+        except InvalidWorkbook as exc:
+            print(f"coachkit: {exc}", file=sys.stderr)
+            bad += 1
+        else:
+            print(f"{path}: ok (deal {deal.id})")
+    return 1 if bad else 0
+
+
+@_handler("import")
+def _import(args: argparse.Namespace) -> int:
+    from coachkit.errors import InvalidWorkbook
+    from coachkit.files import read_workbook
+
+    deals, errors = [], []
+    for path in args.files:
+        try:
+            deals.append(read_workbook(path))
+        except InvalidWorkbook as exc:
+            errors.append(str(exc))
+    if errors:
+        for line in errors:
+            print(f"coachkit: {line}", file=sys.stderr)
+        print("coachkit: nothing imported", file=sys.stderr)
+        return 1
+    with _open_store(args) as store:
+        for deal in deals:
+            version, changed = store.put(deal, author=args.author)
+            note = "" if changed else " (unchanged)"
+            print(f"{deal.id}\tversion {version}{note}" if args.verbose else deal.id)
+    return 0
+
+
+@_handler("export")
+def _export(args: argparse.Namespace) -> int:
+    from coachkit.files import dumps, write_workbook
+
+    with _open_store(args) as store:
+        deal = store.get(args.id, as_of=args.as_of).deal
+    if args.output:
+        write_workbook(deal, args.output)
+        print(args.output)
+    else:
+        sys.stdout.write(dumps(deal))
+    return 0
+
+
+@_handler("list")
+def _list(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        deals = store.list_deals(team=args.team, cohort=args.cohort)
+    if args.json:
+        _print_json([d.to_json_dict() for d in deals])
+        return 0
+    if not deals:
+        print("no deals" + (" (coachkit demo loads the demo deals)" if not
+                            (args.team or args.cohort) else ""))
+        return 0
+    from coachkit.textview import deal_table
+
+    print(deal_table(deals))
+    return 0
+
+
+@_handler("show")
+def _show(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        found = store.get(args.id, as_of=args.as_of)
+    if args.json:
+        _print_json(found.deal.to_json_dict())
+        return 0
+    from coachkit.textview import deal_text
+
+    print(deal_text(found))
+    return 0
+
+
+@_handler("history")
+def _history(args: argparse.Namespace) -> int:
+    from coachkit.textview import history_text
+
+    with _open_store(args) as store:
+        versions = store.history(args.id)
+        conflicts = store.conflicts(args.id)
+    print(history_text(versions, conflicts))
+    return 0
+
+
+@_handler("conflicts")
+def _conflicts(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        found = store.conflicts(args.id)
+    if not found:
+        print("no conflicts")
+    for c in found:
+        state = f"restored as version {c.restored_as}" if c.restored_as else "not restored"
+        print(f"{c.id}\t{c.deal_id}\t{c.saved_at:%Y-%m-%d %H:%M} UTC\t{c.author}\t"
+              f"edited from version {c.base_version}, latest was {c.latest_version}\t{state}")
+    return 0
+
+
+@_handler("restore")
+def _restore(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        conflict = store.conflict(args.conflict_id)
+        version = store.restore(args.conflict_id, author=args.author)
+    print(f"{conflict.deal_id}\tversion {version}")
+    return 0
+
+
+@_handler("new")
+def _new(args: argparse.Namespace) -> int:
+    from coachkit.ids import new_deal_id
+    from coachkit.model import empty_deal
+
+    with _open_store(args) as store:
+        deal_id = new_deal_id(args.customer, exists=store.exists)
+        deal = empty_deal(deal_id, customer=args.customer, title=args.title,
+                          seller=args.seller or "", team=args.team or "")
+        store.save(deal, base_version=None, author=args.author)
+    print(deal_id)
+    return 0
+
+
+@_handler("demo")
+def _demo(args: argparse.Namespace) -> int:
+    from coachkit.demo import demo_deals
+
+    with _open_store(args) as store:
+        for deal in demo_deals():
+            version, changed = store.put(deal, author="coachkit demo")
+            print(f"{deal.id}\tversion {version}{'' if changed else ' (unchanged)'}")
+    print(f"store: {store.location}", file=sys.stderr)
+    return 0
+
+
+# -- the parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coachkit",
+        description="Think through one deal's change story from the customer's side.",
+        epilog="Every subcommand has --help. The store is $COACHKIT_STORE or a SQLite file "
+        "in your data folder; --store PATH_OR_URL picks another.",
+    )
+    parser.add_argument("--version", action="version", version=f"coachkit {_version()}")
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--store", metavar="PATH_OR_URL", default=None,
+                       help="SQLite file or database URL (default: $COACHKIT_STORE, "
+                            "else coachkit.db in your data folder)")
+    writer = argparse.ArgumentParser(add_help=False, parents=[store])
+    writer.add_argument("--author", default=_author(),
+                        help="who the saved versions are recorded as (default: $COACHKIT_AUTHOR "
+                             "or $USER)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("schema", help="print the JSON Schema of a workbook file",
+                   description="Print the JSON Schema of the workbook file format.")
+
+    p = sub.add_parser("validate", help="check workbook files without importing them",
+                       description="Check workbook files; one line per file.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = sub.add_parser("import", parents=[writer], help="import workbook files into the store",
+                       description="Import workbook files (all or nothing); prints the deal ids. "
+                       "Importing a file whose content is already the latest version adds nothing.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print the version saved")
+
+    p = sub.add_parser("export", parents=[store], help="write a deal as a workbook file",
+                       description="Write a deal as a workbook file (lossless: importing it "
+                       "gives the same deal).")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    p.add_argument("--as-of", type=_as_of, metavar="DATE", help="the version saved by DATE")
+
+    p = sub.add_parser("list", parents=[store], help="list the deals in the store",
+                       description="List the deals in the store, most recently changed first.")
+    p.add_argument("--team", metavar="T")
+    p.add_argument("--cohort", metavar="C")
+    p.add_argument("--json", action="store_true", help="one JSON array, an object per deal")
+
+    p = sub.add_parser("show", parents=[store], help="show a deal",
+                       description="Show a deal's change story.")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--as-of", type=_as_of, metavar="DATE", help="as it was saved by DATE")
+    p.add_argument("--json", action="store_true", help="print the workbook document")
+
+    p = sub.add_parser("history", parents=[store], help="list a deal's versions",
+                       description="List every saved version of a deal and what it changed.")
+    p.add_argument("id", metavar="ID")
+
+    p = sub.add_parser("conflicts", parents=[store], help="list refused edits that were kept",
+                       description="List edits refused because someone saved in between.")
+    p.add_argument("id", metavar="ID", nargs="?")
+
+    p = sub.add_parser("restore", parents=[writer], help="make a kept conflict the latest version",
+                       description="Save a kept conflict as the deal's latest version.")
+    p.add_argument("conflict_id", type=int, metavar="CONFLICT_ID")
+
+    p = sub.add_parser("new", parents=[writer], help="start a new deal",
+                       description="Start a new deal; prints its id.")
+    p.add_argument("--customer", required=True, metavar="C")
+    p.add_argument("--title", required=True, metavar="T")
+    p.add_argument("--seller", metavar="S")
+    p.add_argument("--team", metavar="T")
+
+    sub.add_parser("demo", parents=[store], help="load the demo deals into the store",
+                   description="Load the demo deals into the store (dates moved to today).")
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coachkit")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; a user's mistake is one line on stderr and a non-zero exit."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    from coachkit.errors import CoachkitError
+
+    try:
+        return _HANDLERS[args.command](args)
+    except CoachkitError as exc:
+        print(f"coachkit: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("coachkit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("COACHKIT_DEBUG"):
+            raise
+        print(f"coachkit: internal error: {type(exc).__name__}: {exc} "
+              "(set COACHKIT_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""The errors coachkit reports to a person: one line each, never a traceback."""
+
+from __future__ import annotations
+
+
+class CoachkitError(Exception):
+    """Anything the user can fix; the CLI prints its message on one line and exits 1."""
+
+
+class InvalidWorkbook(CoachkitError):
+    """A file or document that is not a valid workbook; names the file and the field."""
+
+
+class NotFound(CoachkitError):
+    """A deal, version or conflict that the store does not hold."""
+
+
+class ConflictError(CoachkitError):
+    """A save based on an old version: someone saved in between. The edit is kept."""
+
+    def __init__(self, deal_id: str, base_version: int | None, latest: int, conflict_id: int):
+        self.deal_id = deal_id
+        self.base_version = base_version
+        self.latest = latest
+        self.conflict_id = conflict_id
+        super().__init__(
+            f"deal {deal_id} was saved by someone else (version {latest}) since you opened "
+            f"version {base_version}; your edit is kept as conflict {conflict_id} "
+            f"(coachkit conflicts {deal_id}; coachkit restore {conflict_id})"
+        )

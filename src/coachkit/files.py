@@ -1,0 +1,151 @@
+"""Reading and writing workbook files, with one clear line for every way a file can be bad.
+
+Everything that enters coachkit from outside (the CLI, the app's upload, ``collect``) goes
+through :func:`parse_workbook`, so every entrance refuses the same things in the same words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from coachkit.errors import InvalidWorkbook
+from coachkit.migrations import MigrationError, migrate
+from coachkit.model import Deal
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""A full workbook is tens of kilobytes; anything past this is not one (or is hostile)."""
+
+SUFFIX = ".coachkit.json"
+"""The file ending the app downloads and the docs recommend (plain ``.json`` works too)."""
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """``('stakeholders', 2, 'stance')`` -> ``stakeholders[2].stance``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _describe(error: Any) -> str:
+    """One pydantic error as ``field: message``, in words a seller understands."""
+    path = field_path(tuple(p for p in error["loc"] if not str(p).startswith("function-")))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{path}: unknown field (not part of the coachkit format)"
+    if not path:  # whole-document checks put the field path in the message itself
+        return error["msg"]
+    message = error["msg"]
+    if kind not in ("missing",) and "input" in error and not isinstance(
+        error["input"], dict | list
+    ):
+        shown = repr(error["input"])
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        message += f" (got {shown})"
+    return f"{path}: {message}"
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """The first problem of a validation error, plus how many more there are."""
+    errors = exc.errors()
+    first = _describe(errors[0])
+    more = len(errors) - 1
+    return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+def validate_document(doc: Any, source: str = "document") -> Deal:
+    """A decoded JSON value -> a valid, current-version :class:`Deal`, or InvalidWorkbook."""
+    if not isinstance(doc, dict):
+        raise InvalidWorkbook(
+            f"{source}: not a coachkit workbook (expected a JSON object, "
+            f"got {type(doc).__name__})"
+        )
+    try:
+        current = migrate(doc)
+        return Deal.model_validate(current)
+    except MigrationError as exc:
+        raise InvalidWorkbook(f"{source}: {exc}") from None
+    except ValidationError as exc:
+        raise InvalidWorkbook(f"{source}: {describe_validation_error(exc)}") from None
+    except RecursionError:
+        raise InvalidWorkbook(f"{source}: nested too deeply to be a workbook") from None
+
+
+def parse_workbook(data: bytes | str, source: str = "document") -> Deal:
+    """The bytes of a workbook file -> a valid :class:`Deal`, or one line saying what is wrong."""
+    size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+    if size > MAX_FILE_BYTES:
+        raise InvalidWorkbook(
+            f"{source}: file is {size / 1e6:.1f} MB; a workbook is at most "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB"
+        )
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidWorkbook(
+                f"{source}: not UTF-8 text (byte {exc.start}); is this a workbook file?"
+            ) from None
+    else:
+        text = data
+    if not text.strip():
+        raise InvalidWorkbook(f"{source}: file is empty")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidWorkbook(
+            f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except RecursionError:
+        raise InvalidWorkbook(f"{source}: nested too deeply to be a workbook") from None
+    return validate_document(doc, source)
+
+
+def read_workbook(path: str | os.PathLike[str]) -> Deal:
+    """Read and validate one workbook file; the size is checked before anything is read."""
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InvalidWorkbook(
+                f"{file}: file is {size / 1e6:.1f} MB; a workbook is at most "
+                f"{MAX_FILE_BYTES / 1e6:.0f} MB"
+            )
+        data = file.read_bytes()
+    except IsADirectoryError:
+        raise InvalidWorkbook(f"{file}: is a folder, not a workbook file") from None
+    except OSError as exc:
+        raise InvalidWorkbook(f"{file}: cannot read ({exc.strerror})") from None
+    return parse_workbook(data, str(file))
+
+
+def dumps(deal: Deal) -> str:
+    """The canonical text of a workbook file: stable key order, readable, UTF-8."""
+    return json.dumps(deal.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_workbook(deal: Deal, path: str | os.PathLike[str]) -> Path:
+    """Write atomically (temp file + rename): a crash never leaves half a workbook."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(dumps(deal))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

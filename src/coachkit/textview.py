@@ -1,0 +1,87 @@
+"""Plain-text views of deals for the terminal: lists, one deal, its history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coachkit.diff import changed_sections
+from coachkit.store import Conflict, DealSummary, VersionInfo
+
+
+def _money(value: float | None, currency: str) -> str:
+    return "" if value is None else f"{value:,.0f} {currency}"
+
+
+def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
+    """Columns padded to their widest cell; long cells are cut with an ellipsis."""
+    cells = [[str(c) if len(str(c)) <= 40 else str(c)[:39] + "…" for c in row]
+             for row in [header, *rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def deal_table(deals: Sequence[DealSummary]) -> str:
+    rows = [
+        (d.id, d.customer, d.title, d.stage, _money(d.value, d.currency),
+         d.close_date.isoformat() if d.close_date else "", d.team, d.seller, str(d.version),
+         f"{d.updated_at:%Y-%m-%d %H:%M}")
+        for d in deals
+    ]
+    header = ("ID", "CUSTOMER", "TITLE", "STAGE", "VALUE", "CLOSE", "TEAM", "SELLER", "V",
+              "UPDATED (UTC)")
+    return table(rows, header)
+
+
+def deal_text(found: VersionInfo) -> str:
+    """A one-screen summary of a deal's change story."""
+    deal = found.deal
+    info, problem = deal.deal, deal.problem
+    lines = [
+        f"{info.customer or '(no customer)'}: {info.title or '(no title)'}  [{info.id}]",
+        f"stage {info.stage.value} · value {_money(info.value, info.currency) or 'not set'} · "
+        f"close {info.close_date or 'not set'} · seller {info.seller or '-'} · "
+        f"team {info.team or '-'}",
+        f"version {found.version}, saved {found.saved_at:%Y-%m-%d %H:%M} UTC by {found.author}",
+        "",
+        "Problem" + ("" if problem.in_customer_words else " (not yet in the customer's words)"),
+        f"  {problem.statement or 'not yet filled'}",
+    ]
+    if problem.why_now:
+        lines.append(f"  why now: {problem.why_now}")
+    coi = problem.cost_of_inaction
+    if coi.amount is not None:
+        lines.append(
+            f"  cost of inaction: {coi.amount:,.0f} {info.currency} per {coi.period.value}"
+        )
+    lines += [
+        "",
+        f"Risks: {len(deal.risks)} · Stakeholders: {len(deal.stakeholders)} "
+        f"({sum(s.active for s in deal.stakeholders)} active) · "
+        f"Disagreements: {len(deal.disagreements)} "
+        f"({sum(not d.resolved for d in deal.disagreements)} open) · "
+        f"Plan milestones: {len(deal.plan)}",
+        f"Fit: {deal.fit.good_for_customer.value if deal.fit.good_for_customer else 'not judged'}",
+    ]
+    return "\n".join(lines)
+
+
+def history_text(versions: Sequence[VersionInfo], conflicts: Sequence[Conflict]) -> str:
+    rows = []
+    previous: dict | None = None
+    for v in versions:
+        doc = v.deal.to_json_dict()
+        changed = "created" if previous is None else ", ".join(
+            changed_sections(previous, doc)) or "no change"
+        rows.append((str(v.version), f"{v.saved_at:%Y-%m-%d %H:%M:%S}", v.author, changed))
+        previous = doc
+    out = table(rows, ("VERSION", "SAVED (UTC)", "BY", "CHANGED"))
+    if conflicts:
+        out += "\n\nKept conflicts (coachkit restore ID):\n" + table(
+            [(str(c.id), f"{c.saved_at:%Y-%m-%d %H:%M:%S}", c.author, str(c.base_version),
+              f"version {c.restored_as}" if c.restored_as else "no") for c in conflicts],
+            ("ID", "SAVED (UTC)", "BY", "FROM VERSION", "RESTORED"),
+        )
+    return out
