@@ -206,6 +206,32 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+@_handler("coach")
+def _coach(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from coachkit.coach import Coach
+    from coachkit.settings import load_settings
+    from coachkit.textview import coaching_text
+
+    coach = Coach(load_settings(args.settings))  # bad settings fail before any work
+    target = Path(args.deal)
+    if target.suffix == ".json" or target.exists():
+        from coachkit.files import read_workbook
+
+        deal = read_workbook(target)
+    else:
+        with _open_store(args) as store:
+            deal = store.get(args.deal, as_of=args.as_of).deal
+    today = args.as_of or dt.date.today()
+    result = coach.run(deal, today if not isinstance(today, dt.datetime) else today.date())
+    if args.json:
+        _print_json(result.to_json_dict())
+    else:
+        print(coaching_text(deal, result))
+    return 0
+
+
 # -- the parser --------------------------------------------------------------------------------
 
 
@@ -277,6 +303,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", required=True, metavar="T")
     p.add_argument("--seller", metavar="S")
     p.add_argument("--team", metavar="T")
+
+    p = sub.add_parser("coach", parents=[store], help="coach a deal: findings, scores, questions",
+                       description="Coach a deal (a workbook file or a deal id in the store): "
+                       "findings by severity with the question to ask, the scores with their "
+                       "parts, and the questions for the next call. Findings are not errors: "
+                       "the exit code is 0 unless the input is bad.")
+    p.add_argument("deal", metavar="FILE_OR_ID")
+    p.add_argument("--as-of", type=_as_of, metavar="DATE",
+                   help="coach as of DATE: the version saved by then, and DATE as today")
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object: {"deal", "scores", "findings", "questions"}')
+    p.add_argument("--settings", metavar="FILE",
+                   help="a team settings file (default: $COACHKIT_SETTINGS, else the defaults)")
 
     sub.add_parser("demo", parents=[store], help="load the demo deals into the store",
                    description="Load the demo deals into the store (dates moved to today).")

@@ -23,9 +23,11 @@ def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[s
     merged = dict(base)
     for key, value in override.items():
         path = f"{where}.{key}" if where else key
-        if key not in base:
+        if key not in base and where != "rules":  # plugin rules bring their own tables
             raise CoachkitError(f"settings: unknown setting '{path}'")
-        if isinstance(base[key], dict):
+        if key not in base:
+            merged[key] = value
+        elif isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise CoachkitError(f"settings: '{path}' must be a table")
             merged[key] = _merge(base[key], value, path)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from coachkit.coach import Coaching
 from coachkit.diff import changed_sections
+from coachkit.model import Deal
 from coachkit.store import Conflict, DealSummary, VersionInfo
 
 
@@ -85,3 +87,41 @@ def history_text(versions: Sequence[VersionInfo], conflicts: Sequence[Conflict])
             ("ID", "SAVED (UTC)", "BY", "FROM VERSION", "RESTORED"),
         )
     return out
+
+
+def _parts(score: object) -> str:
+    return "; ".join(
+        f"{p.name} {p.points:.0f}/{p.max_points:.0f}" + (f" ({p.note})" if p.note else "")
+        for p in score.parts  # type: ignore[attr-defined]
+    )
+
+
+def coaching_text(deal: Deal, result: Coaching) -> str:
+    """Findings by severity with their questions, the scores with their parts, the questions."""
+    info = deal.deal
+    lines = [
+        f"{info.customer or '(no customer)'}: {info.title or '(no title)'}  [{info.id}]",
+        f"stage {info.stage.value}, coached as of {result.today.isoformat()}",
+        "",
+        "Scores",
+    ]
+    for score in result.scores.values():
+        shown = f"{score.value:.0f}/100" if score.known else "unknown"
+        lines.append(f"  {score.name}: {shown}")
+        lines.append(f"    {_parts(score)}")
+    lines.append("  sections: " + ", ".join(
+        f"{name} {s.value:.0f}%" for name, s in result.sections.items()))
+    for severity, findings in result.by_severity().items():
+        if not findings:
+            continue
+        lines += ["", f"{severity.value.capitalize()} ({len(findings)})"]
+        for f in findings:
+            lines.append(f"  [{f.rule}] {f.field}")
+            lines.append(f"    {f.message}")
+            lines.append(f"    Ask: {f.question}")
+    if not result.findings:
+        lines += ["", "No findings: every rule for this stage is satisfied."]
+    if result.questions:
+        lines += ["", "Questions for the next call"]
+        lines += [f"  {i}. {q.text}" for i, q in enumerate(result.questions, 1)]
+    return "\n".join(lines)

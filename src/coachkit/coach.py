@@ -1,0 +1,123 @@
+"""Coaching one deal: findings, scores and the questions for the next call, in one result.
+
+The app (on every debounced edit), the reports and ``coachkit coach`` all call
+:class:`Coach`, so a deal gets the same coaching wherever it is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from coachkit.model import Deal
+from coachkit.rules import SECTION_ORDER, Finding, Rule, Severity, registry, run_rules
+from coachkit.scores import (
+    Score,
+    completeness,
+    confidence_index,
+    consensus_index,
+    section_completeness,
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question for the seller to ask the customer, and the gap it comes from."""
+
+    text: str
+    rule: str
+    field: str
+    severity: Severity
+
+    def to_json_dict(self) -> dict[str, str]:
+        return {"question": self.text, "rule": self.rule, "field": self.field,
+                "severity": self.severity.value}
+
+
+@dataclass(frozen=True)
+class Coaching:
+    """Everything coaching says about one deal on one day."""
+
+    deal_id: str
+    today: dt.date
+    findings: tuple[Finding, ...]
+    scores: dict[str, Score]
+    sections: dict[str, Score]
+    questions: tuple[Question, ...]
+
+    def by_severity(self) -> dict[Severity, list[Finding]]:
+        out: dict[Severity, list[Finding]] = {s: [] for s in sorted(Severity,
+                                                                    key=lambda s: s.rank)}
+        for f in self.findings:
+            out[f.severity].append(f)
+        return out
+
+    def for_section(self, section: str) -> list[Finding]:
+        """The findings a workbook step shows (disagreements belong to stakeholders)."""
+        wanted = {section, "disagreements"} if section == "stakeholders" else {section}
+        return [f for f in self.findings if f.section in wanted]
+
+    def counts(self) -> dict[str, int]:
+        return {s.value: len(fs) for s, fs in self.by_severity().items()}
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "deal": self.deal_id,
+            "today": self.today.isoformat(),
+            "scores": {
+                **{name: score.to_json_dict() for name, score in self.scores.items()},
+                "sections": {name: score.to_json_dict() for name, score in self.sections.items()},
+            },
+            "findings": [f.to_json_dict() for f in self.findings],
+            "questions": [q.to_json_dict() for q in self.questions],
+        }
+
+
+def questions_for(findings: Sequence[Finding], limit: int) -> tuple[Question, ...]:
+    """The questions for the next call: most severe gaps first, in workbook order, no repeats."""
+    order = {section: i for i, section in enumerate(SECTION_ORDER)}
+    seen: set[str] = set()
+    out: list[Question] = []
+    for f in sorted(findings, key=lambda f: (f.severity.rank, order.get(f.section, 99))):
+        if f.question in seen:
+            continue
+        seen.add(f.question)
+        out.append(Question(f.question, f.rule, f.field, f.severity))
+    return tuple(out[:limit])
+
+
+class Coach:
+    """Settings, rules and product language loaded once; :meth:`run` per deal and day."""
+
+    def __init__(self, settings: dict[str, Any] | None = None,
+                 rules: dict[str, Rule] | None = None):
+        from coachkit.language import ProductLanguage
+        from coachkit.settings import load_settings
+
+        self.settings = settings if settings is not None else load_settings()
+        self.rules = rules if rules is not None else registry()
+        self.language = ProductLanguage.from_settings(self.settings)
+
+    def run(self, deal: Deal, today: dt.date) -> Coaching:
+        findings = tuple(run_rules(deal, today=today, settings=self.settings, rules=self.rules,
+                                   language=self.language))
+        limit = int(self.settings["coaching"]["max_questions"])
+        return Coaching(
+            deal_id=deal.id,
+            today=today,
+            findings=findings,
+            scores={
+                "completeness": completeness(deal, self.settings),
+                "confidence": confidence_index(deal),
+                "consensus": consensus_index(deal, self.settings),
+            },
+            sections=section_completeness(deal),
+            questions=questions_for(findings, limit),
+        )
+
+
+def coach(deal: Deal, today: dt.date, settings: dict[str, Any] | None = None) -> Coaching:
+    """Coach one deal (loads settings and rules; use :class:`Coach` to coach many)."""
+    return Coach(settings).run(deal, today)

@@ -1,0 +1,404 @@
+"""The built-in coaching rules, in the order a coach walks through a deal.
+
+Each rule is a pure function of the deal and its context. Thresholds come from
+``ctx.options`` (the rule's table in settings.toml); "today" comes from ``ctx.today``.
+Questions are for the seller to take to the customer: implication and "what if" questions
+about the customer's change, never product pitches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from coachkit.model import DIMENSIONS, Deal, FitAnswer, RiskStatus, Role, Stage, Stakeholder
+from coachkit.rules import Hit, RuleContext, rule
+
+DIMENSION_WORDS = {
+    "problem": "the problem",
+    "solution": "the solution",
+    "risks": "the risks",
+    "personal_impact": "what it means for them personally",
+    "organisation_impact": "what it means for the organisation",
+    "consensus": "whether the buying group agrees",
+    "plan": "their plan to change",
+}
+
+
+def _blank(text: str) -> bool:
+    return not text.strip()
+
+
+def _short(text: str, fallback: str, limit: int = 80) -> str:
+    """A field's text cut to fit in a one-line message."""
+    text = " ".join(text.split()) or fallback
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# -- problem -----------------------------------------------------------------------------------
+
+
+@rule("problem-missing", "problem")
+def problem_missing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """No problem statement: nobody has said what the customer is trying to solve."""
+    if _blank(deal.problem.statement):
+        yield Hit(
+            "problem.statement",
+            "No problem statement yet: we don't know what the customer is trying to solve.",
+            "What made them start looking at this now, and what happens in their business if "
+            "they change nothing?",
+        )
+
+
+@rule("problem-as-product", "problem")
+def problem_as_product(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The problem is stated as something to buy (a product, features, price) not an outcome."""
+    from coachkit.language import check
+
+    statement = deal.problem.statement
+    if _blank(statement) or ctx.language is None:
+        return
+    verdict = check(statement, ctx.language)
+    if verdict.is_product:
+        words = ", ".join(f"'{t}'" for t in verdict.triggers[:4])
+        yield Hit(
+            "problem.statement",
+            f"The problem is stated as something to buy ({words}), not as what the customer "
+            "is trying to achieve.",
+            "If they had it tomorrow, what would be different in their numbers, and for whom?",
+        )
+
+
+@rule("not-in-customer-words", "problem")
+def not_in_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The problem is written in the seller's words, not the customer's."""
+    if not _blank(deal.problem.statement) and not deal.problem.in_customer_words:
+        yield Hit(
+            "problem.in_customer_words",
+            "The problem is in our words; the customer has not said it this way.",
+            "How would the customer describe this problem to their own boss, in their terms?",
+        )
+
+
+@rule("no-cost-of-inaction", "problem")
+def no_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """Nobody has put a number on what changing nothing costs the customer."""
+    coi = deal.problem.cost_of_inaction
+    if not coi.amount and not coi.computed_amount():
+        yield Hit(
+            "problem.cost_of_inaction.amount",
+            "No cost of inaction: nothing shows what it costs the customer to change nothing.",
+            "What does each month of living with this cost them, and who feels it first?",
+        )
+
+
+@rule("no-metric", "problem")
+def no_metric(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """No metric has both a baseline and a target."""
+    if not any(m.baseline is not None and m.target is not None for m in deal.problem.metrics):
+        yield Hit(
+            "problem.metrics",
+            "No metric with both a baseline and a target: success is not yet measurable.",
+            "How do they measure this today, and what number would tell them it worked?",
+        )
+
+
+@rule("no-why-now", "problem")
+def no_why_now(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """Nothing says why the customer must act now rather than next year."""
+    if _blank(deal.problem.why_now):
+        yield Hit(
+            "problem.why_now",
+            "No 'why now': nothing says why this must change now rather than later.",
+            "What happens if they decide this in a year instead: what changes for them by then?",
+        )
+
+
+@rule("no-do-nothing", "problem")
+def no_do_nothing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """Doing nothing is missing from the alternatives, though it is always one."""
+    phrases = [p.lower() for p in ctx.options["phrases"]]
+    if not any(p in alt.lower() for alt in deal.problem.alternatives for p in phrases):
+        yield Hit(
+            "problem.alternatives",
+            "'Do nothing' is not among the alternatives, yet it is always the customer's "
+            "easiest choice.",
+            "What would staying as they are look like in a year, and who would defend it?",
+        )
+
+
+# -- stakeholders ------------------------------------------------------------------------------
+
+
+def _active(deal: Deal) -> list[Stakeholder]:
+    return [s for s in deal.stakeholders if s.active]
+
+
+@rule("single-threaded", "stakeholders")
+def single_threaded(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """Fewer active stakeholders than a deal of this value needs."""
+    tiers = list(zip(ctx.options["value_from"], ctx.options["min_active"], strict=True))
+    value = deal.deal.value or 0
+    needed = max((n for start, n in tiers if value >= start), default=1)
+    active = len(_active(deal))
+    if active < needed:
+        yield Hit(
+            "stakeholders",
+            f"Only {active} active stakeholder{'s' if active != 1 else ''}; a deal of this "
+            f"size needs at least {needed} people engaged in the decision.",
+            "Who else will live with this change, and who would have to agree before they sign?",
+        )
+
+
+@rule("no-economic-buyer", "stakeholders")
+def no_economic_buyer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """No active economic buyer: nobody engaged can say yes to the money."""
+    if not any(s.role == Role.economic_buyer for s in _active(deal)):
+        yield Hit(
+            "stakeholders",
+            "No economic buyer is active in the decision.",
+            "Who owns the budget this comes from, and what would they need to believe to "
+            "fund it?",
+        )
+
+
+@rule("no-champion", "stakeholders")
+def no_champion(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """Nobody inside the customer is driving the change."""
+    roles = set(ctx.options["roles"])
+    if not any(s.role.value in roles for s in _active(deal)):
+        yield Hit(
+            "stakeholders",
+            "No champion: nobody inside the customer is driving this change.",
+            "Who inside would gain most if this changed, and would they argue for it when "
+            "we are not in the room?",
+        )
+
+
+@rule("opposed-influencer", "stakeholders")
+def opposed_influencer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """An influential person strongly against it, with no plan for their concerns."""
+    planned = {name for d in deal.disagreements if not _blank(d.resolution_plan)
+               for name in d.between}
+    for i, s in enumerate(deal.stakeholders):
+        if (s.influence or 0) >= ctx.options["min_influence"] and s.stance is not None \
+                and s.stance <= ctx.options["max_stance"] and s.name not in planned:
+            yield Hit(
+                f"stakeholders[{i}].stance",
+                f"{s.name} has influence {s.influence} and is strongly against it "
+                f"(stance {s.stance}), with no plan for their concerns.",
+                f"What would {s.name} lose if this went ahead, and what would have to be true "
+                "for them to support it?",
+            )
+
+
+@rule("drop-in-decider", "stakeholders")
+def drop_in_decider(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """An influential person who only drops in and may overturn the decision late."""
+    for i, s in enumerate(deal.stakeholders):
+        if not s.active and (s.influence or 0) >= ctx.options["min_influence"]:
+            yield Hit(
+                f"stakeholders[{i}].active",
+                f"{s.name} (influence {s.influence}) is not active in the decision and could "
+                "overturn it late.",
+                f"When will {s.name} weigh in, and what would make them question the "
+                "decision then?",
+            )
+
+
+@rule("unresolved-disagreement", "disagreements")
+def unresolved_disagreement(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """A severe disagreement in the buying group with no plan to resolve it."""
+    for i, d in enumerate(deal.disagreements):
+        if not d.resolved and (d.severity or 0) >= ctx.options["min_severity"] \
+                and _blank(d.resolution_plan):
+            who = " and ".join(d.between)
+            about = f": {_short(d.about, '')}" if d.about.strip() else "."
+            yield Hit(
+                f"disagreements[{i}].resolution_plan",
+                f"{who} disagree (severity {d.severity}) with no plan to resolve it{about}",
+                f"What would {who} each need to see to agree, and who could bring them "
+                "together?",
+            )
+
+
+@rule("low-consensus", "disagreements")
+def low_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The consensus index is low: the buying group is far from one view."""
+    from coachkit.scores import consensus_index
+
+    score = consensus_index(deal, ctx.settings)
+    if score.known and score.value < ctx.options["threshold"]:
+        yield Hit(
+            "disagreements",
+            f"The consensus index is {score.value:.0f} of 100: the buying group is far from "
+            "one view.",
+            "If each of them described the problem alone, how different would the stories "
+            "be, and where do they overlap?",
+        )
+
+
+# -- risks -------------------------------------------------------------------------------------
+
+
+@rule("unowned-risk", "risks")
+def unowned_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """An open risk that nobody owns."""
+    for i, r in enumerate(deal.risks):
+        if r.status == RiskStatus.open and _blank(r.owner):
+            yield Hit(
+                f"risks[{i}].owner",
+                f"Nobody owns the risk '{_short(r.description, f'risk {i + 1}')}'.",
+                "Who on their side would be blamed if this went wrong, and are they working "
+                "on it?",
+            )
+
+
+@rule("unmitigated-risk", "risks")
+def unmitigated_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """A likely, damaging risk that is open with no mitigation."""
+    for i, r in enumerate(deal.risks):
+        exposure = r.exposure
+        if exposure is not None and exposure >= ctx.options["min_exposure"] \
+                and r.status == RiskStatus.open and _blank(r.mitigation):
+            yield Hit(
+                f"risks[{i}].mitigation",
+                f"The risk '{_short(r.description, f'risk {i + 1}')}' is likely and "
+                f"damaging (likelihood x impact = {exposure}) and has no mitigation.",
+                "What would they do on the day this happens, and what could they do now to "
+                "make it less likely?",
+            )
+
+
+# -- decision confidence -----------------------------------------------------------------------
+
+
+@rule("low-confidence", "confidence")
+def low_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The customer is unsure on some dimension of the decision."""
+    for dim, value in deal.confidence.customer.scores().items():
+        if value is not None and value <= ctx.options["threshold"]:
+            yield Hit(
+                f"confidence.customer.{dim}",
+                f"The customer's confidence in {DIMENSION_WORDS[dim]} is {value} of 5.",
+                f"What would they need to learn or see to be sure about {DIMENSION_WORDS[dim]}?",
+            )
+
+
+@rule("unknown-confidence", "confidence")
+def unknown_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """Dimensions of the customer's confidence that nobody has assessed."""
+    unknown = [d for d, v in deal.confidence.customer.scores().items() if v is None]
+    if len(unknown) > ctx.options["max_unknown"]:
+        words = ", ".join(DIMENSION_WORDS[d] for d in unknown)
+        yield Hit(
+            f"confidence.customer.{unknown[0]}",
+            f"Not assessed how sure the customer is about {words}.",
+            "How sure are they, in their own words, that this is the right decision, and "
+            "what still worries them?",
+        )
+
+
+@rule("confidence-gap", "confidence")
+def confidence_gap(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The seller is far more confident than the customer."""
+    customer, seller = deal.confidence.customer.scores(), deal.confidence.seller.scores()
+    for dim in DIMENSIONS:
+        c, s = customer[dim], seller[dim]
+        if c is not None and s is not None and s - c > ctx.options["max_gap"]:
+            yield Hit(
+                f"confidence.seller.{dim}",
+                f"We rate {DIMENSION_WORDS[dim]} {s} of 5, the customer only {c}: we are "
+                "surer than they are.",
+                f"What do we believe about {DIMENSION_WORDS[dim]} that they don't yet, and "
+                "how could they find out for themselves?",
+            )
+
+
+# -- mutual plan, dates, fit ---------------------------------------------------------------------
+
+
+@rule("no-mutual-plan", "plan")
+def no_mutual_plan(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """No mutual plan though the deal is at proposal or later."""
+    if not deal.plan:
+        yield Hit(
+            "plan",
+            "No mutual plan: nothing shows the steps the customer will take to change.",
+            "Between today and the change being live, what has to happen on their side, "
+            "and who does it?",
+        )
+
+
+@rule("plan-unconfirmed", "plan")
+def plan_unconfirmed(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """Milestones that the customer has not taken on: no customer owner or not confirmed."""
+    for i, m in enumerate(deal.plan):
+        if m.done:
+            continue
+        name = _short(m.milestone, f"milestone {i + 1}", 60)
+        if _blank(m.customer_owner):
+            yield Hit(
+                f"plan[{i}].customer_owner",
+                f"'{name}' has no owner at the customer.",
+                f"Who on their side will make '{name}' happen, and what would stop them?",
+            )
+        elif not m.confirmed:
+            yield Hit(
+                f"plan[{i}].confirmed",
+                f"'{name}' is not confirmed by the customer.",
+                f"Has {m.customer_owner.strip()} agreed to '{name}' on that date, and what could "
+                "move it?",
+            )
+
+
+@rule("close-date-passed", "deal")
+def close_date_passed(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The expected close date is in the past and the deal is still open."""
+    close = deal.deal.close_date
+    if close is not None and close < ctx.today:
+        days = (ctx.today - close).days
+        yield Hit(
+            "deal.close_date",
+            f"The close date passed {days} day{'s' if days != 1 else ''} ago "
+            f"({close.isoformat()}).",
+            "What happened to the date the customer was working towards, and what is their "
+            "new reason to decide?",
+        )
+
+
+@rule("stale-deal", "stakeholders")
+def stale_deal(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """No contact with anyone in the buying group for too long."""
+    contacts = [s.last_contact for s in deal.stakeholders if s.last_contact is not None]
+    if not deal.stakeholders:
+        return
+    if not contacts:
+        yield Hit(
+            "stakeholders",
+            "No last contact recorded with anyone in the buying group.",
+            "When did we last talk with each of them, and what did we learn?",
+        )
+        return
+    days = (ctx.today - max(contacts)).days
+    if days > ctx.options["max_days"]:
+        yield Hit(
+            "stakeholders",
+            f"No contact with anyone in the buying group for {days} days.",
+            "What has changed on their side since we last spoke, and who would know?",
+        )
+
+
+@rule("doubtful-fit", "fit")
+def doubtful_fit(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """We doubt this is a good decision for the customer, yet the deal moves on."""
+    answer = deal.fit.good_for_customer
+    if answer in (FitAnswer.no, FitAnswer.unsure) and deal.deal.stage != Stage.closed_lost:
+        yield Hit(
+            "fit.good_for_customer",
+            "We are not sure buying this is good for the customer"
+            + (", yet the deal advances." if answer == FitAnswer.unsure
+               else ": if it is not, the honest answer is to walk away."),
+            "What would have to be true for this to be a good decision for them, and what "
+            "if it isn't?",
+            severity=ctx.options["severity_when_no"] if answer == FitAnswer.no else None,
+        )

@@ -1,0 +1,224 @@
+"""Scores a manager can argue with: each one is a sum of named parts, shown with the score.
+
+- completeness, per section and overall (0-100): how much of the change story is told;
+- decision-confidence index (0-100): how sure the *customer* is, dimension by dimension;
+- consensus index (0-100): how close the buying group is to one view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from coachkit.model import DIMENSIONS, Deal, RiskStatus, Role
+
+
+@dataclass(frozen=True)
+class Part:
+    """One named contribution to a score: ``points`` earned of ``max_points``."""
+
+    name: str
+    points: float
+    max_points: float
+    note: str = ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "points": round(self.points, 1),
+                "max_points": round(self.max_points, 1), "note": self.note}
+
+
+@dataclass(frozen=True)
+class Score:
+    """A score (0-100) and the parts it is the sum of."""
+
+    name: str
+    value: float
+    parts: tuple[Part, ...]
+    known: bool = True
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": round(self.value, 1), "known": self.known,
+                "parts": [p.to_json_dict() for p in self.parts]}
+
+
+def _score(name: str, parts: list[Part], known: bool = True) -> Score:
+    return Score(name, sum(p.points for p in parts), tuple(parts), known)
+
+
+def _filled(text: str) -> bool:
+    return bool(text.strip())
+
+
+def _part(name: str, max_points: float, fraction: float, note: str = "") -> Part:
+    return Part(name, max_points * max(0.0, min(1.0, fraction)), max_points, note)
+
+
+def _share(flags: list[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 0.0
+
+
+# -- completeness, section by section ----------------------------------------------------------
+
+
+def _deal_parts(deal: Deal) -> list[Part]:
+    info = deal.deal
+    return [
+        _part("customer and title", 20, _share([_filled(info.customer), _filled(info.title)])),
+        _part("seller and team", 10, _share([_filled(info.seller), _filled(info.team)])),
+        _part("value", 20, float(info.value is not None)),
+        _part("close date", 20, float(info.close_date is not None)),
+        _part("compelling event", 30, _share([_filled(info.compelling_event),
+                                              info.compelling_event_date is not None])),
+    ]
+
+
+def _problem_parts(deal: Deal) -> list[Part]:
+    p = deal.problem
+    coi = p.cost_of_inaction
+    return [
+        _part("problem statement", 15, float(_filled(p.statement))),
+        _part("in the customer's words", 10, float(p.in_customer_words and _filled(p.statement))),
+        _part("current and future state", 10, _share([_filled(p.current_state),
+                                                      _filled(p.future_state)])),
+        _part("root cause", 5, float(_filled(p.root_cause))),
+        _part("business and personal impact", 10, _share([_filled(p.business_impact),
+                                                          _filled(p.personal_impact)])),
+        _part("why change, why now", 15, _share([_filled(p.why_change), _filled(p.why_now)])),
+        _part("a metric with baseline and target", 10, float(any(
+            m.baseline is not None and m.target is not None for m in p.metrics))),
+        _part("cost of inaction", 15, _share([bool(coi.amount or coi.computed_amount()),
+                                              bool(coi.assumptions)])),
+        _part("alternatives", 5, float(len(p.alternatives) >= 2)),
+        _part("glossary of their terms", 5, float(bool(p.glossary))),
+    ]
+
+
+def _risk_parts(deal: Deal) -> list[Part]:
+    risks = deal.risks
+    live = [r for r in risks if r.status != RiskStatus.closed]
+    high = [r for r in live if (r.exposure or 0) >= 12]
+    return [
+        _part("risks named", 25, min(len(risks), 3) / 3, f"{len(risks)} named"),
+        _part("likelihood and impact rated", 25, _share([r.exposure is not None for r in risks])),
+        _part("owners", 25, _share([_filled(r.owner) for r in live]) if live else float(
+            bool(risks))),
+        _part("mitigations for the serious ones", 25,
+              _share([_filled(r.mitigation) for r in high]) if high else float(bool(risks))),
+    ]
+
+
+def _stakeholder_parts(deal: Deal) -> list[Part]:
+    people = deal.stakeholders
+    active = [s for s in people if s.active]
+    return [
+        _part("buying group mapped", 25, min(len(people), 4) / 4, f"{len(people)} people"),
+        _part("economic buyer identified", 15, float(any(
+            s.role == Role.economic_buyer for s in people))),
+        _part("champion identified", 10, float(any(s.role == Role.champion for s in people))),
+        _part("influence and stance", 20, _share([s.influence is not None and
+                                                   s.stance is not None for s in people])),
+        _part("their goals and view of the problem", 20, _share([
+            _filled(s.business_goal) and _filled(s.view_of_problem) for s in people])),
+        _part("last contact", 10, _share([s.last_contact is not None for s in active])),
+    ]
+
+
+def _confidence_parts(deal: Deal) -> list[Part]:
+    c = deal.confidence
+    customer = c.customer.scores()
+    evidence = c.evidence.model_dump()
+    return [
+        _part("customer's confidence assessed", 50, _share([v is not None
+                                                            for v in customer.values()])),
+        _part("evidence for it", 20, _share([_filled(evidence[d]) for d in DIMENSIONS])),
+        _part("seller's view", 10, _share([v is not None for v in c.seller.scores().values()])),
+        _part("decision and paper process", 20, _share([_filled(c.decision_process),
+                                                        _filled(c.paper_process)])),
+    ]
+
+
+def _plan_parts(deal: Deal) -> list[Part]:
+    plan = deal.plan
+    return [
+        _part("milestones", 40, min(len(plan), 3) / 3, f"{len(plan)} milestones"),
+        _part("customer owners", 30, _share([_filled(m.customer_owner) for m in plan])),
+        _part("confirmed by the customer", 30, _share([m.confirmed for m in plan])),
+    ]
+
+
+def _fit_parts(deal: Deal) -> list[Part]:
+    return [
+        _part("judged", 60, float(deal.fit.good_for_customer is not None)),
+        _part("reason given", 40, float(_filled(deal.fit.reason))),
+    ]
+
+
+SECTIONS: dict[str, Callable[[Deal], list[Part]]] = {
+    "deal": _deal_parts,
+    "problem": _problem_parts,
+    "risks": _risk_parts,
+    "stakeholders": _stakeholder_parts,
+    "confidence": _confidence_parts,
+    "plan": _plan_parts,
+    "fit": _fit_parts,
+}
+
+
+def section_completeness(deal: Deal) -> dict[str, Score]:
+    """Completeness (0-100) of each section, with its parts."""
+    return {name: _score(name, parts(deal)) for name, parts in SECTIONS.items()}
+
+
+def completeness(deal: Deal, settings: dict[str, Any]) -> Score:
+    """Overall completeness: the sections' scores, weighted as the settings say."""
+    weights: dict[str, float] = settings["scores"]["section_weights"]
+    total = sum(weights.values())
+    sections = section_completeness(deal)
+    parts = [
+        Part(f"{name} ({sections[name].value:.0f}% complete)",
+             sections[name].value * weight / total, 100 * weight / total)
+        for name, weight in weights.items()
+    ]
+    return _score("completeness", parts)
+
+
+def confidence_index(deal: Deal) -> Score:
+    """The customer's decision confidence: each dimension adds up to 100/7 points,
+    ``(score - 1) / 4`` of them; a dimension nobody assessed adds nothing."""
+    share = 100 / len(DIMENSIONS)
+    parts = []
+    for dim, value in deal.confidence.customer.scores().items():
+        if value is None:
+            parts.append(Part(dim, 0.0, share, "not assessed"))
+        else:
+            parts.append(Part(dim, share * (value - 1) / 4, share, f"{value} of 5"))
+    known = any(deal.confidence.customer.scores()[d] is not None for d in DIMENSIONS)
+    return _score("decision confidence", parts, known)
+
+
+def consensus_index(deal: Deal, settings: dict[str, Any]) -> Score:
+    """How close the buying group is to one view: their influence-weighted stance, less
+    what open disagreements cost (a plan halves the cost)."""
+    cfg = settings["scores"]
+    rated = [s for s in deal.stakeholders if s.stance is not None]
+    if rated:
+        weight = sum(s.influence or 3 for s in rated)
+        mean = sum((s.influence or 3) * s.stance for s in rated) / weight  # type: ignore[operator]
+        stance = _part("stance of the buying group", cfg["stance_points"], (mean + 5) / 10,
+                       f"influence-weighted stance {mean:+.1f} across {len(rated)} "
+                       f"{'person' if len(rated) == 1 else 'people'}")
+    else:
+        stance = Part("stance of the buying group", 0.0, cfg["stance_points"], "no stance known")
+    cost = 0.0
+    open_count = 0
+    for d in deal.disagreements:
+        if d.resolved:
+            continue
+        open_count += 1
+        one = (d.severity or 3) * cfg["disagreement_cost"]
+        cost += one / 2 if d.resolution_plan.strip() else one
+    agreement = Part("agreement", max(0.0, cfg["agreement_points"] - cost),
+                     cfg["agreement_points"], f"{open_count} open disagreement"
+                     f"{'s' if open_count != 1 else ''}")
+    return _score("consensus", [stance, agreement], known=bool(rated))
