@@ -232,6 +232,27 @@ def _coach(args: argparse.Namespace) -> int:
     return 0
 
 
+@_handler("report")
+def _report(args: argparse.Namespace) -> int:
+    from coachkit.report_cli import run_report
+
+    return run_report(args)
+
+
+@_handler("app")
+def _app(args: argparse.Namespace) -> int:
+    from coachkit.server import run_app
+
+    return run_app(args)
+
+
+@_handler("collect")
+def _collect(args: argparse.Namespace) -> int:
+    from coachkit.collect import run_collect
+
+    return run_collect(args)
+
+
 # -- the parser --------------------------------------------------------------------------------
 
 
@@ -316,6 +337,44 @@ def build_parser() -> argparse.ArgumentParser:
                    help='one JSON object: {"deal", "scores", "findings", "questions"}')
     p.add_argument("--settings", metavar="FILE",
                    help="a team settings file (default: $COACHKIT_SETTINGS, else the defaults)")
+
+    p = sub.add_parser("report", parents=[store], help="render deal and team reports",
+                       description="Render reports with papermill and nbconvert as "
+                       "self-contained HTML (and PDF): one deal, a team, or every deal. "
+                       "Batch work runs in parallel; one failing deal never "
+                       "stops the others (their failures are listed and the exit code is 1).")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("deal", metavar="DEAL_ID", nargs="?", help="one deal's report")
+    which.add_argument("--team", metavar="T", help="every deal of team T, plus a team report")
+    which.add_argument("--all", action="store_true", help="every deal, plus a team report")
+    p.add_argument("--out", metavar="DIR", default="reports", help="folder to write (default: "
+                   "./reports)")
+    p.add_argument("--format", choices=("html", "pdf", "both"), default="html")
+    p.add_argument("--since", type=_as_of, metavar="DATE",
+                   help="'what changed since' this date (default: the version before the "
+                   "latest review, else 14 days ago)")
+    p.add_argument("--as-of", type=_as_of, metavar="DATE", help="as the deals were on DATE")
+    p.add_argument("--keep-notebook", action="store_true",
+                   help="also keep the executed notebook next to the HTML")
+    p.add_argument("--workers", type=int, metavar="N", default=None,
+                   help="parallel worker processes for batches (default: CPU count)")
+    p.add_argument("--settings", metavar="FILE", help="a team settings file for coaching")
+
+    p = sub.add_parser("app", parents=[store], help="start the seller's workbook app (Voila)",
+                       description="Start the workbook app in Voila on 127.0.0.1 and print its "
+                       "URL.")
+    p.add_argument("--port", type=int, default=8866, help="port (default 8866; 0 picks a free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--pool-size", type=int, default=1, metavar="N",
+                   help="kernels kept preheated for the next page (default 1; 0 turns it off)")
+
+    p = sub.add_parser("collect", parents=[writer], help="collect participants' workbooks",
+                       description="Import a folder or zip of workbook files into the store "
+                       "under a cohort. Refused files are reported with the reason; running "
+                       "it twice changes nothing.")
+    p.add_argument("path", metavar="PATH", help="a folder or a .zip of workbook files")
+    p.add_argument("--cohort", required=True, metavar="NAME")
+    p.add_argument("--scenario", metavar="S", help="leave out workbooks of other scenarios")
 
     sub.add_parser("demo", parents=[store], help="load the demo deals into the store",
                    description="Load the demo deals into the store (dates moved to today).")
