@@ -55,9 +55,8 @@ class Coaching:
         return out
 
     def for_section(self, section: str) -> list[Finding]:
-        """The findings a workbook step shows (disagreements belong to stakeholders)."""
-        wanted = {section, "disagreements"} if section == "stakeholders" else {section}
-        return [f for f in self.findings if f.section in wanted]
+        """The findings about one section of the deal."""
+        return [f for f in self.findings if f.section == section]
 
     def counts(self) -> dict[str, int]:
         return {s.value: len(fs) for s, fs in self.by_severity().items()}

@@ -384,9 +384,14 @@ class Deal(_Section):
         return self.model_dump(mode="json")
 
 
+DO_NOTHING = "Do nothing"
+
+
 def empty_deal(deal_id: str, **info: object) -> Deal:
-    """A new deal with only its header filled: how every workbook starts."""
-    return Deal(deal=DealInfo(id=deal_id, **info))  # type: ignore[arg-type]
+    """A new deal with only its header filled: how every workbook starts. "Do nothing" is
+    already among the alternatives, because it always is one."""
+    return Deal(deal=DealInfo(id=deal_id, **info),  # type: ignore[arg-type]
+                problem=Problem(alternatives=[DO_NOTHING]))
 
 
 def json_schema() -> dict:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -334,8 +335,15 @@ class Store:
     def _refuse(
         self, deal_id: str, base: int | None, latest: int | None, document: str, author: str,
         now: dt.datetime,
-    ) -> int:
+    ) -> NoReturn:
         """Keep a refused edit as a conflict record, then raise the conflict."""
+        conflict_id, latest = self._keep(deal_id, base, latest, document, author, now)
+        raise ConflictError(deal_id, base, latest, conflict_id)
+
+    def _keep(
+        self, deal_id: str, base: int | None, latest: int | None, document: str, author: str,
+        now: dt.datetime,
+    ) -> tuple[int, int]:
         with self._writing() as conn:
             if latest is None:
                 latest = conn.execute(
@@ -347,7 +355,14 @@ class Store:
                     author=author, document=document,
                 )
             ).inserted_primary_key[0]
-        raise ConflictError(deal_id, base, latest, conflict_id)
+        return conflict_id, latest
+
+    def keep(self, deal: Deal, *, base_version: int | None, author: str) -> int:
+        """Keep an edit that will not become a version (the seller chose the other one) as a
+        conflict record, so it can still be restored. Returns the conflict id."""
+        conflict_id, _ = self._keep(deal.deal.id, base_version, None, _canonical(deal), author,
+                                    utcnow())
+        return conflict_id
 
     def put(self, deal: Deal, *, author: str) -> tuple[int, bool]:
         """Save ``deal`` on top of whatever is latest, unless it is already the latest.

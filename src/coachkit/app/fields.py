@@ -1,0 +1,234 @@
+"""Form widgets bound to fields of the open deal.
+
+Every widget built here writes its value to one path of the session's document; a value the
+model refuses is shown next to the field and not applied, so the seller sees why at once and
+the saved deal stays valid. Lists (risks, people, metrics, ...) get a :class:`ListEditor`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from html import escape
+from typing import Any
+
+import ipywidgets as w
+
+from coachkit.app.session import Path, WorkbookSession
+
+FULL = w.Layout(width="100%")
+SCORE_OPTIONS: list[tuple[str, int | None]] = [("not known", None)] + [
+    (str(n), n) for n in range(1, 6)]
+STANCE_OPTIONS: list[tuple[str, int | None]] = [("not known", None)] + [
+    (f"{n:+d}" if n else "0", n) for n in range(-5, 6)]
+
+
+def css_class(widget: w.Widget, *names: str) -> w.Widget:
+    for name in names:
+        widget.add_class(name)
+    return widget
+
+
+def heading(text: str, level: int = 3) -> w.HTML:
+    return w.HTML(f"<h{level} class='ck-heading'>{escape(text)}</h{level}>")
+
+
+def hint(text: str) -> w.HTML:
+    return css_class(w.HTML(f"<div class='ck-hint'>{escape(text)}</div>"), "ck-hint-box")
+
+
+def parse_number(text: str) -> float | None:
+    """"1,200.5" or "1 200" -> 1200.5; "" -> None; anything else raises ValueError."""
+    cleaned = text.strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+    if not cleaned:
+        return None
+    number = float(cleaned)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return number
+
+
+def format_number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
+class Form:
+    """Builds widgets bound to ``session`` paths, each with its message line."""
+
+    def __init__(self, session: WorkbookSession):
+        self.session = session
+
+    def _bind(self, widget: w.ValueWidget, path: Path, label: str, *,
+              to_value: Callable[[Any], Any] = lambda v: v, width: str = "100%",
+              description: str = "") -> w.Widget:
+        message = css_class(w.HTML(""), "ck-field-error")
+
+        def changed(change: dict[str, Any]) -> None:
+            try:
+                value = to_value(change["new"])
+            except ValueError:
+                message.value = "<span>Not a number.</span>"
+                return
+            refused = self.session.set(path, value)
+            message.value = f"<span>{escape(_plain(refused))}</span>" if refused else ""
+
+        widget.observe(changed, names="value")
+        widget.layout.width = width
+        field_name = ".".join(str(p) for p in path)
+        css_class(widget, "ck-input", f"ck-field-{_css_safe(field_name)}")
+        parts: list[w.Widget] = []
+        if label:
+            parts.append(css_class(w.HTML(f"<label>{escape(label)}</label>"), "ck-label"))
+        if description:
+            parts.append(hint(description))
+        parts += [widget, message]
+        box = css_class(w.VBox(parts, layout=w.Layout(width=width)), "ck-field")
+        box.input = widget  # the value widget, for views that update it
+        return box
+
+    def text(self, path: Path, label: str, *, area: bool = False, placeholder: str = "",
+             rows: int = 3, width: str = "100%", description: str = "") -> w.Widget:
+        value = self.session.get(path)
+        widget: w.ValueWidget
+        if area:
+            widget = w.Textarea(value=value, placeholder=placeholder, rows=rows)
+        else:
+            widget = w.Text(value=value, placeholder=placeholder)
+        return self._bind(widget, path, label, width=width, description=description)
+
+    def number(self, path: Path, label: str, *, width: str = "100%",
+               placeholder: str = "") -> w.Widget:
+        widget = w.Text(value=format_number(self.session.get(path)), placeholder=placeholder)
+        return self._bind(widget, path, label, to_value=parse_number, width=width)
+
+    def choice(self, path: Path, label: str, options: Sequence[tuple[str, Any]], *,
+               width: str = "100%") -> w.Widget:
+        widget = w.Dropdown(options=list(options), value=self.session.get(path))
+        return self._bind(widget, path, label, width=width)
+
+    def score(self, path: Path, label: str, *, width: str = "100%") -> w.Widget:
+        return self.choice(path, label, SCORE_OPTIONS, width=width)
+
+    def stance(self, path: Path, label: str, *, width: str = "100%") -> w.Widget:
+        return self.choice(path, label, STANCE_OPTIONS, width=width)
+
+    def flag(self, path: Path, label: str, *, width: str = "auto") -> w.Widget:
+        widget = w.Checkbox(value=bool(self.session.get(path)), description=label,
+                            indent=False)
+        return self._bind(widget, path, "", width=width)
+
+    def date(self, path: Path, label: str, *, width: str = "100%") -> w.Widget:
+        raw = self.session.get(path)
+        widget = w.DatePicker(value=dt.date.fromisoformat(raw) if raw else None)
+        return self._bind(widget, path, label, width=width)
+
+    def people(self, path: Path, label: str, names: Sequence[str], *,
+               width: str = "100%") -> w.Widget:
+        """Pick two or more stakeholders (only existing ones are offered)."""
+        chosen = [n for n in self.session.get(path) if n in names]
+        widget = w.SelectMultiple(options=list(names), value=chosen,
+                                  rows=min(max(len(names), 2), 6))
+        return self._bind(widget, path, label, to_value=list, width=width,
+                          description="Hold Ctrl (or ⌘) to pick several.")
+
+
+def _plain(message: str) -> str:
+    """A refusal line without the internal field path (the message sits by its field)."""
+    head, _, rest = message.partition(": ")
+    return rest if rest and ("." in head or "[" in head or head.isidentifier()) else message
+
+
+def _css_safe(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text)
+
+
+RowBuilder = Callable[[Form, Path, int], w.Widget]
+
+
+class ListEditor:
+    """Rows of one list of the deal, each with a remove button, and an add button.
+
+    With ``summary``, a row shows one line and builds its form only when opened: a buying
+    group of ten people is ten lines, not a hundred and twenty widgets to send to the page.
+    """
+
+    def __init__(self, form: Form, list_path: Path, build_row: RowBuilder,
+                 new_item: Callable[[], Any], *, add_label: str, empty_text: str,
+                 on_rebuild: Callable[[], None] | None = None,
+                 summary: Callable[[Any], str] | None = None):
+        self.form = form
+        self.list_path = list_path
+        self.build_row = build_row
+        self.new_item = new_item
+        self.empty_text = empty_text
+        self.on_rebuild = on_rebuild
+        self.summary = summary
+        self.opened: set[int] = set()
+        self.rows = w.VBox()
+        self.message = css_class(w.HTML(""), "ck-field-error")
+        self.add = css_class(w.Button(description=add_label, icon="plus"), "ck-add",
+                             f"ck-add-{_css_safe('.'.join(map(str, list_path)))}")
+        self.add.on_click(lambda _: self._add())
+        self.widget = css_class(w.VBox([self.rows, self.message, self.add]), "ck-list")
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        items = self.form.session.get(self.list_path)
+        self.opened = {i for i in self.opened if i < len(items)}
+        self.rows.children = [self._row(i, item) for i, item in enumerate(items)] or [
+            css_class(w.HTML(f"<em>{escape(self.empty_text)}</em>"), "ck-empty")]
+        if self.on_rebuild:
+            self.on_rebuild()
+
+    def _row(self, i: int, item: Any) -> w.Widget:
+        remove = css_class(w.Button(description="Remove", icon="trash",
+                                    layout=w.Layout(width="auto")), "ck-remove")
+        remove.on_click(lambda _: self._remove(i))
+        if self.summary is None:
+            return css_class(w.VBox([self.build_row(self.form, (*self.list_path, i), i),
+                                     remove]), "ck-row")
+        line = css_class(w.HTML(f"<b>{escape(self.summary(item))}</b>"), "ck-row-summary")
+        toggle = css_class(w.Button(description="Close" if i in self.opened else "Edit",
+                                    icon="pencil", layout=w.Layout(width="auto")), "ck-edit")
+        body = w.VBox()
+        box = css_class(w.VBox([w.HBox([line, toggle, remove]), body]), "ck-row")
+
+        def show(open_it: bool) -> None:
+            body.children = [self.build_row(self.form, (*self.list_path, i), i)] \
+                if open_it else []
+            toggle.description = "Close" if open_it else "Edit"
+
+        def flip(_: Any) -> None:
+            if i in self.opened:
+                self.opened.discard(i)
+                current = self.form.session.get((*self.list_path, i))
+                line.value = f"<b>{escape(self.summary(current))}</b>"
+            else:
+                self.opened.add(i)
+            show(i in self.opened)
+
+        toggle.on_click(flip)
+        if i in self.opened:
+            show(True)
+        return box
+
+    def _add(self) -> None:
+        refused = self.form.session.add_item(self.list_path, self.new_item())
+        self.message.value = escape(refused) if refused else ""
+        if not refused:
+            self.opened.add(len(self.form.session.get(self.list_path)) - 1)
+        self.rebuild()
+
+    def _remove(self, index: int) -> None:
+        refused = self.form.session.remove_item(self.list_path, index)
+        self.message.value = escape(refused) if refused else ""
+        self.opened = {i - (i > index) for i in self.opened if i != index}
+        self.rebuild()
+
+
+def grid(children: Sequence[w.Widget], columns: int = 2) -> w.GridBox:
+    return w.GridBox(list(children), layout=w.Layout(
+        grid_template_columns=f"repeat({columns}, minmax(0, 1fr))", grid_gap="4px 16px",
+        width="100%"))

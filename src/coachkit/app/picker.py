@@ -1,0 +1,129 @@
+"""Finding a deal, starting one, or opening one from a file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+import ipywidgets as w
+
+from coachkit.app.fields import css_class, grid, hint
+from coachkit.app.session import WorkbookSession
+from coachkit.errors import CoachkitError, InvalidWorkbook
+from coachkit.files import MAX_FILE_BYTES
+from coachkit.store import DealSummary
+
+ALL_TEAMS = "All teams"
+
+
+def deal_label(d: DealSummary) -> str:
+    stage = d.stage.replace("_", " ")
+    parts = [d.customer or "(no customer)", d.title or "(no title)"]
+    return f"{' · '.join(parts)}  —  {stage}" + (f", {d.team}" if d.team else "")
+
+
+def matches(d: DealSummary, search: str, team: str) -> bool:
+    text = search.strip().lower()
+    if team != ALL_TEAMS and d.team != team:
+        return False
+    return not text or text in d.customer.lower() or text in d.title.lower() \
+        or text in d.id.lower()
+
+
+class Picker:
+    """The deal list with search and team filter, "new deal", and upload."""
+
+    def __init__(self, session: WorkbookSession, open_deal: Callable[[str], None]):
+        self.session = session
+        self.open_deal = open_deal
+        self.deals: list[DealSummary] = []
+        self.search = css_class(w.Text(placeholder="Search customer or title"), "ck-search")
+        self.team = w.Dropdown(options=[ALL_TEAMS], value=ALL_TEAMS, description="",
+                               layout=w.Layout(width="220px"))
+        self.list = css_class(w.Select(options=[], rows=8, layout=w.Layout(width="100%")),
+                              "ck-deal-list")
+        self.open_button = css_class(w.Button(description="Open", button_style="primary",
+                                              icon="folder-open"), "ck-open")
+        self.message = css_class(w.HTML(), "ck-error-box")
+        self.search.observe(lambda _: self._filter(), names="value")
+        self.team.observe(lambda _: self._filter(), names="value")
+        self.open_button.on_click(lambda _: self._open_selected())
+
+        self.customer = css_class(w.Text(placeholder="Customer"), "ck-new-customer")
+        self.title = css_class(w.Text(placeholder="What is changing for them"), "ck-new-title")
+        self.seller = w.Text(placeholder="Seller")
+        self.new_team = w.Text(placeholder="Team")
+        self.create = css_class(w.Button(description="Start the deal", icon="plus",
+                                         button_style="success"), "ck-create")
+        self.create.on_click(lambda _: self._create())
+
+        self.upload = css_class(w.FileUpload(accept=".json,application/json", multiple=False,
+                                             description="Open a workbook file"), "ck-upload")
+        self.upload.observe(lambda change: self._uploaded(change["new"]), names="value")
+
+        self.widget = css_class(w.VBox([
+            w.HBox([self.search, self.team]),
+            self.list,
+            self.open_button,
+            self.message,
+            w.HTML("<h3 class='ck-heading'>New deal</h3>"),
+            grid([self.customer, self.title, self.seller, self.new_team], columns=2),
+            self.create,
+            w.HTML("<h3 class='ck-heading'>Open a file</h3>"),
+            hint("A .coachkit.json workbook: it is checked, then saved as the newest version "
+                 "of its deal."),
+            self.upload,
+        ]), "ck-picker")
+
+    def refresh(self) -> None:
+        """Reload the deal list from the store (others may have added deals)."""
+        self.deals = self.session.store.list_deals()
+        teams = sorted({d.team for d in self.deals if d.team})
+        self.team.options = [ALL_TEAMS, *teams]
+        self._filter()
+
+    def _filter(self) -> None:
+        shown = [d for d in self.deals if matches(d, self.search.value, self.team.value)]
+        self.list.options = [(deal_label(d), d.id) for d in shown]
+
+    def _open_selected(self) -> None:
+        if self.list.value:
+            self._guard(lambda: self.open_deal(self.list.value))
+        else:
+            self.message.value = "Pick a deal from the list first."
+
+    def _create(self) -> None:
+        def create() -> None:
+            deal_id = self.session.new(self.customer.value, self.title.value,
+                                       seller=self.seller.value, team=self.new_team.value)
+            self.customer.value = self.title.value = ""
+            self.refresh()
+            self.open_deal(deal_id)
+
+        self._guard(create)
+
+    def _uploaded(self, files: tuple) -> None:
+        if not files:
+            return
+        item = files[0]
+        name = str(item.get("name", "upload.json"))
+        size = int(item.get("size") or len(item["content"]))
+
+        def upload() -> None:
+            if size > MAX_FILE_BYTES:
+                raise InvalidWorkbook(f"{name}: file is {size / 1e6:.1f} MB; a workbook is at "
+                                      f"most {MAX_FILE_BYTES / 1e6:.0f} MB")
+            deal_id = self.session.upload(bytes(item["content"]), name)
+            self.refresh()
+            self.open_deal(deal_id)
+
+        self._guard(upload)
+        self.upload.value = ()
+
+    def _guard(self, action: Callable[[], None]) -> None:
+        """Run a picker action; a user's mistake becomes a message here, never a traceback."""
+        self.message.value = ""
+        try:
+            action()
+        except CoachkitError as exc:
+            self.message.value = f"<div class='ck-upload-error'>{escape(str(exc))}</div>"

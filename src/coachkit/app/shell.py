@@ -1,0 +1,149 @@
+"""The workbook app: header and save status, the deal picker, and the six steps."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+from collections.abc import Callable
+from html import escape
+from urllib.parse import parse_qs, quote
+
+import ipywidgets as w
+
+from coachkit.app.fields import css_class
+from coachkit.app.picker import Picker
+from coachkit.app.session import WorkbookSession
+from coachkit.app.steps import STEPS, Step
+from coachkit.app.style import CSS
+from coachkit.coach import Coach
+from coachkit.errors import CoachkitError
+from coachkit.files import SUFFIX
+from coachkit.store import Store
+
+
+def request_parameters() -> dict[str, str]:
+    """The page's URL query (``?deal_id=...``) in Voila; empty elsewhere.
+
+    With kernel preheating the notebook runs before any page is requested, so this first
+    waits for the request (a no-op without preheating)."""
+    try:
+        from voila.utils import wait_for_request
+    except ImportError:
+        return {}
+    wait_for_request()
+    query = os.environ.get("QUERY_STRING", "")
+    return {key: values[-1] for key, values in parse_qs(query).items()}
+
+
+class App:
+    """Everything the seller sees; ``App(...).widget`` is displayed by the notebook."""
+
+    def __init__(self, store: str | None = None, *, author: str | None = None,
+                 today: Callable[[], dt.date] | None = None):
+        self.store = Store(store or None)
+        pinned = today_from_env()
+        self.session = WorkbookSession(
+            self.store, author=author or os.environ.get("COACHKIT_AUTHOR")
+            or os.environ.get("USER") or "seller",
+            coach=Coach(), today=today or ((lambda: pinned) if pinned else dt.date.today))
+        self.title = css_class(w.HTML(
+            "<div class='ck-title'><h1>coachkit</h1><div class='ck-sub'>The deal's change "
+            "story, from the customer's side.</div></div>"), "ck-title")
+        self.status = css_class(w.HTML(), "ck-status")
+        self.links = css_class(w.HTML(), "ck-links")
+        self.load_theirs = css_class(w.Button(description="Load their version",
+                                              icon="download"), "ck-load-theirs")
+        self.keep_mine = css_class(w.Button(description="Keep mine on top", icon="upload",
+                                            button_style="warning"), "ck-keep-mine")
+        self.load_theirs.on_click(lambda _: self.session.load_theirs())
+        self.keep_mine.on_click(lambda _: self.session.keep_mine())
+        self.conflict = w.HBox([self.load_theirs, self.keep_mine],
+                               layout=w.Layout(display="none"))
+        self.picker = Picker(self.session, self.open)
+        self.deals = w.Accordion(children=[self.picker.widget], titles=("Deals",),
+                                 selected_index=0)
+        self.steps: list[Step] = [step(self.session) for step in STEPS]
+        self.tabs = css_class(w.Tab(children=[s.widget for s in self.steps],
+                                    titles=tuple(s.title for s in self.steps),
+                                    layout=w.Layout(display="none")), "ck-steps")
+        self.widget = css_class(w.VBox([
+            w.HTML(CSS), self.title, self.deals,
+            w.HBox([self.status, self.links], layout=w.Layout(justify_content="space-between",
+                                                              width="100%")),
+            self.conflict, self.tabs,
+        ]), "ck-app")
+        self.tabs.observe(lambda _: self._show_step(), names="selected_index")
+        self.session.on_change(self._changed)
+
+    def start(self, deal_id: str = "", scenario: str = "") -> None:
+        """After the page is requested: read the URL query, list deals, open the one asked."""
+        params = request_parameters()
+        deal_id = params.get("deal_id") or deal_id
+        self.picker.refresh()
+        if deal_id:
+            self.open(deal_id)
+
+    def open(self, deal_id: str) -> None:
+        try:
+            self.session.open(deal_id)
+        except CoachkitError as exc:
+            self.picker.message.value = escape(str(exc))
+            return
+        self.deals.selected_index = None
+
+    # -- keeping the views in step with the session ------------------------------------------
+
+    def _changed(self, kind: str) -> None:
+        if kind == "deal":
+            for step in self.steps:
+                step.forget()
+            self._show_step()
+            self.tabs.layout.display = None
+            self.deals.set_title(0, f"Deals · open: {self._deal_name()}")
+        elif kind == "edit":
+            for step in self.steps:
+                if step.built:
+                    step.refresh()
+        self._titles()
+        self._status()
+
+    def _show_step(self) -> None:
+        """Steps are built when first shown: opening a deal sends one step to the page."""
+        index = self.tabs.selected_index
+        if self.session.deal is not None and index is not None \
+                and not self.steps[index].built:
+            self.steps[index].rebuild()
+
+    def _deal_name(self) -> str:
+        deal = self.session.deal
+        return f"{deal.deal.customer} · {deal.deal.title}" if deal else ""
+
+    def _titles(self) -> None:
+        titles = []
+        for step in self.steps:
+            done = step.completeness()
+            titles.append(step.title + (f" · {done:.0f}%" if done is not None else ""))
+        if tuple(titles) != tuple(self.tabs.titles):
+            self.tabs.titles = tuple(titles)
+
+    def _status(self) -> None:
+        status = self.session.status
+        self.status.value = (f"<span class='ck-status-{status.state}'>{escape(status.message)}"
+                             "</span>")
+        self.conflict.layout.display = None if status.state == "conflict" else "none"
+        deal = self.session.deal
+        if deal is None or status.state == "pending":
+            return
+        data = base64.b64encode(self.session.download_text().encode("utf-8")).decode("ascii")
+        name = escape(f"{deal.id}{SUFFIX}")
+        self.links.value = (
+            f"<a class='ck-permalink' href='?deal_id={quote(deal.id)}'>Link to this deal</a>"
+            f" &nbsp;·&nbsp; <a class='ck-download' download='{name}' "
+            f"href='data:application/json;charset=utf-8;base64,{data}'>Download workbook</a>")
+
+
+def today_from_env() -> dt.date | None:
+    """``COACHKIT_TODAY=YYYY-MM-DD`` pins the app's "today" (training replays, tests)."""
+    raw = os.environ.get("COACHKIT_TODAY")
+    return dt.date.fromisoformat(raw) if raw else None

@@ -1,0 +1,69 @@
+"""What every step has: its form, and a coaching panel that follows the seller's typing."""
+
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as w
+
+from coachkit.app.fields import Form, css_class
+from coachkit.app.nudges import findings_html
+from coachkit.app.session import WorkbookSession
+
+
+class Step:
+    """One tab of the workbook. Subclasses build the form and may refresh computed views."""
+
+    title = ""
+    sections: tuple[str, ...] = ()
+    """Coaching sections whose findings this step shows (and whose completeness it counts)."""
+
+    def __init__(self, session: WorkbookSession):
+        self.session = session
+        self.form = Form(session)
+        self.body = css_class(w.VBox(), "ck-step-body")
+        self.coach_panel = css_class(w.HTML(), "ck-coach-panel")
+        self.widget = css_class(
+            w.HBox([self.body, self.coach_panel]), "ck-step", f"ck-step-{self.key}")
+        self._last_panel = ""
+        self.built = False
+
+    @property
+    def key(self) -> str:
+        return self.title.lower().replace(" ", "-")
+
+    def build(self) -> list[w.Widget]:
+        raise NotImplementedError
+
+    def rebuild(self) -> None:
+        """Build the form afresh for the open deal (after opening another deal)."""
+        self.body.children = self.build()
+        self.built = True
+        self.refresh()
+
+    def forget(self) -> None:
+        """Another deal was opened: drop the form; it is built again when next shown."""
+        self.body.children = []
+        self.built = False
+
+    def completeness(self) -> float | None:
+        coaching = self.session.coaching
+        if coaching is None or not self.sections:
+            return None
+        scores = [coaching.sections[s].value for s in self.sections if s in coaching.sections]
+        return sum(scores) / len(scores) if scores else None
+
+    def refresh(self) -> None:
+        """Update what depends on the whole deal: this step's findings and computed views."""
+        coaching = self.session.coaching
+        if coaching is None:
+            return
+        findings = [f for s in self.sections for f in coaching.for_section(s)]
+        done = self.completeness()
+        head = (f"<div class='ck-panel-head'>Coach · {escape(self.title)}"
+                + (f" <span class='ck-pct'>{done:.0f}% complete</span>" if done is not None
+                   else "") + "</div>")
+        html = head + findings_html(findings, empty="Nothing to add here for this stage.")
+        if html != self._last_panel:  # only send what changed over the websocket
+            self.coach_panel.value = html
+            self._last_panel = html

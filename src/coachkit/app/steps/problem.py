@@ -1,0 +1,142 @@
+"""Step 2, Problem: what the customer is trying to solve, in their words and numbers."""
+
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as w
+
+from coachkit.app.fields import Form, ListEditor, css_class, format_number, grid, heading, hint
+from coachkit.app.session import Path
+from coachkit.app.steps.base import Step
+from coachkit.language import check
+from coachkit.model import Period
+
+
+def _metric_row(f: Form, path: Path, i: int) -> w.Widget:
+    return grid([f.text((*path, "name"), "Metric, in their words"),
+                 f.text((*path, "unit"), "Unit"),
+                 f.number((*path, "baseline"), "Today (baseline)"),
+                 f.number((*path, "target"), "Target")], columns=4)
+
+
+def _assumption_row(f: Form, path: Path, i: int) -> w.Widget:
+    return grid([f.text((*path, "name"), "Factor"), f.number((*path, "value"), "Value"),
+                 f.text((*path, "unit"), "Unit")], columns=3)
+
+
+def _alternative_row(f: Form, path: Path, i: int) -> w.Widget:
+    return f.text(path, "", placeholder="e.g. fix it with their own team")
+
+
+def _glossary_row(f: Form, path: Path, i: int) -> w.Widget:
+    return grid([f.text((*path, "customer_term"), "They say"),
+                 f.text((*path, "our_term"), "We say"),
+                 f.text((*path, "meaning"), "Meaning")], columns=3)
+
+
+class ProblemStep(Step):
+    title = "Problem"
+    sections = ("problem",)
+
+    def build(self) -> list[w.Widget]:
+        f = self.form
+        self.language_nudge = css_class(w.HTML(), "ck-language")
+        self.coi_result = css_class(w.HTML(), "ck-coi-result")
+        self._last_nudge = ""
+        self._last_coi = ""
+        self.amount = f.number(("problem", "cost_of_inaction", "amount"),
+                               "Amount (set by the factors when they are all filled)")
+        self.assumptions = ListEditor(
+            f, ("problem", "cost_of_inaction", "assumptions"), _assumption_row,
+            lambda: {"name": "", "value": None, "unit": ""}, add_label="Add a factor",
+            empty_text="No factors yet: e.g. hours lost per month × cost per hour.")
+        return [
+            hint("Write the problem the way the customer would say it to their own boss: "
+                 "what hurts, for whom, in their numbers. Not what they should buy."),
+            f.text(("problem", "statement"), "The problem, in the customer's words", area=True,
+                   rows=4),
+            self.language_nudge,
+            grid([f.flag(("problem", "in_customer_words"),
+                         "These are the customer's own words"),
+                  f.text(("problem", "statement_source"), "Whose words, and when")]),
+            grid([f.text(("problem", "current_state"), "Where they are today", area=True),
+                  f.text(("problem", "future_state"), "Where they want to be", area=True),
+                  f.text(("problem", "root_cause"), "Root cause", area=True),
+                  f.text(("problem", "business_impact"), "Impact on the business", area=True),
+                  f.text(("problem", "personal_impact"), "Impact on people personally",
+                         area=True),
+                  f.text(("problem", "why_change"), "Why change at all", area=True),
+                  f.text(("problem", "why_now"), "Why now", area=True)]),
+            heading("Metrics"),
+            ListEditor(f, ("problem", "metrics"), _metric_row,
+                       lambda: {"name": "", "baseline": None, "target": None, "unit": ""},
+                       add_label="Add a metric",
+                       empty_text="No metrics yet: how do they measure this today?").widget,
+            heading("Cost of inaction"),
+            hint("What changing nothing costs them: the factors multiply to the amount, so "
+                 "the customer can argue with each one."),
+            self.assumptions.widget,
+            grid([f.choice(("problem", "cost_of_inaction", "period"),
+                           "The factors give a cost per", [(p.value, p.value) for p in Period]),
+                  self.amount]),
+            self.coi_result,
+            f.text(("problem", "cost_of_inaction", "notes"), "Notes on the calculation",
+                   area=True, rows=2),
+            heading("Alternatives the customer has"),
+            ListEditor(f, ("problem", "alternatives"), _alternative_row, lambda: "",
+                       add_label="Add an alternative",
+                       empty_text="No alternatives: doing nothing is always one.").widget,
+            heading("Their terms and ours"),
+            ListEditor(f, ("problem", "glossary"), _glossary_row,
+                       lambda: {"customer_term": "", "our_term": "", "meaning": ""},
+                       add_label="Add a term",
+                       empty_text="No terms yet: which words do they use differently?").widget,
+        ]
+
+    def refresh(self) -> None:
+        super().refresh()
+        deal = self.session.deal
+        if deal is None or not hasattr(self, "language_nudge"):
+            return
+        self._sync_amount()
+        nudge = self._nudge_html()
+        if nudge != self._last_nudge:
+            self.language_nudge.value = self._last_nudge = nudge
+        coi = self._coi_html()
+        if coi != self._last_coi:
+            self.coi_result.value = self._last_coi = coi
+
+    def _sync_amount(self) -> None:
+        """The factors, once all filled, decide the amount."""
+        coi = self.session.deal.problem.cost_of_inaction
+        computed = coi.computed_amount()
+        if computed is not None and coi.amount != computed and computed >= 0:
+            self.session.set(("problem", "cost_of_inaction", "amount"), computed)
+            self.amount.input.value = format_number(computed)
+
+    def _nudge_html(self) -> str:
+        statement = self.session.deal.problem.statement
+        if not statement.strip():
+            return ""
+        verdict = check(statement, self.session.coach.language)
+        if verdict.is_product:
+            words = ", ".join(f"‘{escape(t)}’" for t in verdict.triggers[:4])
+            return (f"<div class='ck-nudge ck-warning'>This reads as something to buy "
+                    f"({words}), not as what the customer is trying to achieve. What would be "
+                    "different for them if they had it?</div>")
+        if verdict.problem_signals:
+            signals = ", ".join(f"‘{escape(t)}’" for t in verdict.problem_signals[:3])
+            return f"<div class='ck-nudge ck-good'>Reads as a customer problem ({signals}).</div>"
+        return ("<div class='ck-nudge ck-info'>Add what it costs them, whom it hurts or how "
+                "they measure it.</div>")
+
+    def _coi_html(self) -> str:
+        deal = self.session.deal
+        coi = deal.problem.cost_of_inaction
+        if coi.amount is None:
+            return "<div class='ck-coi'>No cost of inaction yet.</div>"
+        cur = escape(deal.deal.currency)
+        month, year = coi.per(Period.month), coi.per(Period.year)
+        return (f"<div class='ck-coi'>Changing nothing costs them <b>{format_number(month)} "
+                f"{cur} per month</b> · <b>{format_number(year)} {cur} per year</b>.</div>")

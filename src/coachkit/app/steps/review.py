@@ -1,0 +1,28 @@
+"""Step 6, Review: every finding by severity, the scores with their parts, the questions."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from coachkit.app.fields import css_class
+from coachkit.app.nudges import review_html
+from coachkit.app.steps.base import Step
+
+
+class ReviewStep(Step):
+    title = "Review"
+    sections = ()
+
+    def build(self) -> list[w.Widget]:
+        self.review = css_class(w.HTML(), "ck-review")
+        self._last_review = ""
+        return [self.review]
+
+    def refresh(self) -> None:
+        coaching = self.session.coaching
+        if coaching is None or not hasattr(self, "review"):
+            return
+        html = review_html(coaching)
+        if html != self._last_review:
+            self.review.value = self._last_review = html
+        self.coach_panel.layout.display = "none"

@@ -1,0 +1,64 @@
+"""The app's look, as one stylesheet shipped inside an HTML widget (Voila has no other way)."""
+
+CSS = """
+<style>
+.ck-app { max-width: 1180px; margin: 0 auto; font-family: system-ui, -apple-system, 'Segoe UI',
+  Helvetica, Arial, sans-serif; color: #0f172a; }
+.ck-title h1 { font-size: 1.5em; margin: 0.2em 0; }
+.ck-title .ck-sub { color: #475569; }
+.ck-status-saved { color: #15803d; } .ck-status-pending { color: #b45309; }
+.ck-status-conflict, .ck-status-error { color: #b91c1c; font-weight: 600; }
+.ck-step { align-items: flex-start; gap: 16px; width: 100%; }
+.ck-step-body { flex: 2 1 0; min-width: 0; }
+.ck-coach-panel { flex: 1 1 0; min-width: 260px; position: sticky; top: 8px;
+  background: #f8fafc; border: 1px solid #e2e8f0; border-radius: 8px; padding: 8px 10px; }
+.ck-panel-head { font-weight: 600; margin-bottom: 6px; }
+.ck-pct { float: right; color: #475569; font-weight: normal; }
+.ck-nudge { border-left: 4px solid #94a3b8; padding: 6px 8px; margin: 2px 0 8px;
+  background: #fff; border-radius: 4px; }
+.ck-finding { border-left: 4px solid #94a3b8; background: white; padding: 6px 8px;
+  margin: 6px 0; border-radius: 4px; }
+.ck-critical { border-left-color: #b91c1c; } .ck-warning { border-left-color: #d97706; }
+.ck-info { border-left-color: #2563eb; } .ck-good { border-left-color: #15803d; }
+.ck-question { color: #334155; margin-top: 3px; font-style: italic; }
+.ck-rule { color: #94a3b8; font-size: 0.8em; margin-top: 2px; }
+.ck-ok { color: #15803d; padding: 4px 0; }
+.ck-app .widget-html-content { line-height: 1.4; }
+.ck-app .ck-input { width: 100% !important; min-width: 0; max-width: 100%; }
+.ck-app .ck-input input, .ck-app .ck-input textarea, .ck-app .ck-input select {
+  width: 100%; min-width: 0; box-sizing: border-box; font-family: inherit; }
+.ck-app .ck-field, .ck-app .ck-step-body .widget-gridbox > * { min-width: 0; }
+.ck-steps .lm-TabBar-tab { flex: 1 1 auto !important; min-width: max-content !important;
+  max-width: none !important; }
+.ck-badge { display: inline-block; font-size: 0.72em; font-weight: 700; letter-spacing: 0.04em;
+  padding: 1px 6px; border-radius: 3px; color: white; margin-right: 4px; vertical-align: 1px; }
+.ck-badge-critical { background: #b91c1c; } .ck-badge-warning { background: #d97706; }
+.ck-badge-info { background: #2563eb; }
+.ck-row-summary { flex: 1 1 auto; min-width: 0; }
+.ck-row button { flex: 0 0 auto; min-width: max-content; }
+.ck-label { font-weight: 600; font-size: 0.92em; color: #334155; }
+.ck-hint { color: #475569; font-size: 0.92em; margin: 2px 0 8px; }
+.ck-field { margin-bottom: 4px; }
+.ck-field-error { color: #b91c1c; font-size: 0.88em; min-height: 0; }
+.ck-row { border: 1px solid #e2e8f0; border-radius: 8px; padding: 8px; margin: 6px 0;
+  background: #fff; }
+.ck-heading { margin: 14px 0 4px; font-size: 1.1em; }
+.ck-coi { font-size: 1.05em; padding: 4px 0; }
+.ck-map-note { color: #475569; font-size: 0.88em; margin: 4px 0; }
+.ck-conf-row { width: 100%; align-items: center; gap: 8px; }
+.ck-conf-head { display: grid; grid-template-columns: 220px 120px 120px 1fr; gap: 8px;
+  font-weight: 600; color: #334155; width: 100%; }
+.ck-dim { width: 220px; min-width: 220px; }
+.ck-scores { display: flex; gap: 16px; flex-wrap: wrap; }
+.ck-score { border: 1px solid #e2e8f0; border-radius: 8px; padding: 8px 12px; flex: 1 1 280px; }
+.ck-score-value { font-size: 2em; font-weight: 700; } .ck-score-value span { font-size: 0.5em;
+  color: #64748b; }
+.ck-score-name { text-transform: capitalize; color: #334155; margin-bottom: 4px; }
+.ck-parts { font-size: 0.85em; border-collapse: collapse; width: 100%; }
+.ck-parts td { padding: 1px 4px; border-top: 1px solid #f1f5f9; }
+.ck-num { text-align: right; white-space: nowrap; } .ck-note { color: #64748b; }
+.ck-banner { background: #fffbeb; border: 1px solid #f59e0b; border-radius: 8px;
+  padding: 8px 12px; margin: 6px 0; }
+.ck-error-box { color: #b91c1c; }
+</style>
+"""

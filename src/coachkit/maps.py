@@ -1,0 +1,150 @@
+"""The stakeholder map and the risk map as inline SVG: no JavaScript, no image files.
+
+The app shows them in an HTML widget and the reports embed them, so both draw the same
+picture. Every piece of user text goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from coachkit.model import Deal, Role
+
+ROLE_COLOURS: dict[Role, str] = {
+    Role.economic_buyer: "#b45309",
+    Role.champion: "#15803d",
+    Role.coach: "#0f766e",
+    Role.user: "#2563eb",
+    Role.technical: "#7c3aed",
+    Role.influencer: "#475569",
+    Role.blocker: "#b91c1c",
+}
+
+FONT = "font-family='Helvetica, Arial, sans-serif'"
+
+
+def role_label(role: Role) -> str:
+    return role.value.replace("_", " ")
+
+
+def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
+    """Influence (up) against stance (right), coloured by role; drop-in people are hollow."""
+    left, right, top, bottom = 40, 16, 16, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(stance: float) -> float:
+        return left + (stance + 5) / 10 * plot_w
+
+    def y(influence: float) -> float:
+        return top + (5 - influence) / 4 * plot_h
+
+    out = [f"<svg width='{width}' height='{height}' "
+           f"viewBox='0 0 {width} {height}' role='img' aria-label='Stakeholder map'>",
+           f"<rect x='{left}' y='{top}' width='{plot_w / 2}' height='{plot_h}' fill='#fef2f2'/>",
+           f"<rect x='{left + plot_w / 2}' y='{top}' width='{plot_w / 2}' height='{plot_h}' "
+           "fill='#f0fdf4'/>",
+           f"<line x1='{x(0)}' y1='{top}' x2='{x(0)}' y2='{top + plot_h}' stroke='#94a3b8'/>"]
+    for influence in range(1, 6):
+        out.append(f"<text x='{left - 8}' y='{y(influence) + 4}' font-size='11' {FONT} "
+                   f"text-anchor='end' fill='#475569'>{influence}</text>")
+    for stance in (-5, 0, 5):
+        out.append(f"<text x='{x(stance)}' y='{top + plot_h + 14}' font-size='11' {FONT} "
+                   f"text-anchor='middle' fill='#475569'>{stance:+d}</text>")
+    out.append(f"<text x='{left + plot_w / 2}' y='{height - 6}' font-size='11' {FONT} "
+               "text-anchor='middle' fill='#334155'>stance: against ← → for</text>")
+    out.append(f"<text x='12' y='{top + plot_h / 2}' font-size='11' {FONT} fill='#334155' "
+               f"text-anchor='middle' transform='rotate(-90 12 {top + plot_h / 2})'>"
+               "influence</text>")
+    placed: dict[tuple[int, int], int] = {}
+    labels: list[tuple[float, float, float]] = []  # (x from, x to, y) of drawn labels
+    unplaced = []
+    for person in deal.stakeholders:
+        if person.stance is None or person.influence is None:
+            unplaced.append(person.name)
+            continue
+        key = (person.stance, person.influence)
+        offset = placed.get(key, 0)
+        placed[key] = offset + 1
+        cx, cy = x(person.stance), y(person.influence) + offset * 14
+        colour = ROLE_COLOURS[person.role]
+        fill = colour if person.active else "white"
+        name = escape(person.name[:24])
+        tip = escape(f"{person.name} ({role_label(person.role)}, influence {person.influence}, "
+                     f"stance {person.stance:+d}{'' if person.active else ', drops in'})")
+        anchor, dx = ("end", -9) if person.stance >= 4 else ("start", 9)
+        span = 6.2 * len(person.name[:24])
+        x0 = cx + dx - (span if anchor == "end" else 0)
+        ly = cy + 4
+        while any(a < x0 + span and x0 < b and abs(ly - y0) < 12 for a, b, y0 in labels):
+            ly += 12  # move a label down until it clears the ones already drawn
+        labels.append((x0, x0 + span, ly))
+        out.append(f"<g><title>{tip}</title><circle cx='{cx:.1f}' cy='{cy:.1f}' r='6' "
+                   f"fill='{fill}' stroke='{colour}' stroke-width='2'/>"
+                   f"<text x='{cx + dx:.1f}' y='{ly:.1f}' font-size='11' {FONT} "
+                   f"text-anchor='{anchor}' fill='#0f172a'>{name}</text></g>")
+    out.append("</svg>")
+    legend = " ".join(
+        f"<span style='color:{c}'>●</span>&nbsp;{escape(role_label(r))}"
+        for r, c in ROLE_COLOURS.items() if any(s.role == r for s in deal.stakeholders))
+    notes = []
+    if legend:
+        notes.append(legend + " &nbsp; ○&nbsp;drops in")
+    if unplaced:
+        notes.append("Not placed (influence or stance unknown): "
+                     + ", ".join(escape(n) for n in unplaced))
+    return "".join(out) + "".join(f"<div class='ck-map-note'>{n}</div>" for n in notes)
+
+
+def exposure_colour(exposure: int) -> str:
+    if exposure >= 15:
+        return "#fecaca"
+    if exposure >= 8:
+        return "#fde68a"
+    return "#d9f99d"
+
+
+def risk_map(deal: Deal, size: int = 300) -> str:
+    """Likelihood (right) against impact (up); each risk is its number in its cell."""
+    left, top, bottom = 34, 10, 34
+    cell = (size - left - 10) / 5
+    height = top + cell * 5 + bottom
+    out = [f"<svg width='{size}' height='{height:.0f}' "
+           f"viewBox='0 0 {size} {height:.0f}' role='img' aria-label='Risk map'>"]
+    for likelihood in range(1, 6):
+        for impact in range(1, 6):
+            out.append(f"<rect x='{left + (likelihood - 1) * cell:.1f}' "
+                       f"y='{top + (5 - impact) * cell:.1f}' width='{cell:.1f}' "
+                       f"height='{cell:.1f}' fill='{exposure_colour(likelihood * impact)}' "
+                       "stroke='white'/>")
+    for n in range(1, 6):
+        out.append(f"<text x='{left + (n - 0.5) * cell:.1f}' y='{top + 5 * cell + 14:.1f}' "
+                   f"font-size='11' {FONT} text-anchor='middle' fill='#475569'>{n}</text>")
+        out.append(f"<text x='{left - 8}' y='{top + (5 - n + 0.5) * cell + 4:.1f}' "
+                   f"font-size='11' {FONT} text-anchor='end' fill='#475569'>{n}</text>")
+    out.append(f"<text x='{left + 2.5 * cell:.1f}' y='{height - 4:.0f}' font-size='11' {FONT} "
+               "text-anchor='middle' fill='#334155'>likelihood →</text>")
+    out.append(f"<text x='10' y='{top + 2.5 * cell:.1f}' font-size='11' {FONT} "
+               f"text-anchor='middle' fill='#334155' "
+               f"transform='rotate(-90 10 {top + 2.5 * cell:.1f})'>impact →</text>")
+    in_cell: dict[tuple[int, int], int] = {}
+    unrated = []
+    for number, risk in enumerate(deal.risks, 1):
+        if risk.likelihood is None or risk.impact is None:
+            unrated.append(number)
+            continue
+        key = (risk.likelihood, risk.impact)
+        k = in_cell.get(key, 0)
+        in_cell[key] = k + 1
+        cx = left + (risk.likelihood - 1) * cell + 12 + (k % 3) * 16
+        cy = top + (5 - risk.impact) * cell + 14 + (k // 3) * 16
+        weight = "bold" if risk.status.value == "open" else "normal"
+        tip = escape(f"{number}. {risk.description} ({risk.status.value})")
+        out.append(f"<g><title>{tip}</title><circle cx='{cx:.1f}' cy='{cy:.1f}' r='7.5' "
+                   f"fill='white' stroke='#334155'/><text x='{cx:.1f}' y='{cy + 4:.1f}' "
+                   f"font-size='10' font-weight='{weight}' {FONT} text-anchor='middle'>"
+                   f"{number}</text></g>")
+    out.append("</svg>")
+    if unrated:
+        out.append("<div class='ck-map-note'>Not rated yet: "
+                   + ", ".join(f"risk {n}" for n in unrated) + "</div>")
+    return "".join(out)

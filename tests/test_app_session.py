@@ -1,0 +1,170 @@
+"""The app's editing session, without widgets: validation, debounced saving, conflicts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from coachkit.app.session import WorkbookSession
+from coachkit.demo import demo_deals
+from coachkit.errors import InvalidWorkbook
+from coachkit.model import DO_NOTHING
+from coachkit.store import Store
+from conftest import TODAY
+
+
+@pytest.fixture
+def loaded(store: Store) -> Store:
+    for deal in demo_deals(TODAY):
+        store.put(deal, author="demo")
+    return store
+
+
+def session(store: Store, who: str = "ann", delay: float = 0.05) -> WorkbookSession:
+    return WorkbookSession(store, author=who, today=lambda: TODAY, save_delay=delay)
+
+
+def test_new_deal_starts_with_do_nothing(store: Store) -> None:
+    s = session(store)
+    deal_id = s.new("Ölmühle Süd", "Less waste", team="south")
+    assert store.get(deal_id).deal.problem.alternatives == [DO_NOTHING]
+    assert s.status.state == "saved"
+
+
+def test_valid_edit_is_applied_and_coached(loaded: Store) -> None:
+    s = session(loaded)
+    s.open("northwind-plant-maintenance")
+    assert not [f for f in s.coaching.findings if f.severity != "info"]
+    assert s.set(("problem", "statement"), "They need to buy a new maintenance system") is None
+    assert "problem-as-product" in {f.rule for f in s.coaching.findings}
+    assert s.status.state == "pending"
+
+
+def test_refused_edit_names_the_field_and_changes_nothing(loaded: Store) -> None:
+    s = session(loaded)
+    s.open("fjordbank-onboarding")
+    before = json.dumps(s.doc)
+    refused = s.set(("stakeholders", 0, "stance"), 9)
+    assert refused and refused.startswith("stakeholders[0].stance")
+    other = s.doc["stakeholders"][1]["name"]
+    assert "listed twice" in s.set(("stakeholders", 0, "name"), other)
+    assert "deal.id" in s.set(("deal", "id"), "other-id")
+    assert json.dumps(s.doc) == before
+    assert s.status.state == "saved"
+
+
+def test_renaming_a_stakeholder_follows_into_disagreements(loaded: Store) -> None:
+    s = session(loaded)
+    s.open("fjordbank-onboarding")
+    old = s.doc["disagreements"][0]["between"][0]
+    index = next(i for i, p in enumerate(s.doc["stakeholders"]) if p["name"] == old)
+    assert s.set(("stakeholders", index, "name"), "Ingrid (COO)") is None
+    assert "Ingrid (COO)" in s.doc["disagreements"][0]["between"]
+    assert old not in json.dumps(s.doc["disagreements"])
+
+
+def test_removing_a_stakeholder_removes_them_from_disagreements(loaded: Store) -> None:
+    s = session(loaded)
+    s.open("fjordbank-onboarding")
+    name = s.doc["disagreements"][0]["between"][1]
+    index = next(i for i, p in enumerate(s.doc["stakeholders"]) if p["name"] == name)
+    assert s.remove_item(("stakeholders",), index) is None
+    assert all(name not in d["between"] for d in s.doc["disagreements"])
+    assert all(len(d["between"]) >= 2 for d in s.doc["disagreements"])
+
+
+def test_saving_is_debounced_to_one_version_per_pause(loaded: Store) -> None:
+    async def typing() -> None:
+        s = session(loaded, delay=0.2)
+        s.open("tallis-early-discovery")
+        for text in ("C", "Cr", "Cre", "Crews", "Crews lose two hours a day"):
+            s.set(("problem", "statement"), text)
+            await asyncio.sleep(0.02)
+        assert s.status.state == "pending"
+        await asyncio.sleep(0.5)
+        assert s.status.state == "saved"
+
+    before = loaded.latest_version("tallis-early-discovery")
+    asyncio.run(typing())
+    assert loaded.latest_version("tallis-early-discovery") == before + 1
+    saved = loaded.get("tallis-early-discovery").deal.problem.statement
+    assert saved == "Crews lose two hours a day"
+
+
+def test_without_a_loop_flush_saves(loaded: Store) -> None:
+    s = session(loaded)
+    s.open("tallis-early-discovery")
+    s.set(("problem", "why_now"), "the tender for 2027 opens in March")
+    s.flush()
+    assert loaded.get("tallis-early-discovery").deal.problem.why_now.startswith("the tender")
+    s.flush()  # nothing pending: no new version
+    assert s.status.state == "saved"
+
+
+def test_two_tabs_one_wins_the_other_loses_nothing(loaded: Store) -> None:
+    a, b = session(loaded, "tab-a"), session(loaded, "tab-b")
+    a.open("northwind-plant-maintenance")
+    b.open("northwind-plant-maintenance")
+    a.set(("problem", "why_now"), "A's reason")
+    b.set(("problem", "why_now"), "B's reason")
+    a.flush()
+    b.flush()
+    assert a.status.state == "saved" and b.status.state == "conflict"
+    assert "conflict" in b.status.message and b.status.conflict_id is not None
+    kept = loaded.conflict(b.status.conflict_id)
+    assert kept.deal.problem.why_now == "B's reason"
+    # B keeps typing during the conflict: nothing is saved until B chooses
+    b.set(("problem", "why_change"), "B typed this after the conflict")
+    b.flush()
+    assert loaded.get("northwind-plant-maintenance").deal.problem.why_now == "A's reason"
+    b.keep_mine()
+    latest = loaded.get("northwind-plant-maintenance").deal
+    assert latest.problem.why_now == "B's reason"
+    assert latest.problem.why_change == "B typed this after the conflict"
+    assert b.status.state == "saved"
+    history = [v.deal.problem.why_now for v in loaded.history("northwind-plant-maintenance")]
+    assert "A's reason" in history  # A's version stays in the history
+
+
+def test_loading_theirs_keeps_ours_as_a_conflict(loaded: Store) -> None:
+    a, b = session(loaded, "tab-a"), session(loaded, "tab-b")
+    a.open("fjordbank-onboarding")
+    b.open("fjordbank-onboarding")
+    a.set(("problem", "root_cause"), "A")
+    a.flush()
+    b.set(("problem", "root_cause"), "B")
+    b.flush()
+    b.set(("problem", "root_cause"), "B, later")
+    b.load_theirs()
+    assert b.doc["problem"]["root_cause"] == "A"
+    kept = [c.deal.problem.root_cause for c in loaded.conflicts("fjordbank-onboarding")]
+    assert {"B", "B, later"} <= set(kept)
+
+
+def test_upload_good_and_bad(loaded: Store, tmp_path: Path) -> None:
+    s = session(loaded)
+    deal = demo_deals(TODAY)[0].model_copy(deep=True)
+    deal.problem.why_now = "from the uploaded file"
+    text = deal.model_dump_json().encode()
+    assert s.upload(text, "mine.coachkit.json") == deal.id
+    assert loaded.get(deal.id).deal.problem.why_now == "from the uploaded file"
+    with pytest.raises(InvalidWorkbook, match=r"broken\.json: not valid JSON"):
+        s.upload(b"{nope", "broken.json")
+    with pytest.raises(InvalidWorkbook, match=r"evil\.json: deal\.id"):
+        s.upload(json.dumps({"schema_version": 1, "deal": {"id": "../etc"}}).encode(),
+                 "evil.json")
+    assert s.deal.id == deal.id  # the open deal is untouched by a refused file
+
+
+def test_hostile_text_is_kept_as_typed(loaded: Store) -> None:
+    s = session(loaded)
+    s.open("tallis-early-discovery")
+    payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    assert s.add_item(("stakeholders",), {"name": payload}) is None
+    s.flush()
+    names = [p.name for p in loaded.get("tallis-early-discovery").deal.stakeholders]
+    assert payload in names
+    assert payload in s.download_text()

@@ -1,0 +1,191 @@
+"""The app's widgets without a browser: ipywidgets run in plain Python, observers fire."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import ipywidgets as w
+import pytest
+
+from coachkit.app import App
+from coachkit.app.fields import ListEditor
+from coachkit.demo import demo_deals
+from coachkit.store import Store
+from conftest import TODAY
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> App:
+    location = str(tmp_path / "app.db")
+    with Store(location) as s:
+        for deal in demo_deals(TODAY):
+            s.put(deal, author="demo")
+    application = App(location, author="tester", today=lambda: TODAY)
+    application.start()
+    return application
+
+
+def find(root: w.Widget, css: str) -> list[w.Widget]:
+    """Widgets under ``root`` carrying a CSS class (as the browser tests select them)."""
+    out, todo = [], [root]
+    while todo:
+        widget = todo.pop()
+        if css in getattr(widget, "_dom_classes", ()):
+            out.append(widget)
+        todo.extend(getattr(widget, "children", ()))
+    return out
+
+
+def field(app: App, name: str) -> w.ValueWidget:
+    found = [x for x in find(app.widget, f"ck-field-{name}") if isinstance(x, w.ValueWidget)]
+    assert found, f"no field {name}"
+    return found[0]
+
+
+def show(app: App, title: str) -> None:
+    app.tabs.selected_index = [s.title for s in app.steps].index(title)
+
+
+def test_picker_lists_searches_and_opens(app: App) -> None:
+    ids = [value for _, value in app.picker.list.options]
+    assert set(ids) == {d.id for d in demo_deals(TODAY)}
+    app.picker.search.value = "fjord"
+    assert [v for _, v in app.picker.list.options] == ["fjordbank-onboarding"]
+    app.picker.search.value = ""
+    app.picker.team.value = "emea-industry"
+    assert {v for _, v in app.picker.list.options} == {"northwind-plant-maintenance",
+                                                       "harbourline-crm-replacement"}
+    app.picker.list.value = "harbourline-crm-replacement"
+    app.picker.open_button.click()
+    assert app.session.deal.id == "harbourline-crm-replacement"
+    assert app.tabs.layout.display is None
+    assert app.tabs.titles[1].startswith("Problem · ")
+    assert "Download workbook" in app.links.value
+
+
+def test_opening_a_missing_deal_is_a_message(app: App) -> None:
+    app.open("no-such-deal")
+    assert "no deal 'no-such-deal'" in html.unescape(app.picker.message.value)
+    assert app.session.deal is None
+
+
+def test_new_deal_from_the_picker(app: App) -> None:
+    app.picker.create.click()
+    assert "customer" in app.picker.message.value
+    app.picker.customer.value = "Brightwater Utilities"
+    app.picker.title.value = "Fewer burst mains"
+    app.picker.create.click()
+    assert app.session.deal.deal.customer == "Brightwater Utilities"
+    assert app.session.doc["problem"]["alternatives"] == ["Do nothing"]
+
+
+def test_typing_updates_the_coaching_live(app: App) -> None:
+    app.open("northwind-plant-maintenance")
+    show(app, "Problem")
+    problem = app.steps[1]
+    statement = field(app, "problem-statement")
+    statement.value = "They want our analytics module with SSO"
+    assert "problem-as-product" in problem.coach_panel.value
+    assert "something to buy" in problem.language_nudge.value
+    statement.value = ("Unplanned stops on line 3 cost them 40 hours a month and the plant "
+                       "manager's bonus")
+    assert "problem-as-product" not in problem.coach_panel.value
+    assert "customer problem" in problem.language_nudge.value
+
+
+def test_bad_number_is_shown_by_its_field(app: App) -> None:
+    app.open("northwind-plant-maintenance")
+    value = field(app, "deal-value")
+    value.value = "lots"
+    box = next(b for b in find(app.widget, "ck-field") if getattr(b, "input", None) is value)
+    assert "Not a number" in box.children[-1].value
+    value.value = "250,000"
+    assert app.session.doc["deal"]["value"] == 250_000
+    assert box.children[-1].value == ""
+
+
+def test_cost_of_inaction_calculator(app: App) -> None:
+    app.open("tallis-early-discovery")
+    show(app, "Problem")
+    editor = next(e for e in _editors(app) if e.list_path[-1] == "assumptions")
+    editor.add.click()
+    editor.add.click()
+    field(app, "problem-cost-of-inaction-assumptions-0-value").value = "120"
+    field(app, "problem-cost-of-inaction-assumptions-1-value").value = "85"
+    assert app.session.doc["problem"]["cost_of_inaction"]["amount"] == 10_200
+    coi = app.steps[1].coi_result.value
+    assert "10,200" in coi and "122,400" in coi  # per month and per year
+
+
+def _editors(app: App) -> list[ListEditor]:
+    out = []
+    for step in app.steps:
+        for value in vars(step).values():
+            if isinstance(value, ListEditor):
+                out.append(value)
+    problem = app.steps[1]
+    if hasattr(problem, "assumptions"):
+        out.append(problem.assumptions)
+    return out
+
+
+def test_stakeholders_and_disagreements(app: App) -> None:
+    app.open("tallis-early-discovery")
+    show(app, "Stakeholders")
+    step = app.steps[3]
+    assert step.disagreements.add.disabled  # one person: nobody to disagree with
+    step.people.add.click()
+    assert not step.disagreements.add.disabled
+    names = [p["name"] for p in app.session.doc["stakeholders"]]
+    step.disagreements.add.click()
+    chooser = field(app, "disagreements-0-between")
+    assert list(chooser.options) == names
+    field(app, f"stakeholders-{len(names) - 1}-name").value = "Rosa Lind"
+    assert "Rosa Lind" in app.session.doc["disagreements"][0]["between"]
+    assert "Rosa Lind" in field(app, "disagreements-0-between").options
+    assert "Rosa Lind" in step.map.value
+
+
+def test_html_in_text_is_shown_as_text(app: App) -> None:
+    app.open("tallis-early-discovery")
+    show(app, "Stakeholders")
+    step = app.steps[3]
+    step.people.add.click()
+    index = len(app.session.doc["stakeholders"]) - 1
+    field(app, f"stakeholders-{index}-name").value = XSS
+    field(app, f"stakeholders-{index}-influence").value = 3
+    field(app, f"stakeholders-{index}-stance").value = 2
+    html = [x.value for x in find(app.widget, "ck-map")] + [
+        x.value for x in find(app.widget, "ck-row-summary")]
+    step.people.rebuild()
+    html += [x.value for x in find(app.widget, "ck-row-summary")]
+    joined = "".join(html)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in joined
+    assert XSS not in joined
+    app.session.set(("problem", "statement"), XSS)
+    show(app, "Review")
+    assert XSS not in app.steps[5].review.value
+
+
+def test_upload_a_malformed_file_shows_the_error(app: App) -> None:
+    app.picker._uploaded(({"name": "broken.coachkit.json", "size": 5,
+                           "content": memoryview(b'{"sch')},))
+    assert "broken.coachkit.json: not valid JSON" in app.picker.message.value
+    assert app.session.deal is None
+    good = demo_deals(TODAY)[1].to_json_dict()
+    good["problem"]["why_now"] = "uploaded"
+    data = json.dumps(good).encode()
+    app.picker._uploaded(({"name": "ok.json", "size": len(data), "content": memoryview(data)},))
+    assert app.session.deal.problem.why_now == "uploaded"
+
+
+def test_review_step_shows_scores_and_questions(app: App) -> None:
+    app.open("harbourline-crm-replacement")
+    show(app, "Review")
+    review = app.steps[5].review.value
+    assert "completeness" in review and "Questions for the next call" in review
+    assert "CRITICAL" in review
