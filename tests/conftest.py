@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,3 +71,102 @@ def cli(capsys: pytest.CaptureFixture[str]):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+# -- a real Voila server and a real browser, shared by the tests that need them -------------
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def wait_for_http(url: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer in {timeout:.0f} s")
+        time.sleep(0.25)
+
+
+class Server:
+    """A process group serving HTTP on 127.0.0.1 (Voila and its kernels)."""
+
+    def __init__(self, command: list[str], url: str, env: dict[str, str], cwd: str | None = None,
+                 log: Path | None = None):
+        self.url = url
+        self.log = log
+        out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    location = str(tmp_path_factory.mktemp("app-store") / "coachkit.db")
+    with Store(location) as s:
+        for deal in demo_deals(TODAY):
+            s.put(deal, author="demo")
+    return location
+
+
+@pytest.fixture(scope="session")
+def app_server(app_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``coachkit app`` as a user starts it, on a free port, with the demo deals."""
+    from coachkit.server import free_port
+
+    port = free_port()
+    env = {**os.environ, "COACHKIT_TODAY": TODAY.isoformat(), "COACHKIT_AUTHOR": "browser"}
+    env.pop("COACHKIT_STORE", None)
+    log = tmp_path_factory.mktemp("voila-log") / "voila.log"
+    server = Server([sys.executable, "-m", "coachkit.cli", "app", "--store", app_store,
+                     "--port", str(port), "--no-browser"],
+                    f"http://127.0.0.1:{port}/", env, log=log)
+    try:
+        wait_for_http(server.url)
+        yield server
+    finally:
+        server.stop()
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("COACHKIT_CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright. Skips locally without it; fails in CI
+    (``COACHKIT_REQUIRE_BROWSER=1``)."""
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("COACHKIT_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium found, and COACHKIT_REQUIRE_BROWSER is set")
+        pytest.skip("no Chromium on this machine (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -77,7 +77,8 @@ class Form:
         widget.observe(changed, names="value")
         widget.layout.width = width
         field_name = ".".join(str(p) for p in path)
-        css_class(widget, "ck-input", f"ck-field-{_css_safe(field_name)}")
+        kind = "ck-flag" if isinstance(widget, w.Checkbox) else "ck-input"
+        css_class(widget, kind, f"ck-field-{_css_safe(field_name)}")
         parts: list[w.Widget] = []
         if label:
             parts.append(css_class(w.HTML(f"<label>{escape(label)}</label>"), "ck-label"))

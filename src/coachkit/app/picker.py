@@ -33,9 +33,11 @@ def matches(d: DealSummary, search: str, team: str) -> bool:
 class Picker:
     """The deal list with search and team filter, "new deal", and upload."""
 
-    def __init__(self, session: WorkbookSession, open_deal: Callable[[str], None]):
+    def __init__(self, session: WorkbookSession, open_deal: Callable[[str], None],
+                 opened: Callable[[], None]):
         self.session = session
         self.open_deal = open_deal
+        self.opened = opened
         self.deals: list[DealSummary] = []
         self.search = css_class(w.Text(placeholder="Search customer or title"), "ck-search")
         self.team = w.Dropdown(options=[ALL_TEAMS], value=ALL_TEAMS, description="",
@@ -98,7 +100,8 @@ class Picker:
                                        seller=self.seller.value, team=self.new_team.value)
             self.customer.value = self.title.value = ""
             self.refresh()
-            self.open_deal(deal_id)
+            self.list.value = deal_id
+            self.opened()
 
         self._guard(create)
 
@@ -115,7 +118,8 @@ class Picker:
                                       f"most {MAX_FILE_BYTES / 1e6:.0f} MB")
             deal_id = self.session.upload(bytes(item["content"]), name)
             self.refresh()
-            self.open_deal(deal_id)
+            self.list.value = deal_id
+            self.opened()
 
         self._guard(upload)
         self.upload.value = ()

@@ -26,12 +26,12 @@ def request_parameters() -> dict[str, str]:
     """The page's URL query (``?deal_id=...``) in Voila; empty elsewhere.
 
     With kernel preheating the notebook runs before any page is requested, so this first
-    waits for the request (a no-op without preheating)."""
-    try:
+    waits for the request. Without it Voila puts the query in the kernel's environment at
+    start, and importing voila (2.5 s: jupyter_server and jsonschema) is not worth it."""
+    if os.environ.get("VOILA_PREHEAT") == "True":
         from voila.utils import wait_for_request
-    except ImportError:
-        return {}
-    wait_for_request()
+
+        wait_for_request()
     query = os.environ.get("QUERY_STRING", "")
     return {key: values[-1] for key, values in parse_qs(query).items()}
 
@@ -48,7 +48,7 @@ class App:
             or os.environ.get("USER") or "seller",
             coach=Coach(), today=today or ((lambda: pinned) if pinned else dt.date.today))
         self.title = css_class(w.HTML(
-            "<div class='ck-title'><h1>coachkit</h1><div class='ck-sub'>The deal's change "
+            "<div class='ck-brand'><h1>coachkit</h1><div class='ck-sub'>The deal's change "
             "story, from the customer's side.</div></div>"), "ck-title")
         self.status = css_class(w.HTML(), "ck-status")
         self.links = css_class(w.HTML(), "ck-links")
@@ -60,7 +60,7 @@ class App:
         self.keep_mine.on_click(lambda _: self.session.keep_mine())
         self.conflict = w.HBox([self.load_theirs, self.keep_mine],
                                layout=w.Layout(display="none"))
-        self.picker = Picker(self.session, self.open)
+        self.picker = Picker(self.session, self.open, self._opened)
         self.deals = w.Accordion(children=[self.picker.widget], titles=("Deals",),
                                  selected_index=0)
         self.steps: list[Step] = [step(self.session) for step in STEPS]
@@ -90,6 +90,9 @@ class App:
         except CoachkitError as exc:
             self.picker.message.value = escape(str(exc))
             return
+        self._opened()
+
+    def _opened(self) -> None:
         self.deals.selected_index = None
 
     # -- keeping the views in step with the session ------------------------------------------

@@ -4,8 +4,8 @@ CSS = """
 <style>
 .ck-app { max-width: 1180px; margin: 0 auto; font-family: system-ui, -apple-system, 'Segoe UI',
   Helvetica, Arial, sans-serif; color: #0f172a; }
-.ck-title h1 { font-size: 1.5em; margin: 0.2em 0; }
-.ck-title .ck-sub { color: #475569; }
+.ck-brand h1 { font-size: 1.5em; margin: 0.2em 0; }
+.ck-brand .ck-sub { color: #475569; }
 .ck-status-saved { color: #15803d; } .ck-status-pending { color: #b45309; }
 .ck-status-conflict, .ck-status-error { color: #b91c1c; font-weight: 600; }
 .ck-step { align-items: flex-start; gap: 16px; width: 100%; }
@@ -24,7 +24,9 @@ CSS = """
 .ck-rule { color: #94a3b8; font-size: 0.8em; margin-top: 2px; }
 .ck-ok { color: #15803d; padding: 4px 0; }
 .ck-app .widget-html-content { line-height: 1.4; }
-.ck-app .ck-input { width: 100% !important; min-width: 0; max-width: 100%; }
+.ck-app .ck-input { width: calc(100% - 6px) !important; min-width: 0; max-width: 100%; }
+.ck-app .ck-flag { width: auto !important; margin-top: 22px; }
+.ck-app .ck-flag .widget-label-basic, .ck-app .ck-flag label { color: #334155; }
 .ck-app .ck-input input, .ck-app .ck-input textarea, .ck-app .ck-input select {
   width: 100%; min-width: 0; box-sizing: border-box; font-family: inherit; }
 .ck-app .ck-field, .ck-app .ck-step-body .widget-gridbox > * { min-width: 0; }
@@ -35,7 +37,7 @@ CSS = """
 .ck-badge-critical { background: #b91c1c; } .ck-badge-warning { background: #d97706; }
 .ck-badge-info { background: #2563eb; }
 .ck-row-summary { flex: 1 1 auto; min-width: 0; }
-.ck-row button { flex: 0 0 auto; min-width: max-content; }
+.ck-row button, .ck-add { flex: 0 0 auto; min-width: max-content; width: auto !important; }
 .ck-label { font-weight: 600; font-size: 0.92em; color: #334155; }
 .ck-hint { color: #475569; font-size: 0.92em; margin: 2px 0 8px; }
 .ck-field { margin-bottom: 4px; }

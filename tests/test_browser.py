@@ -1,0 +1,194 @@
+"""A seller in a real browser: Debian's Chromium, driven by Playwright, against `coachkit app`.
+
+Screenshots of every step go to test-artifacts/ (look at them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from coachkit.store import Store
+from conftest import ARTIFACTS, Server
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+XSS = "<img src=x onerror=alert(1)>"
+TIMEOUT = 30_000
+
+
+@pytest.fixture
+def page(browser, app_server: Server) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(TIMEOUT)
+    pg = context.new_page()
+    pg.dialogs = []  # type: ignore[attr-defined]
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url)
+    page.locator(".ck-app").wait_for()
+
+
+def tab(page, title: str) -> None:
+    page.get_by_role("tab", name=re.compile(f"^{title}")).click()
+    key = title.lower().replace(" ", "-")
+    page.locator(f".ck-step-{key} .ck-step-body").wait_for()
+
+
+def status(page, text: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator(".ck-status")).to_contain_text(text, timeout=TIMEOUT)
+
+
+def panel(page, step: str):
+    return page.locator(f".ck-step-{step} .ck-coach-panel")
+
+
+def test_seller_fills_a_deal_and_finds_it_back(page, app_server: Server,
+                                               app_store: str) -> None:
+    from playwright.sync_api import expect
+
+    open_app(page, app_server.url)
+    page.locator(".ck-picker").wait_for()
+    shot(page, "01-picker")
+    page.locator(".ck-new-customer input").fill("Lakeside Dairy Cooperative")
+    page.locator(".ck-new-title input").fill("Fewer lost batches in the cheese plant")
+    page.locator(".ck-create").click()
+    page.locator(".ck-steps").wait_for()
+    status(page, "New deal saved")
+    shot(page, "02-deal")
+
+    tab(page, "Problem")
+    statement = page.locator(".ck-field-problem-statement textarea")
+    statement.fill("They need to buy a new batch tracking system")
+    expect(panel(page, "problem")).to_contain_text("problem-as-product")
+    expect(page.locator(".ck-language")).to_contain_text("something to buy")
+    shot(page, "03-problem-product-talk")
+    statement.fill("Six batches a month fail the culture check, each costing 9,000 EUR of "
+                   "milk and the plant manager's weekend")
+    expect(panel(page, "problem")).not_to_contain_text("problem-as-product")
+    page.locator(".ck-field-problem-why-now textarea").fill("The retailer audit in March")
+    shot(page, "04-problem")
+
+    tab(page, "Stakeholders")
+    page.locator(".ck-add-stakeholders").click()
+    page.locator(".ck-field-stakeholders-0-name input").fill("Maja Holm")
+    page.locator(".ck-add-stakeholders").click()
+    page.locator(".ck-field-stakeholders-1-name input").fill("Jonas Berg")
+    page.locator(".ck-add-disagreements").click()
+    chooser = page.locator(".ck-field-disagreements-0-between select")
+    expect(chooser.locator("option")).to_have_count(2)
+    chooser.select_option(["Maja Holm", "Jonas Berg"])
+    page.locator(".ck-field-disagreements-0-about textarea").fill("Who pays for the sensors")
+    page.locator(".ck-field-disagreements-0-severity select").select_option(label="4")
+    expect(panel(page, "stakeholders")).to_contain_text("unresolved-disagreement")
+    shot(page, "05-stakeholders")
+
+    tab(page, "Risks")
+    page.locator(".ck-add-risks").click()
+    page.locator(".ck-field-risks-0-description textarea").fill("Night shift ignores alerts")
+    page.locator(".ck-field-risks-0-likelihood select").select_option(label="4")
+    page.locator(".ck-field-risks-0-impact select").select_option(label="4")
+    expect(panel(page, "risks")).to_contain_text("unmitigated-risk")
+    page.locator(".ck-field-risks-0-mitigation textarea").fill("Alerts go to the shift lead")
+    expect(panel(page, "risks")).not_to_contain_text("unmitigated-risk")
+    shot(page, "06-risks")
+
+    tab(page, "Decision confidence")
+    shot(page, "07-confidence")
+    tab(page, "Review")
+    expect(page.locator(".ck-review")).to_contain_text("Questions for the next call")
+    shot(page, "08-review")
+    status(page, "Saved at")
+
+    link = page.locator(".ck-permalink").get_attribute("href")
+    deal_id = link.split("deal_id=")[1]
+    open_app(page, app_server.url + link)
+    page.locator(".ck-steps").wait_for()
+    tab(page, "Problem")
+    expect(page.locator(".ck-field-problem-statement textarea")).to_have_value(
+        re.compile("^Six batches a month"))
+    tab(page, "Stakeholders")
+    expect(page.locator(".ck-step-stakeholders .ck-row-summary")).to_have_count(3)
+    expect(page.locator(".ck-step-stakeholders")).to_contain_text("Maja Holm vs Jonas Berg")
+    tab(page, "Risks")
+    expect(page.locator(".ck-step-risks .ck-row-summary")).to_contain_text("Night shift")
+    shot(page, "09-after-reload")
+    with Store(app_store) as store:
+        saved = store.get(deal_id).deal
+    assert saved.disagreements[0].between == ["Maja Holm", "Jonas Berg"]
+    assert saved.risks[0].mitigation == "Alerts go to the shift lead"
+
+
+def test_two_pages_on_one_deal(browser, app_server: Server, app_store: str) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(TIMEOUT)
+    first, second = context.new_page(), context.new_page()
+    url = app_server.url + "?deal_id=harbourline-crm-replacement"
+    for pg in (first, second):
+        open_app(pg, url)
+        pg.locator(".ck-steps").wait_for()
+        tab(pg, "Problem")
+    first.locator(".ck-field-problem-why-now textarea").fill("First page: board meets in May")
+    status(first, "Saved at")
+    second.locator(".ck-field-problem-why-now textarea").fill("Second page: the Q3 audit")
+    status(second, "Someone else saved this deal")
+    expect(second.locator(".ck-keep-mine")).to_be_visible()
+    shot(second, "10-conflict")
+    second.locator(".ck-keep-mine").click()
+    status(second, "Saved at")
+    context.close()
+    with Store(app_store) as store:
+        history = [v.deal.problem.why_now for v in store.history("harbourline-crm-replacement")]
+        kept = [c.deal.problem.why_now for c in store.conflicts("harbourline-crm-replacement")]
+    assert history[-1] == "Second page: the Q3 audit"
+    assert "First page: board meets in May" in history
+    assert "Second page: the Q3 audit" in kept
+
+
+def test_malformed_upload_shows_the_error(page, app_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    open_app(page, app_server.url)
+    with page.expect_file_chooser() as chooser:
+        page.locator(".ck-upload").click()
+    chooser.value.set_files(files=[{
+        "name": "broken.coachkit.json", "mimeType": "application/json",
+        "buffer": b'{"schema_version": 1, "deal": {"id": "x", "stage": "won"'}])
+    expect(page.locator(".ck-error-box")).to_contain_text("broken.coachkit.json: not valid JSON")
+    shot(page, "11-bad-upload")
+    assert page.locator(".ck-steps").is_hidden()
+
+
+def test_html_in_a_name_is_shown_not_run(page, app_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    open_app(page, app_server.url + "?deal_id=tallis-early-discovery")
+    page.locator(".ck-steps").wait_for()
+    tab(page, "Stakeholders")
+    page.locator(".ck-add-stakeholders").click()
+    name = page.locator(".ck-field-stakeholders-1-name input")
+    name.fill(XSS)
+    page.locator(".ck-field-stakeholders-1-influence select").select_option(label="4")
+    page.locator(".ck-field-stakeholders-1-stance select").select_option(label="-4")
+    expect(panel(page, "stakeholders")).to_contain_text(XSS)  # as text, in the finding
+    expect(page.locator(".ck-stakeholder-map")).to_contain_text(XSS)
+    page.locator(".ck-step-stakeholders .ck-edit").last.click()  # close: the summary line
+    expect(page.locator(".ck-step-stakeholders .ck-row-summary").last).to_contain_text(XSS)
+    shot(page, "12-html-as-text")
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert page.dialogs == []
