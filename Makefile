@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make run    set up, load the demo deals, and start the main job
+#   make run    set up, load the demo deals, and start the seller app on them
 #   make test   set up and run the whole test suite
 # Both create .venv with the running python3 (3.11+) the first time, and reinstall only when
 # pyproject.toml changes.
@@ -9,6 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_STORE ?= $(CURDIR)/.demo/coachkit.db
 PYTEST_ARGS ?=
+APP_ARGS ?=
 
 .PHONY: run test lint clean
 
@@ -21,7 +22,7 @@ $(BIN)/.installed: pyproject.toml
 
 run: $(BIN)/.installed
 	$(BIN)/coachkit demo --store $(DEMO_STORE)
-	$(BIN)/coachkit list --store $(DEMO_STORE)
+	$(BIN)/coachkit app --store $(DEMO_STORE) $(APP_ARGS)
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench

@@ -192,3 +192,38 @@ def test_html_in_a_name_is_shown_not_run(page, app_server: Server) -> None:
     shot(page, "12-html-as-text")
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert page.dialogs == []
+
+
+def test_participant_works_a_scenario_and_downloads_it(page, app_server: Server,
+                                                        tmp_path) -> None:
+    from playwright.sync_api import expect
+
+    from coachkit.files import read_workbook
+
+    open_app(page, app_server.url + "?scenario=paper-mill-were-different&cohort=leeds-nov")
+    training = page.locator(".ck-training")
+    training.wait_for()
+    expect(training).to_contain_text("Binder session is temporary")
+    page.locator(".ck-participant input").fill("Robin Ashdown")
+    page.locator(".ck-start-scenario").click()
+    page.locator(".ck-steps").wait_for()
+    expect(page.locator(".ck-training-banner")).to_contain_text("Download your workbook")
+    page.locator(".ck-brief-box").get_by_text("Scenario brief").click()
+    expect(page.locator(".ck-brief")).to_contain_text("What you will practise")
+    tab(page, "Problem")
+    page.locator(".ck-field-problem-statement textarea").fill(
+        "PM2 loses eleven breaks a week, which keeps machine efficiency at 84 against a "
+        "group target of 89 before the capex committee decides")
+    status(page, "Saved at")
+    shot(page, "13-participant")
+    with page.expect_download() as download_info:
+        page.locator(".ck-download").click()
+    download = download_info.value
+    assert download.suggested_filename == "robin-ashdown__paper-mill-were-different.coachkit.json"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    deal = read_workbook(saved)
+    assert deal.training.participant == "Robin Ashdown"
+    assert deal.training.scenario == "paper-mill-were-different"
+    assert deal.training.cohort == "leeds-nov"
+    assert deal.problem.statement.startswith("PM2 loses eleven breaks")

@@ -232,6 +232,23 @@ def _coach(args: argparse.Namespace) -> int:
     return 0
 
 
+@_handler("scenarios")
+def _scenarios(args: argparse.Namespace) -> int:
+    from urllib.parse import quote
+
+    from coachkit.scenarios import load_scenario, scenario_ids
+
+    for scenario_id in scenario_ids():
+        scenario = load_scenario(scenario_id)
+        scenario.reference()  # a broken reference answer fails here, not in a workshop
+        scenario.start("check")
+        query = f"scenario={scenario_id}" + (
+            f"&cohort={quote(args.cohort, safe='')}" if args.cohort else "")
+        print(f"{scenario_id}\t{scenario.title}\t"
+              f"urlpath=voila/render/workbooks/coachkit.ipynb{quote('?' + query, safe='')}")
+    return 0
+
+
 @_handler("report")
 def _report(args: argparse.Namespace) -> int:
     from coachkit.report_cli import run_report
@@ -375,6 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH", help="a folder or a .zip of workbook files")
     p.add_argument("--cohort", required=True, metavar="NAME")
     p.add_argument("--scenario", metavar="S", help="leave out workbooks of other scenarios")
+
+    p = sub.add_parser("scenarios", help="list the training scenarios and their Binder links",
+                       description="List the training scenarios (checking each one loads) "
+                       "with the Binder urlpath that opens the app on it.")
+    p.add_argument("--cohort", metavar="NAME", default="",
+                   help="put the cohort in the links, so collected workbooks carry it")
 
     sub.add_parser("demo", parents=[store], help="load the demo deals into the store",
                    description="Load the demo deals into the store (dates moved to today).")

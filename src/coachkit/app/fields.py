@@ -29,12 +29,25 @@ def css_class(widget: w.Widget, *names: str) -> w.Widget:
     return widget
 
 
+_SHARED: dict[str, w.Widget] = {}
+
+
+def text_html(value: str = "", *classes: str) -> w.HTML:
+    """An HTML widget for labels, hints and messages. They share one layout and one style
+    model: every widget model costs a message to the page and work in the browser."""
+    if not _SHARED:
+        from ipywidgets.widgets.widget_string import HTMLStyle
+
+        _SHARED["layout"], _SHARED["style"] = w.Layout(), HTMLStyle()
+    return css_class(w.HTML(value, layout=_SHARED["layout"], style=_SHARED["style"]), *classes)
+
+
 def heading(text: str, level: int = 3) -> w.HTML:
-    return w.HTML(f"<h{level} class='ck-heading'>{escape(text)}</h{level}>")
+    return text_html(f"<h{level} class='ck-heading'>{escape(text)}</h{level}>")
 
 
 def hint(text: str) -> w.HTML:
-    return css_class(w.HTML(f"<div class='ck-hint'>{escape(text)}</div>"), "ck-hint-box")
+    return text_html(f"<div class='ck-hint'>{escape(text)}</div>", "ck-hint-box")
 
 
 def parse_number(text: str) -> float | None:
@@ -63,7 +76,7 @@ class Form:
     def _bind(self, widget: w.ValueWidget, path: Path, label: str, *,
               to_value: Callable[[Any], Any] = lambda v: v, width: str = "100%",
               description: str = "") -> w.Widget:
-        message = css_class(w.HTML(""), "ck-field-error")
+        message = text_html("", "ck-field-error")
 
         def changed(change: dict[str, Any]) -> None:
             try:
@@ -81,7 +94,7 @@ class Form:
         css_class(widget, kind, f"ck-field-{_css_safe(field_name)}")
         parts: list[w.Widget] = []
         if label:
-            parts.append(css_class(w.HTML(f"<label>{escape(label)}</label>"), "ck-label"))
+            parts.append(text_html(f"<label>{escape(label)}</label>", "ck-label"))
         if description:
             parts.append(hint(description))
         parts += [widget, message]
@@ -168,7 +181,7 @@ class ListEditor:
         self.summary = summary
         self.opened: set[int] = set()
         self.rows = w.VBox()
-        self.message = css_class(w.HTML(""), "ck-field-error")
+        self.message = text_html("", "ck-field-error")
         self.add = css_class(w.Button(description=add_label, icon="plus"), "ck-add",
                              f"ck-add-{_css_safe('.'.join(map(str, list_path)))}")
         self.add.on_click(lambda _: self._add())
@@ -179,7 +192,7 @@ class ListEditor:
         items = self.form.session.get(self.list_path)
         self.opened = {i for i in self.opened if i < len(items)}
         self.rows.children = [self._row(i, item) for i, item in enumerate(items)] or [
-            css_class(w.HTML(f"<em>{escape(self.empty_text)}</em>"), "ck-empty")]
+            text_html(f"<em>{escape(self.empty_text)}</em>", "ck-empty")]
         if self.on_rebuild:
             self.on_rebuild()
 
@@ -190,7 +203,7 @@ class ListEditor:
         if self.summary is None:
             return css_class(w.VBox([self.build_row(self.form, (*self.list_path, i), i),
                                      remove]), "ck-row")
-        line = css_class(w.HTML(f"<b>{escape(self.summary(item))}</b>"), "ck-row-summary")
+        line = text_html(f"<b>{escape(self.summary(item))}</b>", "ck-row-summary")
         toggle = css_class(w.Button(description="Close" if i in self.opened else "Edit",
                                     icon="pencil", layout=w.Layout(width="auto")), "ck-edit")
         body = w.VBox()

@@ -16,6 +16,7 @@ from coachkit.app.picker import Picker
 from coachkit.app.session import WorkbookSession
 from coachkit.app.steps import STEPS, Step
 from coachkit.app.style import CSS
+from coachkit.app.training import TEMPORARY, TrainingPanel, brief_html, training_file_name
 from coachkit.coach import Coach
 from coachkit.errors import CoachkitError
 from coachkit.files import SUFFIX
@@ -60,9 +61,15 @@ class App:
         self.keep_mine.on_click(lambda _: self.session.keep_mine())
         self.conflict = w.HBox([self.load_theirs, self.keep_mine],
                                layout=w.Layout(display="none"))
-        self.picker = Picker(self.session, self.open, self._opened)
-        self.deals = w.Accordion(children=[self.picker.widget], titles=("Deals",),
-                                 selected_index=0)
+        self._picker: Picker | None = None
+        self._training: TrainingPanel | None = None
+        self.deals = w.Accordion(children=[w.VBox(), w.VBox()],
+                                 titles=("Deals", "Training"), selected_index=None)
+        self.deals.observe(lambda _: self._show_section(), names="selected_index")
+        self.brief = css_class(w.Accordion(children=[w.HTML()], titles=("Scenario brief",),
+                                           layout=w.Layout(display="none")), "ck-brief-box")
+        self.banner = css_class(w.HTML(f"<div class='ck-banner'>{escape(TEMPORARY)}</div>",
+                                       layout=w.Layout(display="none")), "ck-training-banner")
         self.steps: list[Step] = [step(self.session) for step in STEPS]
         self.tabs = css_class(w.Tab(children=[s.widget for s in self.steps],
                                     titles=tuple(s.title for s in self.steps),
@@ -71,23 +78,52 @@ class App:
             w.HTML(CSS), self.title, self.deals,
             w.HBox([self.status, self.links], layout=w.Layout(justify_content="space-between",
                                                               width="100%")),
-            self.conflict, self.tabs,
+            self.conflict, self.banner, self.brief, self.tabs,
         ]), "ck-app")
         self.tabs.observe(lambda _: self._show_step(), names="selected_index")
         self.session.on_change(self._changed)
+
+    @property
+    def picker(self) -> Picker:
+        """The deal picker, built when first needed (a page opened on a deal never is)."""
+        if self._picker is None:
+            self._picker = Picker(self.session, self.open, self._opened)
+            self.deals.children[0].children = [self._picker.widget]
+            self._picker.refresh()
+        return self._picker
+
+    @property
+    def training(self) -> TrainingPanel:
+        if self._training is None:
+            self._training = TrainingPanel(self.session, self._opened, today=self.session.today)
+            self.deals.children[1].children = [self._training.widget]
+        return self._training
+
+    def _show_section(self) -> None:
+        if self.deals.selected_index == 0:
+            self.picker.refresh()
+        elif self.deals.selected_index == 1:
+            _ = self.training
 
     def start(self, deal_id: str = "", scenario: str = "") -> None:
         """After the page is requested: read the URL query, list deals, open the one asked."""
         params = request_parameters()
         deal_id = params.get("deal_id") or deal_id
-        self.picker.refresh()
+        scenario = params.get("scenario") or scenario
+        if scenario:
+            self.training.preselect(scenario, cohort=params.get("cohort", ""),
+                                    participant=params.get("participant", ""))
+            self.deals.selected_index = 1
         if deal_id:
             self.open(deal_id)
+        elif not scenario:
+            self.deals.selected_index = 0
 
     def open(self, deal_id: str) -> None:
         try:
             self.session.open(deal_id)
         except CoachkitError as exc:
+            self.deals.selected_index = 0
             self.picker.message.value = escape(str(exc))
             return
         self._opened()
@@ -104,6 +140,7 @@ class App:
             self._show_step()
             self.tabs.layout.display = None
             self.deals.set_title(0, f"Deals · open: {self._deal_name()}")
+            self._show_training()
         elif kind == "edit":
             for step in self.steps:
                 if step.built:
@@ -117,6 +154,23 @@ class App:
         if self.session.deal is not None and index is not None \
                 and not self.steps[index].built:
             self.steps[index].rebuild()
+
+    def _show_training(self) -> None:
+        """A training workbook shows its brief and says plainly that Binder forgets."""
+        scenario_id = self.session.deal.training.scenario if self.session.deal else ""
+        display = None if scenario_id else "none"
+        self.banner.layout.display = self.brief.layout.display = display
+        if scenario_id:
+            from coachkit.scenarios import load_scenario
+
+            try:
+                scenario = load_scenario(scenario_id)
+            except CoachkitError:  # a workbook of a scenario this coachkit does not ship
+                self.brief.layout.display = "none"
+                return
+            self.brief.children[0].value = brief_html(scenario)
+            self.brief.set_title(0, f"Scenario brief: {scenario.title}")
+            self.brief.selected_index = None
 
     def _deal_name(self) -> str:
         deal = self.session.deal
@@ -139,7 +193,7 @@ class App:
         if deal is None or status.state == "pending":
             return
         data = base64.b64encode(self.session.download_text().encode("utf-8")).decode("ascii")
-        name = escape(f"{deal.id}{SUFFIX}")
+        name = escape(training_file_name(deal) or f"{deal.id}{SUFFIX}")
         self.links.value = (
             f"<a class='ck-permalink' href='?deal_id={quote(deal.id)}'>Link to this deal</a>"
             f" &nbsp;·&nbsp; <a class='ck-download' download='{name}' "

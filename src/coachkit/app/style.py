@@ -62,5 +62,6 @@ CSS = """
 .ck-banner { background: #fffbeb; border: 1px solid #f59e0b; border-radius: 8px;
   padding: 8px 12px; margin: 6px 0; }
 .ck-error-box { color: #b91c1c; }
+.ck-brief { max-width: 860px; line-height: 1.5; } .ck-brief h1 { font-size: 1.3em; }
 </style>
 """
