@@ -32,14 +32,27 @@ def css_class(widget: w.Widget, *names: str) -> w.Widget:
 _SHARED: dict[str, w.Widget] = {}
 
 
-def text_html(value: str = "", *classes: str) -> w.HTML:
-    """An HTML widget for labels, hints and messages. They share one layout and one style
-    model: every widget model costs a message to the page and work in the browser."""
-    if not _SHARED:
-        from ipywidgets.widgets.widget_string import HTMLStyle
+def shared_looks(widget_class: type[w.Widget], width: str = "") -> dict[str, w.Widget]:
+    """One layout model per width and one style model per widget kind, shared by every field:
+    each widget model costs a message to the page and work in the browser. Only for widgets
+    whose layout is never changed afterwards."""
+    layout_key = f"layout:{width}"
+    if layout_key not in _SHARED:
+        _SHARED[layout_key] = w.Layout(width=width) if width else w.Layout()
+    looks = {"layout": _SHARED[layout_key]}
+    style_trait = widget_class.class_traits().get("style")
+    if style_trait is not None:
+        style_class = style_trait.klass
+        key = f"style:{style_class.__name__}"
+        if key not in _SHARED:
+            _SHARED[key] = style_class()
+        looks["style"] = _SHARED[key]
+    return looks
 
-        _SHARED["layout"], _SHARED["style"] = w.Layout(), HTMLStyle()
-    return css_class(w.HTML(value, layout=_SHARED["layout"], style=_SHARED["style"]), *classes)
+
+def text_html(value: str = "", *classes: str) -> w.HTML:
+    """An HTML widget for labels, hints and messages, with the shared looks."""
+    return css_class(w.HTML(value, **shared_looks(w.HTML)), *classes)
 
 
 def heading(text: str, level: int = 3) -> w.HTML:
@@ -88,7 +101,6 @@ class Form:
             message.value = f"<span>{escape(_plain(refused))}</span>" if refused else ""
 
         widget.observe(changed, names="value")
-        widget.layout.width = width
         field_name = ".".join(str(p) for p in path)
         kind = "ck-flag" if isinstance(widget, w.Checkbox) else "ck-input"
         css_class(widget, kind, f"ck-field-{_css_safe(field_name)}")
@@ -98,7 +110,7 @@ class Form:
         if description:
             parts.append(hint(description))
         parts += [widget, message]
-        box = css_class(w.VBox(parts, layout=w.Layout(width=width)), "ck-field")
+        box = css_class(w.VBox(parts, **shared_looks(w.VBox, width)), "ck-field")
         box.input = widget  # the value widget, for views that update it
         return box
 
@@ -107,19 +119,22 @@ class Form:
         value = self.session.get(path)
         widget: w.ValueWidget
         if area:
-            widget = w.Textarea(value=value, placeholder=placeholder, rows=rows)
+            widget = w.Textarea(value=value, placeholder=placeholder, rows=rows,
+                                **shared_looks(w.Textarea, width))
         else:
-            widget = w.Text(value=value, placeholder=placeholder)
+            widget = w.Text(value=value, placeholder=placeholder, **shared_looks(w.Text, width))
         return self._bind(widget, path, label, width=width, description=description)
 
     def number(self, path: Path, label: str, *, width: str = "100%",
                placeholder: str = "") -> w.Widget:
-        widget = w.Text(value=format_number(self.session.get(path)), placeholder=placeholder)
+        widget = w.Text(value=format_number(self.session.get(path)), placeholder=placeholder,
+                        **shared_looks(w.Text, width))
         return self._bind(widget, path, label, to_value=parse_number, width=width)
 
     def choice(self, path: Path, label: str, options: Sequence[tuple[str, Any]], *,
                width: str = "100%") -> w.Widget:
-        widget = w.Dropdown(options=list(options), value=self.session.get(path))
+        widget = w.Dropdown(options=list(options), value=self.session.get(path),
+                            **shared_looks(w.Dropdown, width))
         return self._bind(widget, path, label, width=width)
 
     def score(self, path: Path, label: str, *, width: str = "100%") -> w.Widget:
@@ -130,12 +145,13 @@ class Form:
 
     def flag(self, path: Path, label: str, *, width: str = "auto") -> w.Widget:
         widget = w.Checkbox(value=bool(self.session.get(path)), description=label,
-                            indent=False)
+                            indent=False, **shared_looks(w.Checkbox, width))
         return self._bind(widget, path, "", width=width)
 
     def date(self, path: Path, label: str, *, width: str = "100%") -> w.Widget:
         raw = self.session.get(path)
-        widget = w.DatePicker(value=dt.date.fromisoformat(raw) if raw else None)
+        widget = w.DatePicker(value=dt.date.fromisoformat(raw) if raw else None,
+                              **shared_looks(w.DatePicker, width))
         return self._bind(widget, path, label, width=width)
 
     def people(self, path: Path, label: str, names: Sequence[str], *,
@@ -143,7 +159,8 @@ class Form:
         """Pick two or more stakeholders (only existing ones are offered)."""
         chosen = [n for n in self.session.get(path) if n in names]
         widget = w.SelectMultiple(options=list(names), value=chosen,
-                                  rows=min(max(len(names), 2), 6))
+                                  rows=min(max(len(names), 2), 6),
+                                  **shared_looks(w.SelectMultiple, width))
         return self._bind(widget, path, label, to_value=list, width=width,
                           description="Hold Ctrl (or ⌘) to pick several.")
 

@@ -6,7 +6,7 @@ from html import escape
 
 import ipywidgets as w
 
-from coachkit.app.fields import Form, css_class
+from coachkit.app.fields import Form, css_class, shared_looks
 from coachkit.app.nudges import findings_html
 from coachkit.app.session import WorkbookSession
 
@@ -21,10 +21,11 @@ class Step:
     def __init__(self, session: WorkbookSession):
         self.session = session
         self.form = Form(session)
-        self.body = css_class(w.VBox(), "ck-step-body")
-        self.coach_panel = css_class(w.HTML(), "ck-coach-panel")
-        self.widget = css_class(
-            w.HBox([self.body, self.coach_panel]), "ck-step", f"ck-step-{self.key}")
+        self.body = css_class(w.VBox(**shared_looks(w.VBox)), "ck-step-body")
+        self.coach_panel = css_class(w.HTML(**shared_looks(w.HTML)), "ck-coach-panel")
+        parts = [self.body, self.coach_panel] if self.sections else [self.body]
+        self.widget = css_class(w.HBox(parts, **shared_looks(w.HBox)), "ck-step",
+                                f"ck-step-{self.key}")
         self._last_panel = ""
         self.built = False
 

@@ -25,4 +25,3 @@ class ReviewStep(Step):
         html = review_html(coaching)
         if html != self._last_review:
             self.review.value = self._last_review = html
-        self.coach_panel.layout.display = "none"
