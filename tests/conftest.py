@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import os
@@ -13,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,6 +48,13 @@ def _isolated_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def demo() -> dict[str, Deal]:
     return {d.id: d for d in demo_deals(TODAY)}
+
+
+def run_async(coroutine: Any) -> Any:
+    """Run a coroutine on a new event loop in its own thread: Playwright's sync API keeps a
+    loop running in the main thread for the whole session, where asyncio.run() refuses."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def days_ago(n: int) -> dt.date:

@@ -13,7 +13,7 @@ from coachkit.demo import demo_deals
 from coachkit.errors import InvalidWorkbook
 from coachkit.model import DO_NOTHING
 from coachkit.store import Store
-from conftest import TODAY
+from conftest import TODAY, run_async
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_saving_is_debounced_to_one_version_per_pause(loaded: Store) -> None:
         assert s.status.state == "saved"
 
     before = loaded.latest_version("tallis-early-discovery")
-    asyncio.run(typing())
+    run_async(typing())
     assert loaded.latest_version("tallis-early-discovery") == before + 1
     saved = loaded.get("tallis-early-discovery").deal.problem.statement
     assert saved == "Crews lose two hours a day"

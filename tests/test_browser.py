@@ -13,7 +13,7 @@ import pytest
 from coachkit.store import Store
 from conftest import ARTIFACTS, Server
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
 XSS = "<img src=x onerror=alert(1)>"
 TIMEOUT = 30_000

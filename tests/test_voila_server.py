@@ -15,9 +15,9 @@ import nbformat
 import pytest
 
 from coachkit.server import free_port, voila_command
-from conftest import Server, wait_for_http
+from conftest import Server, run_async, wait_for_http
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voila")]
 
 
 def fetch(url: str) -> str:
@@ -72,7 +72,7 @@ def test_code_from_the_browser_is_refused(app_server: Server, tmp_path: Path) ->
     kernel_id = re.search(r'kernelId"?\s*:\s*"([0-9a-f-]{36})"', page).group(1)
     ws_url = app_server.url.replace("http", "ws") + f"api/kernels/{kernel_id}/channels"
     marker = tmp_path / "executed"
-    seen = asyncio.run(_kernel_exchange(ws_url, marker))
+    seen = run_async(_kernel_exchange(ws_url, marker))
     assert "kernel_info_reply" in seen  # the channel works...
     assert "execute_reply" not in seen  # ...but code is not run
     assert not marker.exists()
