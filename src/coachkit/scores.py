@@ -199,7 +199,8 @@ def confidence_index(deal: Deal) -> Score:
 
 def consensus_index(deal: Deal, settings: dict[str, Any]) -> Score:
     """How close the buying group is to one view: their influence-weighted stance, less
-    what open disagreements cost (a plan halves the cost)."""
+    what open disagreements cost (a plan halves the cost). Known only once at least two
+    people's stances are."""
     cfg = settings["scores"]
     rated = [s for s in deal.stakeholders if s.stance is not None]
     if rated:
@@ -221,4 +222,5 @@ def consensus_index(deal: Deal, settings: dict[str, Any]) -> Score:
     agreement = Part("agreement", max(0.0, cfg["agreement_points"] - cost),
                      cfg["agreement_points"], f"{open_count} open disagreement"
                      f"{'s' if open_count != 1 else ''}")
-    return _score("consensus", [stance, agreement], known=bool(rated))
+    # One person's stance says nothing about whether a group agrees.
+    return _score("consensus", [stance, agreement], known=len(rated) >= 2)
