@@ -355,15 +355,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings", metavar="FILE",
                    help="a team settings file (default: $COACHKIT_SETTINGS, else the defaults)")
 
-    p = sub.add_parser("report", parents=[store], help="render deal and team reports",
+    p = sub.add_parser("report", parents=[store], help="render deal, team and cohort reports",
                        description="Render reports with papermill and nbconvert as "
-                       "self-contained HTML (and PDF): one deal, a team, or every deal. "
+                       "self-contained HTML (and PDF): one deal, a team, every deal, or a "
+                       "training cohort. "
                        "Batch work runs in parallel; one failing deal never "
                        "stops the others (their failures are listed and the exit code is 1).")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("deal", metavar="DEAL_ID", nargs="?", help="one deal's report")
     which.add_argument("--team", metavar="T", help="every deal of team T, plus a team report")
     which.add_argument("--all", action="store_true", help="every deal, plus a team report")
+    which.add_argument("--cohort", metavar="NAME", help="a training cohort's report")
     p.add_argument("--out", metavar="DIR", default="reports", help="folder to write (default: "
                    "./reports)")
     p.add_argument("--format", choices=("html", "pdf", "both"), default="html")

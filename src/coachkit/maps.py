@@ -56,7 +56,7 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
                f"text-anchor='middle' transform='rotate(-90 12 {top + plot_h / 2})'>"
                "influence</text>")
     placed: dict[tuple[int, int], int] = {}
-    labels: list[tuple[float, float, float]] = []  # (x from, x to, y) of drawn labels
+    dots = []
     unplaced = []
     for person in deal.stakeholders:
         if person.stance is None or person.influence is None:
@@ -65,19 +65,23 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
         key = (person.stance, person.influence)
         offset = placed.get(key, 0)
         placed[key] = offset + 1
-        cx, cy = x(person.stance), y(person.influence) + offset * 14
+        dots.append((person, x(person.stance), y(person.influence) + offset * 14))
+    # Labels may not cover a dot or an earlier label: move a label down until it is clear.
+    taken = [(cx - 7, cx + 7, cy) for _, cx, cy in dots]
+    for person, cx, cy in dots:
         colour = ROLE_COLOURS[person.role]
         fill = colour if person.active else "white"
         name = escape(person.name[:24])
         tip = escape(f"{person.name} ({role_label(person.role)}, influence {person.influence}, "
                      f"stance {person.stance:+d}{'' if person.active else ', drops in'})")
         anchor, dx = ("end", -9) if person.stance >= 4 else ("start", 9)
-        span = 6.2 * len(person.name[:24])
+        span = 6.6 * len(person.name[:24])
         x0 = cx + dx - (span if anchor == "end" else 0)
         ly = cy + 4
-        while any(a < x0 + span and x0 < b and abs(ly - y0) < 12 for a, b, y0 in labels):
-            ly += 12  # move a label down until it clears the ones already drawn
-        labels.append((x0, x0 + span, ly))
+        while any(a < x0 + span and x0 < b and abs(ly - 4 - y0) < 12 for a, b, y0 in taken
+                  if (a, b, y0) != (cx - 7, cx + 7, cy)):
+            ly += 12
+        taken.append((x0, x0 + span, ly - 4))
         out.append(f"<g><title>{tip}</title><circle cx='{cx:.1f}' cy='{cy:.1f}' r='6' "
                    f"fill='{fill}' stroke='{colour}' stroke-width='2'/>"
                    f"<text x='{cx + dx:.1f}' y='{ly:.1f}' font-size='11' {FONT} "

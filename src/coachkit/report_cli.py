@@ -1,0 +1,176 @@
+"""``coachkit report``: one deal's report, or a team's reports in parallel.
+
+    coachkit report DEAL_ID [--out DIR] [--format html|pdf|both] [--since DATE] [--as-of DATE]
+                            [--keep-notebook] [--settings FILE] [--store ...]
+    coachkit report --team T | --all [--out DIR] [--workers N] [...]
+    coachkit report --cohort NAME [--out DIR] [...]
+
+One deal renders in this process. A batch renders every deal (and the team report with its
+CSV) on a pool of worker processes, with a progress bar; the files written are printed one
+per line, the failures are listed on stderr with their reason, and the exit code is 1 if
+any report failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coachkit.errors import CoachkitError
+
+if TYPE_CHECKING:
+    from coachkit.reports.batch import Output, StoreRef
+    from coachkit.reports.kernel import StartedKernel
+    from coachkit.store import DealSummary, Store
+
+
+def _when(value: dt.date | dt.datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def run_report(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise CoachkitError("--workers must be 1 or more")
+    if args.deal:
+        return _one(args)
+    if args.cohort:
+        return _cohort(args)
+    from coachkit.store import Store
+
+    settings, output = _settings_and_output(args)
+    with Store(args.store) as store:
+        ref = _ref(store.location)
+        team = "" if args.all else args.team
+        summaries = store.list_deals(team=team or None)
+        if args.as_of is not None:  # only the deals that existed then
+            summaries = [s for s in summaries if _existed(store, s.id, args.as_of)]
+    if not summaries:
+        when = f" on {args.as_of}" if args.as_of else ""
+        raise CoachkitError(f"no deals in team '{team}'{when}" if team else
+                            f"no deals in the store{when} (coachkit demo loads the demo deals)")
+    return _many(summaries, team, ref, output, args.workers, since=_when(args.since),
+                 as_of=_when(args.as_of), settings=settings)
+
+
+def _existed(store: Store, deal_id: str, as_of: dt.date | dt.datetime) -> bool:
+    from coachkit.errors import NotFound
+
+    try:
+        store.get(deal_id, as_of=as_of)
+    except NotFound:
+        return False
+    return True
+
+
+def _ref(location: str) -> StoreRef:
+    from coachkit.reports.batch import StoreRef
+
+    return StoreRef.of(location)
+
+
+def _settings_and_output(args: argparse.Namespace) -> tuple[str, Output]:
+    from coachkit.reports.batch import FORMATS, Output
+    from coachkit.reports.render import templates_dir
+    from coachkit.settings import load_settings
+
+    templates_dir()  # missing report templates fail before any work, on one line
+    settings = str(Path(args.settings).resolve()) if args.settings else ""
+    load_settings(settings or None)  # so does a bad settings file
+    return settings, Output(str(Path(args.out).expanduser().resolve()), FORMATS[args.format],
+                            args.keep_notebook)
+
+
+def _one(args: argparse.Namespace) -> int:
+    """One deal, here. Its kernel starts first and boots while the rest loads."""
+    from coachkit.reports.kernel import StartedKernel
+
+    kernel: StartedKernel | None
+    try:
+        from coachkit.reports.batch import DEAL_PRELOAD
+
+        kernel = StartedKernel.start(_ref(args.store).env if args.store else {},
+                                     preload=DEAL_PRELOAD)
+    except Exception:  # no head start then: papermill starts (and retries) its own
+        kernel = None
+    try:
+        return _render_one(args, kernel)
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
+
+
+def _render_one(args: argparse.Namespace, kernel: StartedKernel | None) -> int:
+    from coachkit.reports.batch import DealJob, reason
+    from coachkit.reports.render import Renderer
+    from coachkit.store import Store
+
+    settings, output = _settings_and_output(args)
+    with Store(args.store) as store:
+        found = store.get(args.deal, as_of=args.as_of)  # NotFound: one line, exit 1
+        ref = _ref(store.location)
+    try:
+        customer = found.deal.deal.customer
+    except ValueError:  # unreadable: the report says why
+        customer = ""
+    job = DealJob(found.deal_id, f"{customer or found.deal_id} · coachkit deal report", ref,
+                  output, as_of=_when(args.as_of), since=_when(args.since), settings=settings)
+    renderer = Renderer()
+    try:
+        written = job.run(renderer, kernel)
+    except CoachkitError:
+        raise
+    except Exception as exc:
+        raise CoachkitError(f"report of {found.deal_id} failed: {reason(exc)}") from None
+    for path in written:
+        print(path)
+    return 0
+
+
+def _cohort(args: argparse.Namespace) -> int:
+    """A workshop cohort's report, in this process (one notebook: no pool to start)."""
+    from coachkit.reports.batch import CohortJob, reason
+    from coachkit.reports.render import Renderer
+    from coachkit.store import Store
+
+    settings, output = _settings_and_output(args)
+    with Store(args.store) as store:
+        ref = _ref(store.location)
+        if not store.list_deals(cohort=args.cohort):
+            raise CoachkitError(f"no workbooks in cohort '{args.cohort}' (coachkit collect "
+                                "PATH --cohort NAME imports them)")
+    job = CohortJob(args.cohort, ref, output, as_of=_when(args.as_of), settings=settings)
+    try:
+        written = job.run(Renderer())
+    except CoachkitError:
+        raise
+    except Exception as exc:
+        raise CoachkitError(f"{job.name} failed: {reason(exc)}") from None
+    for path in written:
+        print(path)
+    return 0
+
+
+def _many(summaries: Sequence[DealSummary], team: str, ref: StoreRef, output: Output,
+          workers: int | None, *, since: str, **common: str) -> int:
+    from coachkit.reports.batch import Batch, TeamJob, deal_jobs, render_all
+
+    batch = Batch(
+        deals=deal_jobs(summaries, store=ref, output=output, since=since, **common),
+        team=TeamJob(team, ref, output, **common),
+    )
+    render_all(batch, workers=workers)
+    for result in batch.results:
+        for path in result.written:
+            print(path)
+    failures = batch.failures
+    if failures:
+        print(f"coachkit: {len(failures)} of {len(batch.results)} reports failed:",
+              file=sys.stderr)
+        for failure in failures:
+            print(f"  {failure.name}: {failure.error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,171 @@
+"""What changed since: fields changed, findings that appeared or were resolved, confidence moves.
+
+A deal report compares the version it shows with the version that was latest at ``since``
+(see :func:`coachkit.reports.reading.find_baseline`). Both are coached, each on its own day,
+so a finding that appeared because a date passed shows up as well as one a seller's edit
+caused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from coachkit.coach import Coach, Coaching
+from coachkit.diff import changed_fields
+from coachkit.model import DIMENSIONS, Deal
+from coachkit.reports.markup import Safe, blank, day, el, number, section
+from coachkit.reports.reading import Baseline, day_of
+from coachkit.rulebook import DIMENSION_WORDS
+from coachkit.rules import Finding
+from coachkit.store import VersionInfo
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Move:
+    """A score that moved: a confidence dimension (customer's or seller's) or an index."""
+
+    what: str
+    before: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    baseline: Baseline
+    current: VersionInfo
+    fields: tuple[str, ...]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    appeared: tuple[Finding, ...]
+    resolved: tuple[Finding, ...]
+    moves: tuple[Move, ...]
+
+
+def _key(f: Finding) -> tuple[str, str]:
+    return (f.rule, f.field)
+
+
+def compare(baseline: Baseline, current: VersionInfo, deal: Deal, coaching: Coaching,
+            coach: Coach) -> Changes | None:
+    """The changes from ``baseline`` to ``current``; None when the baseline is unreadable."""
+    if baseline.deal is None or baseline.version is None:
+        return None
+    old_deal = baseline.deal
+    before, after = old_deal.to_json_dict(), deal.to_json_dict()
+    fields = () if baseline.version.version == current.version else tuple(
+        changed_fields(before, after))
+    old = coach.run(old_deal, day_of(baseline.since))
+    old_keys = {_key(f) for f in old.findings}
+    new_keys = {_key(f) for f in coaching.findings}
+    appeared = tuple(f for f in coaching.findings if _key(f) not in old_keys)
+    resolved = tuple(f for f in old.findings if _key(f) not in new_keys)
+    moves = []
+    for side, label in (("customer", "customer"), ("seller", "our view")):
+        was = getattr(old_deal.confidence, side).scores()
+        now = getattr(deal.confidence, side).scores()
+        for dim in DIMENSIONS:
+            if was[dim] != now[dim]:
+                moves.append(Move(f"{DIMENSION_WORDS[dim]} ({label})", was[dim], now[dim]))
+    for name in ("confidence", "consensus"):
+        a, b = old.scores[name], coaching.scores[name]
+        if round(a.value) != round(b.value) or a.known != b.known:
+            moves.append(Move(f"{b.name} index", round(a.value) if a.known else None,
+                              round(b.value) if b.known else None))
+    return Changes(baseline, current, fields, before, after, appeared, resolved, tuple(moves))
+
+
+def value_at(doc: Any, path: str) -> Any:
+    """The value at a :func:`changed_fields` path (``risks[2].owner``), None if absent."""
+    path = path.split(" (")[0]
+    for name, index in _STEP.findall(path):
+        if name:
+            doc = doc.get(name) if isinstance(doc, dict) else None
+        else:
+            i = int(index)
+            doc = doc[i] if isinstance(doc, list) and i < len(doc) else None
+    return doc
+
+
+def shown(value: Any, limit: int = 160) -> str:
+    """A changed value in a line: records by their first text, lists joined, long text cut."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):
+        first = next((v for v in value.values() if isinstance(v, str) and v.strip()), None)
+        return shown(first if first is not None else "(an entry)", limit)
+    if isinstance(value, list):
+        return "; ".join(shown(v, 60) for v in value) or "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return number(value)
+    out = " ".join(str(value).split())
+    return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"
+
+
+def _finding_item(f: Finding) -> Safe:
+    return el("li", el("span", f.severity.value, class_=f"pill {f.severity.value}"), " ",
+              f.message, " ", el("code", f.field))
+
+
+def changes_html(changes: Changes | None, baseline: Baseline, current: VersionInfo) -> Safe:
+    title = f"What changed since {day(baseline.since)}"
+    if changes is None:
+        return section("changes", title, blank(
+            f"Cannot compare: {baseline.problem or 'no earlier version'}"))
+    base = changes.baseline.version
+    assert base is not None
+    saved = f"version {base.version} (saved {day(base.saved_at)} by {base.author})"
+    if changes.baseline.created_after and base.version == current.version:
+        note = (f"The deal was created after that day, as {saved}, and has not changed since. "
+                "Findings below changed with the date alone.")
+    elif changes.baseline.created_after:
+        note = (f"The deal was created after that day: compared its first version, {saved}, "
+                f"with version {current.version} shown here.")
+    elif base.version == current.version:
+        note = (f"No version was saved since then: {saved} is the one shown. Findings below "
+                "changed with the date alone.")
+    else:
+        note = f"Compared {saved}, the latest on that day, with version {current.version}."
+    if changes.fields:
+        fields = el("table", el("colgroup", el("col", style="width:30%"),
+                                el("col", style="width:35%"), el("col", style="width:35%")),
+                    el("thead", el("tr", el("th", "field"), el("th", "before"),
+                                             el("th", "now"))),
+                    el("tbody", [el("tr", el("td", el("code", path)),
+                                    el("td", shown(value_at(changes.before, path)), class_="t"),
+                                    el("td", shown(value_at(changes.after, path)), class_="t"))
+                                 for path in changes.fields]), class_="changes")
+    else:
+        fields = blank("No field changed.")
+    appeared = (el("ul", [_finding_item(f) for f in changes.appeared], class_="findings-brief")
+                if changes.appeared else blank("None."))
+    resolved = (el("ul", [_finding_item(f) for f in changes.resolved], class_="findings-brief")
+                if changes.resolved else blank("None."))
+
+    def num(v: float | None) -> str:
+        return "not assessed" if v is None else f"{v:g}"
+
+    moves = (el("ul", [el("li", m.what, ": ", num(m.before), " → ", num(m.after),
+                          _arrow(m)) for m in changes.moves])
+             if changes.moves else blank("No confidence score moved."))
+    return section(
+        "changes", title,
+        el("h3", f"Fields changed ({len(changes.fields)})"), fields,
+        el("h3", f"Findings that appeared ({len(changes.appeared)})"), appeared,
+        el("h3", f"Findings resolved ({len(changes.resolved)})"), resolved,
+        el("h3", "Confidence moves"), moves,
+        note=note,
+    )
+
+
+def _arrow(m: Move) -> Safe | None:
+    if m.before is None or m.after is None:
+        return None
+    if m.after > m.before:
+        return el("span", " ▲", class_="up")
+    return el("span", " ▼", class_="down")

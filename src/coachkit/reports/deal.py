@@ -1,0 +1,480 @@
+"""The deal report: one deal's change story as a manager reads it in a deal review.
+
+``templates/deal_report.ipynb`` loads a :class:`DealReport` from the store and shows its
+sections one cell each. Every section says "not yet filled" where the deal is still empty;
+none of them raises on a partly filled deal. This module never imports pandas or matplotlib:
+the deal report kernel stays lean (the maps are hand-made SVG from :mod:`coachkit.maps`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from coachkit.coach import Coach, Coaching
+from coachkit.maps import risk_map, role_label, stakeholder_map
+from coachkit.model import (
+    DIMENSIONS,
+    Deal,
+    Disagreement,
+    Milestone,
+    Period,
+    Risk,
+    RiskStatus,
+)
+from coachkit.reports.changes import Changes, changes_html, compare
+from coachkit.reports.markup import (
+    NOT_FILLED,
+    Safe,
+    blank,
+    day,
+    el,
+    money,
+    number,
+    pill,
+    section,
+    table,
+    text,
+    words,
+)
+from coachkit.reports.reading import (
+    Baseline,
+    default_since,
+    find_baseline,
+    find_version,
+    open_store,
+    parse_when,
+    read_deal,
+)
+from coachkit.rulebook import DIMENSION_WORDS
+from coachkit.scores import Score
+from coachkit.settings import load_settings
+from coachkit.store import VersionInfo
+
+
+@dataclass(frozen=True)
+class DealReport:
+    """A deal as saved on the report's day, coached, with what changed since."""
+
+    found: VersionInfo
+    deal: Deal
+    coaching: Coaching
+    today: dt.date
+    as_of: dt.date | dt.datetime | None
+    baseline: Baseline
+    changes: Changes | None
+
+    @classmethod
+    def load(cls, store: str, deal_id: str, *, as_of: str = "", since: str = "",
+             settings: str = "") -> DealReport:
+        """Read the deal (as of ``as_of``), coach it on that day, compare with ``since``
+        (default: 14 days earlier). Raises a one-line :class:`ReportError`."""
+        when = parse_when(as_of, "as_of")
+        coach = Coach(load_settings(settings or None))
+        today = (when.date() if isinstance(when, dt.datetime) else when) or dt.date.today()
+        since_when = parse_when(since, "since") or default_since(when, today)
+        with open_store(store) as st:
+            found = find_version(st, deal_id, when)
+            deal = read_deal(found)
+            baseline = find_baseline(st, found, since_when)
+        coaching = coach.run(deal, today)
+        changes = compare(baseline, found, deal, coaching, coach)
+        return cls(found, deal, coaching, today, when, baseline, changes)
+
+    @classmethod
+    def of(cls, deal: Deal, today: dt.date, *, coach: Coach | None = None,
+           author: str = "") -> DealReport:
+        """A report of a deal that is not in a store (one version, nothing to compare)."""
+        coach = coach or Coach()
+        found = VersionInfo(deal.id, 1, dt.datetime.combine(today, dt.time()), author,
+                            deal.model_dump_json())
+        baseline = Baseline(found, deal, default_since(None, today), created_after=True)
+        coaching = coach.run(deal, today)
+        return cls(found, deal, coaching, today, None, baseline,
+                   compare(baseline, found, deal, coaching, coach))
+
+    # -- header ------------------------------------------------------------------------------
+
+    def header(self) -> Safe:
+        info, found = self.deal.deal, self.found
+        counts = self.coaching.counts()
+        scores = self.coaching.scores
+
+        def fact(label: str, value: object) -> Safe:
+            shown = value if value not in (None, "") else el("span", NOT_FILLED, class_="empty")
+            return el("div", el("dt", label), el("dd", shown))
+
+        training = self.deal.training
+        facts = [
+            fact("Stage", words(info.stage.value)),
+            fact("Value", money(info.value, info.currency)),
+            fact("Close date", day(info.close_date)),
+            fact("Seller", info.seller),
+            fact("Team", info.team),
+            fact("Last saved", f"version {found.version}, {day(found.saved_at)} by {found.author}"),
+            fact("Compelling event", text(info.compelling_event, empty="")
+                 if info.compelling_event.strip() else None),
+            fact("Event date", day(info.compelling_event_date)),
+        ]
+        if any(v.strip() for v in (training.scenario, training.participant, training.cohort)):
+            facts.append(fact("Training", " · ".join(
+                v for v in (training.scenario, training.participant, training.cohort) if v)))
+        badges = [
+            pill(f"{counts['critical']} critical", "critical" if counts["critical"] else "ok"),
+            pill(f"{counts['warning']} warnings", "warning" if counts["warning"] else "ok"),
+            pill(f"decision confidence {_score_text(scores['confidence'])}", "neutral"),
+            pill(f"consensus {_score_text(scores['consensus'])}", "neutral"),
+            pill(f"completeness {_score_text(scores['completeness'])}", "neutral"),
+        ]
+        as_of = f"as of {day(self.as_of)}" if self.as_of else f"on {self.today.isoformat()}"
+        return el(
+            "header",
+            el("p", f"Deal report · {info.id} · {as_of}", class_="kicker"),
+            el("h1", info.customer or el("span", "customer not yet filled", class_="empty")),
+            el("p", info.title or el("span", "title not yet filled", class_="empty"),
+               class_="subtitle"),
+            el("dl", facts, class_="facts"),
+            el("p", badges, class_="badges"),
+            class_="ck-header",
+        )
+
+    # -- the change story --------------------------------------------------------------------
+
+    def change_story(self) -> Safe:
+        p = self.deal.problem
+        if p.in_customer_words and p.statement.strip():
+            statement = el("blockquote", el("p", p.statement, class_="t"),
+                           el("footer", "— ", p.statement_source or "source not yet filled"),
+                           class_="customer-words")
+        elif p.statement.strip():
+            statement = el("div", pill("not in the customer's words", "warning"),
+                           el("p", p.statement, class_="t"),
+                           el("p", "Source: ", text(p.statement_source), class_="small"),
+                           class_="seller-words")
+        else:
+            statement = blank("The problem: " + NOT_FILLED)
+        rows = [("Current state", p.current_state), ("Desired future state", p.future_state),
+                ("Root cause", p.root_cause), ("Business impact", p.business_impact),
+                ("Personal impact", p.personal_impact), ("Why change", p.why_change),
+                ("Why now", p.why_now)]
+        story = el("dl", [el("div", el("dt", k), el("dd", text(v))) for k, v in rows],
+                   class_="story")
+        alternatives = (el("ul", [el("li", a, class_="t") for a in p.alternatives])
+                        if p.alternatives else blank())
+        glossary = (table(("their term", "our term", "meaning"),
+                          [(g.customer_term, g.our_term, text(g.meaning, empty=""))
+                           for g in p.glossary], class_="glossary",
+                          widths=("22%", "28%", "50%"))
+                    if p.glossary else blank())
+        evidence = (table(("quote", "source", "date", "about", "checked"),
+                          [(text(e.quote), e.source, day(e.date), e.field,
+                            pill("verified", "ok") if e.verified else pill("assumed", "warning"))
+                           for e in p.evidence], class_="evidence",
+                          widths=("46%", "22%", "11%", "11%", "10%"))
+                    if p.evidence else blank())
+        return section(
+            "story", "The change story", statement, story,
+            el("h3", "Alternatives the customer has"), alternatives,
+            el("h3", "Their words, our words"), glossary,
+            el("h3", "Evidence"), evidence,
+        )
+
+    def cost_and_metrics(self) -> Safe:
+        p = self.deal.problem
+        coi = p.cost_of_inaction
+        currency = self.deal.deal.currency
+        parts: list[object] = [el("h3", "Cost of inaction")]
+        if coi.amount is None and not coi.assumptions and not coi.notes.strip():
+            parts.append(blank())
+        else:
+            if coi.amount is not None:
+                parts.append(el("p", el("strong", money(coi.per(Period.month), currency)),
+                                " per month · ",
+                                el("strong", money(coi.per(Period.year), currency)),
+                                " per year", class_="big"))
+            else:
+                parts.append(blank("Amount: " + NOT_FILLED))
+            if coi.assumptions:
+                computed = coi.computed_amount()
+                parts.append(table(("assumption", "value", "unit"),
+                                   [(a.name, number(a.value), a.unit) for a in coi.assumptions],
+                                   class_="assumptions", widths=("55%", "15%", "30%")))
+                parts.append(el("p", "The assumptions multiply to ",
+                                el("strong", number(computed)) if computed is not None
+                                else "an unknown amount (a value is missing)",
+                                f" per {coi.period.value}.", class_="small"))
+            if coi.notes.strip():
+                parts.append(el("p", "Notes: ", text(coi.notes), class_="small"))
+        parts.append(el("h3", "Metrics, in the customer's terms"))
+        if p.metrics:
+            parts.append(table(("metric", "baseline", "target", "unit"),
+                               [(text(m.name), number(m.baseline), number(m.target), m.unit)
+                                for m in p.metrics], class_="metrics",
+                               widths=("46%", "14%", "14%", "26%")))
+        else:
+            parts.append(blank())
+        return section("cost", "Cost of inaction and metrics", *parts)
+
+    # -- coaching ----------------------------------------------------------------------------
+
+    def findings(self) -> Safe:
+        groups = [(s, fs) for s, fs in self.coaching.by_severity().items() if fs]
+        if not groups:
+            closed = self.deal.deal.stage.value.startswith("closed")
+            return section("findings", "Findings", blank(
+                "No findings: closed deals are not coached." if closed else
+                "No findings: every rule for this stage is satisfied."))
+        body = []
+        for severity, found in groups:
+            body.append(el("h3", f"{severity.value.capitalize()} ({len(found)})",
+                           class_=f"sev {severity.value}"))
+            body.append(el("ol", [el(
+                "li",
+                el("p", f.message, class_="msg"),
+                el("p", el("span", "Ask: ", class_="ask-label"), f.question, class_="ask"),
+                el("p", el("code", f.field), " · ", f.rule, class_="where"),
+                class_=f"finding {severity.value}",
+            ) for f in found], class_="findings"))
+        if self.coaching.questions:
+            body.append(el("h3", "Questions for the next call"))
+            body.append(el("ol", [el("li", q.text) for q in self.coaching.questions],
+                           class_="questions"))
+        return section("findings", "Findings", *body,
+                       note="Most severe first; each with the question to ask the customer.")
+
+    def scores(self) -> Safe:
+        cards = []
+        for score in self.coaching.scores.values():
+            cards.append(el("div", el("h3", score.name.capitalize(), " ",
+                                      el("span", _score_text(score), class_="score")),
+                            _parts_table(score), class_="score-card"))
+        sections = table(("section", "complete", ""), [
+            (name, f"{s.value:.0f}%", _bar(s.value / 100, "bar-section"))
+            for name, s in self.coaching.sections.items()], class_="sections",
+            widths=("30%", "15%", "55%"))
+        return section("scores", "Scores", el("div", cards, class_="score-cards"),
+                       el("h3", "Completeness by section"), sections,
+                       note="Each score is the sum of its parts, shown beside it.")
+
+    # -- the buying group --------------------------------------------------------------------
+
+    def stakeholders(self) -> Safe:
+        people = self.deal.stakeholders
+        if not people:
+            return section("stakeholders", "Stakeholder map", blank())
+        rows = [(el("div", el("strong", s.name), el("br"), text(s.title, empty=""),
+                    class_="small"),
+                 role_label(s.role), _n(s.influence), _stance(s.stance), _n(s.trust),
+                 "active" if s.active else pill("drops in", "warning"),
+                 day(s.last_contact) or el("span", "never", class_="empty"))
+                for s in people]
+        details = []
+        for s in people:
+            parts = [(k, v) for k, v in (("Business goal", s.business_goal),
+                                         ("Personal goal", s.personal_goal),
+                                         ("View of the problem", s.view_of_problem),
+                                         ("Concerns", s.concerns)) if v.strip()]
+            details.append(el("div", el("h4", s.name), el("dl", [
+                el("div", el("dt", k), el("dd", text(v))) for k, v in parts])
+                if parts else blank("Goals, view and concerns: " + NOT_FILLED),
+                class_="person"))
+        return section(
+            "stakeholders", "Stakeholder map",
+            el("div", Safe(stakeholder_map(self.deal)), class_="figure"),
+            table(("person", "role", "influence", "stance", "trust", "in the decision",
+                   "last contact"), rows, class_="people",
+                  widths=("28%", "15%", "12%", "9%", "8%", "14%", "14%")),
+            el("div", details, class_="people-details"),
+        )
+
+    def disagreements(self) -> Safe:
+        items = self.deal.disagreements
+        if not items:
+            return section("disagreements", "Disagreements",
+                           blank(f"{NOT_FILLED}: no disagreement recorded"))
+        names = list(dict.fromkeys(n for d in items for n in d.between))
+        grid: dict[tuple[str, str], list[tuple[int, Disagreement]]] = {}
+        for number_, d in enumerate(items, 1):
+            for a in d.between:
+                for b in d.between:
+                    if a != b:
+                        grid.setdefault((a, b), []).append((number_, d))
+
+        def cell(a: str, b: str) -> Safe:
+            if a == b:
+                return el("td", "", class_="self")
+            found = grid.get((a, b), [])
+            if not found:
+                return el("td", "")
+            open_ = [d for _, d in found if not d.resolved]
+            worst = max(((d.severity or 3) for d in open_), default=0)
+            label = ", ".join(f"D{n}" for n, _ in found)
+            kind = "resolved" if not open_ else ("sev-high" if worst >= 4 else "sev-low")
+            return el("td", label, class_=kind)
+
+        matrix = el("table", el("thead", el("tr", el("th", ""), [el("th", n) for n in names])),
+                    el("tbody", [el("tr", el("th", n), [cell(n, m) for m in names])
+                                 for n in names]), class_="grid")
+        rows = [(f"D{i}", " · ".join(d.between), text(d.about), _n(d.severity),
+                 text(d.resolution_plan, empty="no plan"), _disagreement_state(d))
+                for i, d in enumerate(items, 1)]
+        return section(
+            "disagreements", "Disagreements", matrix,
+            el("p", "Cells name the disagreements between two people: red when open and severe "
+               "(4-5), amber when open, grey when resolved.", class_="small"),
+            table(("", "between", "about", "severity", "plan to resolve", "status"), rows,
+                  class_="disagreements", widths=("5%", "18%", "32%", "11%", "24%", "10%")),
+        )
+
+    def risks(self) -> Safe:
+        risks = self.deal.risks
+        if not risks:
+            return section("risks", "Risk map", blank())
+        rows = [(str(i),
+                 el("div", text(r.description), el("div", words(r.category.value), " risk of ",
+                                                    r.applies_to or "the change",
+                                                    class_="small")),
+                 _exposure(r), text(r.carried_by, empty=""), text(r.owner, empty="nobody"),
+                 text(r.mitigation, empty="none"), _risk_state(r))
+                for i, r in enumerate(risks, 1)]
+        return section(
+            "risks", "Risk map",
+            el("div", Safe(risk_map(self.deal)), class_="figure"),
+            table(("", "risk", "L × I", "carried by", "owner", "mitigation", "status"), rows,
+                  class_="risks", widths=("4%", "34%", "10%", "12%", "12%", "19%", "9%")),
+            note="Each risk is its number on the map: likelihood across, impact up.",
+        )
+
+    def confidence(self) -> Safe:
+        c = self.deal.confidence
+        customer, seller = c.customer.scores(), c.seller.scores()
+        evidence = c.evidence.model_dump()
+        if all(v is None for v in (*customer.values(), *seller.values())) and not any(
+                v.strip() for v in evidence.values()):
+            body: list[object] = [blank()]
+        else:
+            rows = []
+            for dim in DIMENSIONS:
+                a, b = customer[dim], seller[dim]
+                gap = "" if a is None or b is None else f"{b - a:+d}"
+                rows.append((DIMENSION_WORDS[dim], _level(a, "customer"), _level(b, "seller"),
+                             el("span", gap, class_="gap-big") if gap and b - a > 1 else gap,
+                             text(evidence[dim], empty="no evidence")))
+            body = [table(("the customer is sure about", "customer", "our view", "gap",
+                           "evidence"), rows, class_="confidence",
+                          widths=("24%", "17%", "17%", "6%", "36%"))]
+        body.append(el("dl", [
+            el("div", el("dt", "Decision process"), el("dd", text(c.decision_process))),
+            el("div", el("dt", "Paper process"), el("dd", text(c.paper_process))),
+        ], class_="story"))
+        return section("confidence", "Decision confidence: customer vs seller", *body,
+                       note=f"Decision confidence index "
+                            f"{_score_text(self.coaching.scores['confidence'])} "
+                            "(the customer's side).")
+
+    # -- the plan ----------------------------------------------------------------------------
+
+    def plan(self) -> Safe:
+        plan = self.deal.plan
+        fit = self.deal.fit
+        fit_html = el("div", el("h3", "Fit: is this a good decision for the customer?"), el(
+            "p", pill(fit.good_for_customer.value, {"yes": "ok", "unsure": "warning",
+                                                   "no": "critical"}[fit.good_for_customer.value])
+            if fit.good_for_customer else el("span", NOT_FILLED, class_="empty"), " ",
+            text(fit.reason, empty="")))
+        if not plan:
+            return section("plan", "Mutual plan", blank(), fit_html)
+        confirmed = sum(m.confirmed for m in plan)
+        done = sum(m.done for m in plan)
+        overdue = sum(1 for m in plan if m.date and m.date < self.today and not m.done)
+        rows = [(text(m.milestone), day(m.date), text(m.customer_owner, empty="nobody"),
+                 text(m.seller_owner, empty=""),
+                 pill("confirmed", "ok") if m.confirmed else pill("not confirmed", "warning"),
+                 self._milestone_state(m))
+                for m in plan]
+        return section(
+            "plan", "Mutual plan",
+            table(("milestone", "date", "customer owner", "our owner", "customer", "status"),
+                  rows, class_="plan", widths=("34%", "12%", "17%", "13%", "13%", "11%")),
+            fit_html,
+            note=f"{confirmed} of {len(plan)} milestones confirmed by the customer · {done} done"
+                 f" · {overdue} overdue",
+        )
+
+    def _milestone_state(self, m: Milestone) -> Safe:
+        if m.done:
+            return pill("done", "ok")
+        when = m.date
+        if when is None:
+            return pill("no date", "warning")
+        if when < self.today:
+            return pill("overdue", "critical")
+        return pill("upcoming", "neutral")
+
+    def changes_since(self) -> Safe:
+        return changes_html(self.changes, self.baseline, self.found)
+
+    def all_sections(self) -> Safe:
+        """The whole report in one piece (for tests and for other hosts than a notebook)."""
+        return Safe("".join([self.header(), self.change_story(), self.cost_and_metrics(),
+                             self.findings(), self.scores(), self.stakeholders(),
+                             self.disagreements(), self.risks(), self.confidence(),
+                             self.plan(), self.changes_since()]))
+
+
+# -- small pieces ----------------------------------------------------------------------------
+
+
+def _score_text(score: Score) -> str:
+    return f"{score.value:.0f}/100" if score.known else "unknown"
+
+
+def _parts_table(score: Score) -> Safe:
+    return table(("part", "points", "note"), [
+        (words(p.name), f"{p.points:.0f} of {p.max_points:.0f}", p.note) for p in score.parts],
+        class_="parts", widths=("45%", "20%", "35%"))
+
+
+def _bar(fraction: float, kind: str) -> Safe:
+    width = max(0.0, min(1.0, fraction)) * 100
+    return el("div", el("div", "", class_=f"fill {kind}", style=f"width:{width:.0f}%"),
+              class_="bar")
+
+
+def _level(value: int | None, kind: str) -> Safe:
+    if value is None:
+        return el("span", "not assessed", class_="empty")
+    return el("div", _bar((value - 1) / 4 if value > 1 else 0.04, f"bar-{kind}"),
+              el("span", f"{value} of 5", class_="small"))
+
+
+def _exposure(r: Risk) -> str:
+    if r.likelihood is None or r.impact is None:
+        return "not rated"
+    return f"{r.likelihood} × {r.impact} = {r.exposure}"
+
+
+def _risk_state(r: Risk) -> Safe:
+    if r.status != RiskStatus.open:
+        return pill(r.status.value, "ok")
+    return pill("open", "critical" if (r.exposure or 0) >= 12 else "warning")
+
+
+def _disagreement_state(d: Disagreement) -> Safe:
+    if d.resolved:
+        return pill("resolved", "ok")
+    return pill("open", "warning" if d.resolution_plan.strip() else "critical")
+
+
+def _n(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _stance(value: int | None) -> Safe | str:
+    if value is None:
+        return ""
+    kind = "pos" if value > 0 else ("neg" if value < 0 else "")
+    return el("span", f"{value:+d}", class_=kind or None)
+
+
+__all__ = ["DealReport"]

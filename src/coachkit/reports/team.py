@@ -1,0 +1,300 @@
+"""The team report: every deal of a team in one pandas table, ranked by risk, with charts.
+
+The same table, made formula-safe, is the team CSV. The risk score that ranks it is a sum of
+named parts, like every coachkit score (see :func:`risk_parts`); closed deals come last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+
+from coachkit.coach import Coach, Coaching
+from coachkit.errors import NotFound
+from coachkit.model import Deal
+from coachkit.reports.markup import (
+    Safe,
+    blank,
+    day,
+    el,
+    money,
+    pill,
+    section,
+    table,
+    words,
+)
+from coachkit.reports.reading import (
+    ReportError,
+    open_store,
+    parse_when,
+    read_deal,
+)
+from coachkit.settings import load_settings
+
+CRITICAL_POINTS = 10
+WARNING_POINTS = 3
+CONFIDENCE_POINTS = 20
+"""(100 - decision confidence index) / 5; a deal nobody assessed gets all 20."""
+CONTACT_POINTS = 20
+CONTACT_DAYS = 60
+"""Days since the last contact with anyone, up to 60, as up to 20 points; none recorded: 20."""
+
+COLUMNS = ("rank", "deal_id", "customer", "title", "team", "seller", "stage", "value",
+           "currency", "close_date", "confidence_index", "consensus_index", "critical",
+           "warnings", "days_since_contact", "risk_score", "report")
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell that starts with one of these as a formula (or hides it)."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    deal_id: str
+    reason: str
+
+
+def last_contact_days(deal: Deal, today: dt.date) -> int | None:
+    contacts = [s.last_contact for s in deal.stakeholders if s.last_contact is not None]
+    if not contacts:
+        return None
+    return max(0, (today - max(contacts)).days)
+
+
+def risk_parts(critical: int, warnings: int, confidence: float | None,
+               days_since_contact: int | None) -> dict[str, float]:
+    """The risk score's parts: findings, the customer's confidence, silence."""
+    return {
+        "critical findings": CRITICAL_POINTS * critical,
+        "warnings": WARNING_POINTS * warnings,
+        "low decision confidence": CONFIDENCE_POINTS if confidence is None
+        else CONFIDENCE_POINTS * (100 - confidence) / 100,
+        "days since last contact": CONTACT_POINTS if days_since_contact is None
+        else CONTACT_POINTS * min(days_since_contact, CONTACT_DAYS) / CONTACT_DAYS,
+    }
+
+
+def is_closed(stage: str) -> bool:
+    return stage.startswith("closed")
+
+
+def deal_row(deal: Deal, coaching: Coaching, today: dt.date) -> dict[str, Any]:
+    """One deal's row of the team table (before ranking)."""
+    info = deal.deal
+    counts = coaching.counts()
+    confidence = coaching.scores["confidence"]
+    consensus = coaching.scores["consensus"]
+    conf = round(confidence.value) if confidence.known else None
+    days = last_contact_days(deal, today)
+    closed = is_closed(info.stage.value)
+    risk = 0.0 if closed else sum(risk_parts(counts["critical"], counts["warning"], conf,
+                                             days).values())
+    return {
+        "deal_id": info.id, "customer": info.customer, "title": info.title, "team": info.team,
+        "seller": info.seller, "stage": info.stage.value, "value": info.value,
+        "currency": info.currency,
+        "close_date": info.close_date.isoformat() if info.close_date else None,
+        "confidence_index": conf,
+        "consensus_index": round(consensus.value) if consensus.known else None,
+        "critical": counts["critical"], "warnings": counts["warning"],
+        "days_since_contact": days, "risk_score": round(risk, 1),
+    }
+
+
+def team_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """The rows ranked: open deals by risk (highest first), then closed deals; ties by the
+    nearest close date, then id."""
+    frame = pd.DataFrame(list(rows), columns=[c for c in COLUMNS if c not in ("rank",
+                                                                              "report")])
+    frame["closed"] = frame["stage"].map(is_closed)
+    frame["_close"] = frame["close_date"].fillna("9999-12-31")
+    frame = frame.sort_values(["closed", "risk_score", "_close", "deal_id"],
+                              ascending=[True, False, True, True], kind="stable")
+    frame = frame.drop(columns=["closed", "_close"]).reset_index(drop=True)
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    for name in ("confidence_index", "consensus_index", "days_since_contact"):
+        frame[name] = frame[name].astype("Int64")
+    frame["report"] = ""
+    return frame
+
+
+def formula_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """The table as CSV (RFC 4180: CRLF rows, so a CR or LF inside a cell is quoted), every
+    text cell formula-safe."""
+    safe = frame.copy()
+    for name in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[name]):
+            safe[name] = safe[name].map(formula_safe, na_action="ignore")
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False, lineterminator="\r\n")
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class CsvOutput:
+    text: str
+    rows: int
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/csv": self.text, "text/plain": f"(the team table as CSV, {self.rows} rows)"}
+
+
+@dataclass
+class TeamReport:
+    """Every deal of a team (or of the store), coached on the report's day and ranked."""
+
+    team: str
+    today: dt.date
+    as_of: dt.date | dt.datetime | None
+    frame: pd.DataFrame
+    unreadable_deals: list[Unreadable]
+    link_format: str = "html"
+    linked: frozenset[str] | None = None
+
+    @classmethod
+    def load(cls, store: str, team: str = "", *, as_of: str = "", settings: str = "",
+             link_format: str = "html", linked: Sequence[str] | None = None) -> TeamReport:
+        when = parse_when(as_of, "as_of")
+        today = (when.date() if isinstance(when, dt.datetime) else when) or dt.date.today()
+        coach = Coach(load_settings(settings or None))
+        rows, bad = [], []
+        with open_store(store) as st:
+            summaries = st.list_deals(team=team or None)
+            if not summaries:
+                raise ReportError(f"no deals in team '{team}'" if team else "no deals in the "
+                                  "store (coachkit demo loads the demo deals)")
+            for summary in summaries:
+                try:
+                    found = st.get(summary.id, as_of=when)
+                except NotFound:  # it did not exist yet on that day
+                    continue
+                try:
+                    deal = read_deal(found)
+                except ReportError as exc:
+                    bad.append(Unreadable(summary.id, str(exc)))
+                    continue
+                rows.append(deal_row(deal, coach.run(deal, today), today))
+        frame = team_frame(rows)
+        report = cls(team, today, when, frame, bad, link_format,
+                     None if linked is None else frozenset(linked))
+        frame["report"] = [report.link(i) for i in frame["deal_id"]]
+        return report
+
+    def link(self, deal_id: str) -> str:
+        """The relative link to a deal's report, or "" when there is none."""
+        if not self.link_format or (self.linked is not None and deal_id not in self.linked):
+            return ""
+        return f"{quote(deal_id)}.{self.link_format}"
+
+    def csv(self) -> str:
+        return to_csv(self.frame)
+
+    def csv_output(self) -> CsvOutput:
+        """The CSV as a cell output (``text/csv``): ``coachkit report`` writes it next to the
+        HTML, so the file and the page always show the same table."""
+        return CsvOutput(self.csv(), len(self.frame))
+
+    # -- sections ----------------------------------------------------------------------------
+
+    def header(self) -> Safe:
+        f = self.frame
+        open_ = f[~f["stage"].map(is_closed)]
+        pipeline = [money(total, currency) for currency, total in
+                    open_.dropna(subset=["value"]).groupby("currency")["value"].sum().items()]
+        when = f"as of {day(self.as_of)}" if self.as_of else f"on {self.today.isoformat()}"
+        name = f"Team {self.team}" if self.team else "All deals"
+        return el(
+            "header",
+            el("p", f"Team report · {when}", class_="kicker"),
+            el("h1", name),
+            el("dl", [
+                el("div", el("dt", "Deals"), el("dd", f"{len(f)} ({len(open_)} open)")),
+                el("div", el("dt", "Open pipeline"),
+                   el("dd", " · ".join(pipeline) or el("span", "no values yet",
+                                                       class_="empty"))),
+                el("div", el("dt", "Critical findings"), el("dd", str(int(f["critical"].sum())))),
+                el("div", el("dt", "Warnings"), el("dd", str(int(f["warnings"].sum())))),
+            ], class_="facts"),
+            class_="ck-header",
+        )
+
+    def table(self) -> Safe:
+        rows = []
+        for r in self.frame.itertuples(index=False):
+            deal = [el("strong", r.customer or r.deal_id), el("br"),
+                    el("span", r.title, class_="small t")]
+            target = r.report
+            ident = (el("a", r.deal_id, href=target) if target else el("span", r.deal_id))
+            risk: Safe | str = "closed" if is_closed(r.stage) else f"{r.risk_score:.0f}"
+            rows.append((
+                str(r.rank), el("div", deal, el("div", ident, class_="small id")),
+                words(r.stage), money(None if pd.isna(r.value) else r.value, r.currency),
+                r.close_date or "", _num(r.confidence_index), _num(r.consensus_index),
+                pill(str(r.critical), "critical") if r.critical else "0",
+                pill(str(r.warnings), "warning") if r.warnings else "0",
+                _num(r.days_since_contact), el("strong", risk),
+            ))
+        return section(
+            "deals", "Deals ranked by risk",
+            table(("#", "deal", "stage", "value", "close", "conf.", "cons.", "crit.", "warn.",
+                   "silent", "risk"), rows,
+                  class_="team", widths=("4%", "27%", "12%", "12%", "10%", "6%", "6%", "6%",
+                                         "6%", "6%", "5%")),
+            note="Click a deal to open its report. conf.: decision confidence index, cons.: "
+                 "consensus index (0-100); crit., warn.: findings; silent: days since the last "
+                 "contact with anyone; risk is explained at the end.",
+        )
+
+    def pipeline_charts(self) -> Safe:
+        from coachkit.reports.charts import PipelineDeal, deals_by_confidence, pipeline_value
+
+        f = self.frame
+        deals = [PipelineDeal(r.customer or r.deal_id,
+                              None if pd.isna(r.value) else float(r.value), r.currency,
+                              None if pd.isna(r.confidence_index) else float(r.confidence_index),
+                              r.stage)
+                 for r in f.itertuples(index=False) if not is_closed(r.stage)]
+        if not deals:
+            return section("pipeline", "Pipeline by decision confidence",
+                           blank("No open deals."))
+        return section("pipeline", "Pipeline by decision confidence",
+                       el("div", pipeline_value(deals), class_="figure"),
+                       el("div", deals_by_confidence(deals), class_="figure"),
+                       note="Open deals only. Values in different currencies are shown apart.")
+
+    def unreadable(self) -> Safe:
+        if not self.unreadable_deals:
+            return Safe("")
+        return section("unreadable", "Deals that could not be read", table(
+            ("deal", "why"), [(u.deal_id, u.reason) for u in self.unreadable_deals],
+            widths=("30%", "70%")),
+            note="Left out of the table above; fix or restore them (coachkit history ID).")
+
+    def how_ranked(self) -> Safe:
+        rows = [("critical findings", f"{CRITICAL_POINTS} each"),
+                ("warnings", f"{WARNING_POINTS} each"),
+                ("low decision confidence", f"(100 - index) / 5, up to {CONFIDENCE_POINTS}; "
+                                            f"not assessed: {CONFIDENCE_POINTS}"),
+                ("days since last contact", f"days / 3, up to {CONTACT_POINTS} (at "
+                                            f"{CONTACT_DAYS} days); none recorded: "
+                                            f"{CONTACT_POINTS}")]
+        return section("ranking", "How deals are ranked", table(("part of the risk score",
+                                                                  "points"), rows,
+                                                                 widths=("35%", "65%")),
+                       note="Risk is the sum of these parts; closed deals come last. Ties go "
+                            "to the nearer close date.")
+
+
+def _num(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{value}"

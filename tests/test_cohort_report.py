@@ -1,0 +1,80 @@
+"""The cohort report: five participants' workbooks of a scenario, rendered for the debrief."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from coachkit.collect import collect
+from coachkit.files import write_workbook
+from coachkit.model import Deal
+from coachkit.reports.cohort import CohortReport
+from coachkit.scenarios import download_name, load_scenario
+from coachkit.store import Store
+from conftest import TODAY
+
+SCENARIO = "paper-mill-were-different"
+PEOPLE = ["Ann Lee", "Bo Ek", "Cara Díaz", "Dev Rao", "Eli Moss", "Fay Okoro"]
+XSS = "<script>alert('cohort')</script>"
+
+
+@pytest.fixture(scope="module")
+def cohort_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Six hand-ins: some frame a problem, some pitch a product, one carries a script."""
+    folder = tmp_path_factory.mktemp("hand-ins")
+    scenario = load_scenario(SCENARIO)
+    reference = scenario.reference(TODAY).to_json_dict()
+    for i, person in enumerate(PEOPLE):
+        doc = scenario.start(person, today=TODAY).to_json_dict()
+        if i % 2 == 0:
+            doc["problem"]["statement"] = reference["problem"]["statement"]
+            doc["problem"]["metrics"] = reference["problem"]["metrics"]
+            doc["stakeholders"] = reference["stakeholders"][: 2 + i]
+        else:
+            doc["problem"]["statement"] = "They need to buy a new condition monitoring system"
+        if i == 3:
+            doc["problem"]["statement"] = XSS
+        write_workbook(Deal.model_validate(doc), folder / download_name(person, SCENARIO))
+    location = str(tmp_path_factory.mktemp("cohort") / "store.db")
+    with Store(location) as store:
+        report = collect(folder, store, "leeds-nov", scenario=SCENARIO)
+    assert report.ok and len(report.collected) == len(PEOPLE)
+    return location
+
+
+def test_cohort_report_sections(cohort_store: str) -> None:
+    report = CohortReport.load(cohort_store, "leeds-nov", as_of="")
+    assert [e.participant for e in report.entries] == sorted(PEOPLE, key=str.lower)
+    participants = report.participants()
+    assert all(p in participants for p in ["Ann Lee", "Bo Ek", "Fay Okoro"])
+    assert participants.count("product talk") == 2  # Bo Ek and Fay Okoro
+    statements = report.statements()
+    assert XSS not in statements and "&lt;script&gt;" in statements
+    assert "Reference: " in statements
+    reference = report.reference()
+    assert re.search(r"of 6", reference)
+    gaps = report.gaps()
+    assert "problem-as-product" in gaps and "of 6" in gaps
+
+
+def test_unknown_cohort_is_one_line(cohort_store: str) -> None:
+    from coachkit.reports.reading import ReportError
+
+    with pytest.raises(ReportError, match="no workbooks in cohort 'nobody'"):
+        CohortReport.load(cohort_store, "nobody")
+
+
+@pytest.mark.slow
+def test_cohort_report_renders_html_and_pdf(cohort_store: str, tmp_path: Path, cli) -> None:
+    out = tmp_path / "reports"
+    result = cli("report", "--cohort", "leeds-nov", "--store", cohort_store, "--out", str(out),
+                 "--format", "both")
+    assert result.code == 0, result.err
+    html = (out / "cohort-leeds-nov.html").read_text(encoding="utf-8")
+    assert "Cohort leeds-nov" in html and "Fay Okoro" in html
+    assert XSS not in html and "&lt;script&gt;alert" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)
+    assert "<script src" not in html
+    assert (out / "cohort-leeds-nov.pdf").read_bytes().startswith(b"%PDF")
