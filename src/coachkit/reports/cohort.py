@@ -107,13 +107,12 @@ class CohortReport:
             ])
         return section(
             "participants", "Participants",
-            table(["Participant", "Complete", "Critical / warnings", "Problem",
-                   "People found", "Disagreements found", "Their terms", "Metric",
-                   "Cost of inaction",
+            table(["Participant", "Done", "Critical / warn.", "Problem", "People",
+                   "Disagree­ments", "Their terms", "Metric", "Cost of inaction",
                    "Confidence"], rows, class_="cohort"),
-            note="People and disagreements are counted against the trainer's reference "
-                 "answer of the scenario; confidence is the customer's decision confidence "
-                 "as the participant judged it (0-100).")
+            note="People, disagreements and the customer's terms are counted against the "
+                 "trainer's reference answer of the scenario; confidence is the customer's "
+                 "decision confidence as the participant judged it (0-100).")
 
     def statements(self) -> Safe:
         cards = []
