@@ -24,7 +24,6 @@ from coachkit.errors import CoachkitError
 
 if TYPE_CHECKING:
     from coachkit.reports.batch import Output, StoreRef
-    from coachkit.reports.kernel import StartedKernel
     from coachkit.store import DealSummary, Store
 
 
@@ -85,25 +84,7 @@ def _settings_and_output(args: argparse.Namespace) -> tuple[str, Output]:
 
 
 def _one(args: argparse.Namespace) -> int:
-    """One deal, here. Its kernel starts first and boots while the rest loads."""
-    from coachkit.reports.kernel import StartedKernel
-
-    kernel: StartedKernel | None
-    try:
-        from coachkit.reports.batch import DEAL_PRELOAD
-
-        kernel = StartedKernel.start(_ref(args.store).env if args.store else {},
-                                     preload=DEAL_PRELOAD)
-    except Exception:  # no head start then: papermill starts (and retries) its own
-        kernel = None
-    try:
-        return _render_one(args, kernel)
-    finally:
-        if kernel is not None:
-            kernel.shutdown()
-
-
-def _render_one(args: argparse.Namespace, kernel: StartedKernel | None) -> int:
+    """One deal, rendered in this process."""
     from coachkit.reports.batch import DealJob, reason
     from coachkit.reports.render import Renderer
     from coachkit.store import Store
@@ -120,7 +101,7 @@ def _render_one(args: argparse.Namespace, kernel: StartedKernel | None) -> int:
                   output, as_of=_when(args.as_of), since=_when(args.since), settings=settings)
     renderer = Renderer()
     try:
-        written = job.run(renderer, kernel)
+        written = job.run(renderer)
     except CoachkitError:
         raise
     except Exception as exc:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from coachkit.model import DEAL_ID_PATTERN
@@ -33,12 +33,7 @@ from coachkit.reports.render import (
     write_atomic,
 )
 
-if TYPE_CHECKING:
-    from coachkit.reports.kernel import StartedKernel
-
 FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
-DEAL_PRELOAD = "import coachkit.reports.deal"
-"""What a deal report kernel started ahead may import before its notebook runs."""
 _SAFE_ID = re.compile(DEAL_ID_PATTERN)
 _USER_ERRORS = {"ReportError", "CoachkitError", "NotFound", "InvalidWorkbook"}
 
@@ -53,6 +48,14 @@ class Output:
 
     def path(self, stem: str, suffix: str) -> Path:
         return Path(self.folder) / f"{stem}.{suffix}"
+
+    def notebook(self, stem: str) -> Path | None:
+        """Where to keep the executed notebook (its folder made), or None when not kept."""
+        if not self.keep_notebook:
+            return None
+        path = self.path(stem, "ipynb")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
 
     @property
     def link_format(self) -> str:
@@ -113,17 +116,15 @@ class DealJob:
     def name(self) -> str:
         return self.deal_id
 
-    def run(self, renderer: Renderer, kernel: StartedKernel | None = None) -> list[Path]:
+    def run(self, renderer: Renderer) -> list[Path]:
         if not _SAFE_ID.fullmatch(self.deal_id):
             raise ValueError(f"'{self.deal_id}' is not a deal id that can name a file")
         out = self.output
-        keep = out.path(self.deal_id, "ipynb") if out.keep_notebook else None
-        if keep:
-            keep.parent.mkdir(parents=True, exist_ok=True)
+        keep = out.notebook(self.deal_id)
         nb = renderer.execute(DEAL_NOTEBOOK, {
             "deal_id": self.deal_id, "store": self.store.parameter, "as_of": self.as_of,
             "since": self.since, "settings": self.settings,
-        }, keep=keep, env=self.store.env, kernel=kernel)
+        }, keep=keep, env=self.store.env)
         html = renderer.html(nb, self.title, footer=f"deal {self.deal_id}")
         return _write(renderer, out, self.deal_id, html) + ([keep] if keep else [])
 
@@ -150,9 +151,7 @@ class TeamJob:
 
     def run(self, renderer: Renderer) -> list[Path]:
         out = self.output
-        keep = out.path(self.stem, "ipynb") if out.keep_notebook else None
-        if keep:
-            keep.parent.mkdir(parents=True, exist_ok=True)
+        keep = out.notebook(self.stem)
         nb = renderer.execute(TEAM_NOTEBOOK, {
             "team": self.team, "store": self.store.parameter, "as_of": self.as_of,
             "settings": self.settings, "link_format": out.link_format,
@@ -189,9 +188,7 @@ class CohortJob:
 
     def run(self, renderer: Renderer) -> list[Path]:
         out = self.output
-        keep = out.path(self.stem, "ipynb") if out.keep_notebook else None
-        if keep:
-            keep.parent.mkdir(parents=True, exist_ok=True)
+        keep = out.notebook(self.stem)
         nb = renderer.execute(COHORT_NOTEBOOK, {
             "cohort": self.cohort, "store": self.store.parameter, "as_of": self.as_of,
             "settings": self.settings,

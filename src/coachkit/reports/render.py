@@ -14,13 +14,10 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from coachkit.errors import CoachkitError
 from coachkit.reports import stack
-
-if TYPE_CHECKING:
-    from coachkit.reports.kernel import StartedKernel
 
 TEMPLATE_NAME = "coachkit"
 TEMPLATES_ENV = "COACHKIT_TEMPLATES"
@@ -100,13 +97,11 @@ class Renderer:
     # -- papermill ---------------------------------------------------------------------------
 
     def execute(self, notebook: str, parameters: Mapping[str, Any], *,
-                keep: Path | None = None, env: Mapping[str, str] | None = None,
-                kernel: StartedKernel | None = None) -> Any:
+                keep: Path | None = None, env: Mapping[str, str] | None = None) -> Any:
         """Run ``templates/<notebook>`` with ``parameters`` in a fresh kernel (``env`` added
-        to its environment), or in ``kernel`` started ahead for it; returns the executed
-        notebook (and writes it to ``keep``). A failing cell raises papermill's
-        ``PapermillExecutionError``; a kernel that fails to start is retried once (in a
-        kernel of papermill's own)."""
+        to its environment); returns the executed notebook (and writes it to ``keep``). A
+        failing cell raises papermill's ``PapermillExecutionError``; a kernel that fails to
+        start is retried once."""
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
@@ -114,7 +109,6 @@ class Renderer:
 
         attempt = 0
         while True:
-            ahead = {"km": kernel.km} if kernel is not None and attempt == 0 else {}
             try:
                 return papermill.execute_notebook(
                     str(self.templates / notebook),
@@ -127,7 +121,6 @@ class Renderer:
                     start_timeout=START_TIMEOUT,
                     execution_timeout=EXECUTION_TIMEOUT,
                     shutdown_kernel="immediate",
-                    **ahead,
                 )
             except PapermillExecutionError:
                 raise
