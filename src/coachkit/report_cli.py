@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from coachkit.errors import CoachkitError
 
 if TYPE_CHECKING:
-    from coachkit.reports.batch import Output, StoreRef
+    from coachkit.reports.batch import CohortJob, DealJob, Output, StoreRef
     from coachkit.store import DealSummary, Store
 
 
@@ -85,8 +85,7 @@ def _settings_and_output(args: argparse.Namespace) -> tuple[str, Output]:
 
 def _one(args: argparse.Namespace) -> int:
     """One deal, rendered in this process."""
-    from coachkit.reports.batch import DealJob, reason
-    from coachkit.reports.render import Renderer
+    from coachkit.reports.batch import DealJob
     from coachkit.store import Store
 
     settings, output = _settings_and_output(args)
@@ -97,15 +96,22 @@ def _one(args: argparse.Namespace) -> int:
         customer = found.deal.deal.customer
     except ValueError:  # unreadable: the report says why
         customer = ""
-    job = DealJob(found.deal_id, f"{customer or found.deal_id} · coachkit deal report", ref,
-                  output, as_of=_when(args.as_of), since=_when(args.since), settings=settings)
-    renderer = Renderer()
+    return _run_here(DealJob(found.deal_id, f"{customer or found.deal_id} · coachkit deal "
+                             "report", ref, output, as_of=_when(args.as_of),
+                             since=_when(args.since), settings=settings))
+
+
+def _run_here(job: DealJob | CohortJob) -> int:
+    """Render one job in this process; print what it wrote; a failure is one line."""
+    from coachkit.reports.batch import reason
+    from coachkit.reports.render import Renderer
+
     try:
-        written = job.run(renderer)
+        written = job.run(Renderer())
     except CoachkitError:
         raise
     except Exception as exc:
-        raise CoachkitError(f"report of {found.deal_id} failed: {reason(exc)}") from None
+        raise CoachkitError(f"report failed ({job.name}): {reason(exc)}") from None
     for path in written:
         print(path)
     return 0
@@ -113,8 +119,7 @@ def _one(args: argparse.Namespace) -> int:
 
 def _cohort(args: argparse.Namespace) -> int:
     """A workshop cohort's report, in this process (one notebook: no pool to start)."""
-    from coachkit.reports.batch import CohortJob, reason
-    from coachkit.reports.render import Renderer
+    from coachkit.reports.batch import CohortJob
     from coachkit.store import Store
 
     settings, output = _settings_and_output(args)
@@ -123,16 +128,8 @@ def _cohort(args: argparse.Namespace) -> int:
         if not store.list_deals(cohort=args.cohort):
             raise CoachkitError(f"no workbooks in cohort '{args.cohort}' (coachkit collect "
                                 "PATH --cohort NAME imports them)")
-    job = CohortJob(args.cohort, ref, output, as_of=_when(args.as_of), settings=settings)
-    try:
-        written = job.run(Renderer())
-    except CoachkitError:
-        raise
-    except Exception as exc:
-        raise CoachkitError(f"{job.name} failed: {reason(exc)}") from None
-    for path in written:
-        print(path)
-    return 0
+    return _run_here(CohortJob(args.cohort, ref, output, as_of=_when(args.as_of),
+                               settings=settings))
 
 
 def _many(summaries: Sequence[DealSummary], team: str, ref: StoreRef, output: Output,
