@@ -26,9 +26,9 @@ from pathlib import Path
 import nbformat
 from playwright.sync_api import sync_playwright
 
-from coachkit.demo import demo_deals
-from coachkit.server import APP_NOTEBOOK, free_port, voila_command, workbooks_dir
+from coachkit.app.server import APP_NOTEBOOK, free_port, voila_command, workbooks_dir
 from coachkit.store import Store
+from coachkit.training.demo import demo_deals
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -26,9 +26,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from coachkit.demo import demo_deals
 from coachkit.model import Deal
 from coachkit.store import Store
+from coachkit.training.demo import demo_deals
 
 BIN = Path(sys.executable).parent
 TEAM = "bench-team"

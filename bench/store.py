@@ -22,9 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from coachkit.demo import demo_deals
 from coachkit.model import Deal
-from coachkit.store import Store, deals_table, versions_table
+from coachkit.store import Store
+from coachkit.store.tables import deals_table, versions_table
+from coachkit.training.demo import demo_deals
 
 
 def build(path: Path, deals: int, versions: int) -> list[Deal]:

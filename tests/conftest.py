@@ -19,12 +19,16 @@ from typing import Any
 
 import pytest
 
-from coachkit.demo import ANCHOR, demo_deals
 from coachkit.model import Deal
 from coachkit.store import Store
+from coachkit.training.demo import ANCHOR, demo_deals
 
 TODAY = ANCHOR
-"""Tests run as of the day the demo deals were written for, so they never age."""
+"""Tests coach as on the day the demo deals were written for, pinned through the one clock
+(``$COACHKIT_TODAY``), so they never age. Saved versions keep the real time: a test that
+mixes the pinned day with the real time fails when CI runs it a year ahead."""
+
+os.environ["COACHKIT_TODAY"] = TODAY.isoformat()  # session fixtures and subprocesses too
 
 
 @pytest.fixture
@@ -39,9 +43,10 @@ def store(store_path: Path):
 
 
 @pytest.fixture(autouse=True)
-def _isolated_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test may touch the user's real store."""
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may touch the user's real store; every test coaches as on TODAY."""
     monkeypatch.setenv("COACHKIT_STORE", str(tmp_path / "env-store.db"))
+    monkeypatch.setenv("COACHKIT_TODAY", TODAY.isoformat())
     monkeypatch.delenv("COACHKIT_SETTINGS", raising=False)
 
 
@@ -136,7 +141,7 @@ def app_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def app_server(app_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``coachkit app`` as a user starts it, on a free port, with the demo deals."""
-    from coachkit.server import free_port
+    from coachkit.app.server import free_port
 
     port = free_port()
     env = {**os.environ, "COACHKIT_TODAY": TODAY.isoformat(), "COACHKIT_AUTHOR": "browser"}

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from coachkit.app.session import WorkbookSession
-from coachkit.demo import demo_deals
 from coachkit.errors import InvalidWorkbook
 from coachkit.model import DO_NOTHING
 from coachkit.store import Store
+from coachkit.training.demo import demo_deals
 from conftest import TODAY, run_async
 
 

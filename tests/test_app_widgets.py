@@ -11,8 +11,8 @@ import pytest
 
 from coachkit.app import App
 from coachkit.app.fields import ListEditor
-from coachkit.demo import demo_deals
 from coachkit.store import Store
+from coachkit.training.demo import demo_deals
 from conftest import TODAY
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from coachkit.errors import InvalidWorkbook
-from coachkit.files import MAX_FILE_BYTES, parse_workbook
 from coachkit.model import empty_deal
+from coachkit.model.files import MAX_FILE_BYTES, parse_workbook
 from coachkit.store import Store
 
 

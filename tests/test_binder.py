@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from coachkit.server import free_port
+from coachkit.app.server import free_port
 from conftest import Server, wait_for_http
 
 pytestmark = pytest.mark.slow

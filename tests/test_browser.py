@@ -198,7 +198,7 @@ def test_participant_works_a_scenario_and_downloads_it(page, app_server: Server,
                                                         tmp_path) -> None:
     from playwright.sync_api import expect
 
-    from coachkit.files import read_workbook
+    from coachkit.model.files import read_workbook
 
     open_app(page, app_server.url + "?scenario=paper-mill-were-different&cohort=leeds-nov")
     training = page.locator(".ck-training")

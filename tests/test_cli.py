@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from coachkit.cli import build_parser
-from coachkit.files import read_workbook
+from coachkit.model.files import read_workbook
 
 SUBCOMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
 

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coachkit.coach import Coach
-from coachkit.demo import demo_deal, demo_ids
+from coachkit.coaching.coach import Coach
+from coachkit.coaching.language import ProductLanguage, check
+from coachkit.coaching.registry import Severity
+from coachkit.coaching.scores import completeness, confidence_index, consensus_index
+from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError
-from coachkit.language import ProductLanguage, check
 from coachkit.model import Deal, empty_deal
-from coachkit.rules import Severity
-from coachkit.scores import completeness, confidence_index, consensus_index
-from coachkit.settings import load_settings
+from coachkit.training.demo import demo_deal, demo_ids
 from conftest import TODAY
 from strategies import deal_documents
 
@@ -188,7 +188,7 @@ def test_product_names_come_from_settings() -> None:
 
 def test_a_team_rule_from_an_entry_point(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "acme_rules.py").write_text(textwrap.dedent('''
-        from coachkit.rules import Hit, Rule
+        from coachkit.coaching.registry import Hit, Rule
 
         def _no_reference(deal, ctx):
             if deal.deal.value and deal.deal.value >= ctx.options["min_value"] and not any(
@@ -242,11 +242,10 @@ _COACH = Coach()
 def test_coach_command_json(tmp_path: Path, cli) -> None:
     store = str(tmp_path / "s.db")
     cli("demo", "--store", store)
-    result = cli("coach", "--store", store, "fjordbank-onboarding", "--json",
-                 "--as-of", TODAY.isoformat())
+    result = cli("coach", "--store", store, "fjordbank-onboarding", "--json")
     assert result.code == 0
     out = json.loads(result.out)
-    assert out["deal"] == "fjordbank-onboarding"
+    assert out["deal"] == "fjordbank-onboarding" and out["today"] == TODAY.isoformat()
     assert {"completeness", "confidence", "consensus"} <= set(out["scores"])
     assert out["findings"] and set(out["findings"][0]) == {
         "rule", "severity", "section", "field", "message", "question"}

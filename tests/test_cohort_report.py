@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from coachkit.collect import collect
-from coachkit.files import write_workbook
 from coachkit.model import Deal
+from coachkit.model.files import write_workbook
 from coachkit.reports.cohort import CohortReport
-from coachkit.scenarios import download_name, load_scenario
 from coachkit.store import Store
+from coachkit.training.collect import collect
+from coachkit.training.scenarios import download_name, load_scenario
 from conftest import TODAY
 
 SCENARIO = "paper-mill-were-different"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from coachkit import collect as collect_module
-from coachkit.collect import collect, collected_id, name_parts
 from coachkit.errors import CoachkitError
-from coachkit.files import dumps
 from coachkit.model import DEAL_ID_PATTERN, Deal
-from coachkit.scenarios import download_name, load_scenario
+from coachkit.model.files import dumps
 from coachkit.store import Store
+from coachkit.training import collect as collect_module
+from coachkit.training.collect import collect, collected_id, name_parts
+from coachkit.training.scenarios import download_name, load_scenario
 from conftest import TODAY
 
 MILL = "paper-mill-were-different"

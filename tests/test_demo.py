@@ -6,9 +6,9 @@ import datetime as dt
 import json
 from importlib import resources
 
-from coachkit.demo import ANCHOR, demo_deal, demo_ids
-from coachkit.files import dumps
 from coachkit.model import Deal, Stage
+from coachkit.model.files import dumps
+from coachkit.training.demo import ANCHOR, demo_deal, demo_ids
 
 
 def test_four_demo_deals_in_different_states() -> None:
@@ -21,7 +21,8 @@ def test_four_demo_deals_in_different_states() -> None:
 
 def test_demo_files_are_canonical_and_named_by_id() -> None:
     for deal_id in demo_ids():
-        text = resources.files("coachkit").joinpath("demo", f"{deal_id}.json").read_text("utf-8")
+        text = resources.files("coachkit.training").joinpath("demo", f"{deal_id}.json") \
+            .read_text("utf-8")
         deal = Deal.model_validate(json.loads(text))
         assert deal.id == deal_id
         assert dumps(deal) == text

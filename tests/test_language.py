@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import csv
 import time
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coachkit.coaching.language import ProductLanguage, Verdict, check
+from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError
-from coachkit.language import ProductLanguage, Verdict, check
-from coachkit.settings import load_settings
 
 DATA = Path(__file__).parent / "data" / "product_language.tsv"
 TEST_PRODUCTS = ["Ledgerly", "FleetPilot", "Ledgerly Insights"]
@@ -203,7 +204,7 @@ def test_thresholds_come_from_the_settings(tmp_path: Path) -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    text = (Path(__file__).parents[1] / "src" / "coachkit" / "settings.toml").read_text("utf-8")
+    text = resources.files("coachkit.coaching").joinpath("settings.toml").read_text("utf-8")
     table = text.split("[product_language]", 1)[1].split("\n[", 1)[0]
     lines = table.splitlines()
 

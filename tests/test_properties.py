@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coachkit.errors import InvalidWorkbook
-from coachkit.files import dumps, parse_workbook, validate_document
 from coachkit.model import Deal
+from coachkit.model.files import dumps, parse_workbook, validate_document
 from coachkit.store import Store
 from strategies import deal_documents
 

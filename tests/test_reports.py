@@ -19,13 +19,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from pydantic import BaseModel
 
-from coachkit.coach import Coach
+from coachkit.clock import parse_when
+from coachkit.coaching.coach import Coach
+from coachkit.errors import CoachkitError
 from coachkit.model import Deal, empty_deal
 from coachkit.reports import batch
 from coachkit.reports.changes import shown, value_at
 from coachkit.reports.deal import DealReport
 from coachkit.reports.markup import NOT_FILLED, Safe, el, esc, join, text
-from coachkit.reports.reading import ReportError, default_since, parse_when
+from coachkit.reports.reading import Dates, ReportError, default_since
 from coachkit.reports.team import (
     FORMULA_LEADS,
     TeamReport,
@@ -110,10 +112,11 @@ def test_everything_is_escaped_unless_built_here() -> None:
 
 
 def test_dates_from_notebook_parameters() -> None:
-    assert parse_when("") is None and parse_when(None) is None
-    assert parse_when("2026-11-23") == dt.date(2026, 11, 23)
-    assert parse_when("2026-11-23T10:00:00") == dt.datetime(2026, 11, 23, 10)
-    with pytest.raises(ReportError, match="not a date"):
+    assert Dates.of() == Dates(None, TODAY)
+    assert Dates.of("2026-11-01") == Dates(dt.date(2026, 11, 1), dt.date(2026, 11, 1))
+    assert Dates.of("2026-11-01T23:30:00-02:00", "2026-11-20") == Dates(
+        dt.datetime(2026, 11, 2, 1, 30), dt.date(2026, 11, 20))
+    with pytest.raises(CoachkitError, match="since: not a date"):
         parse_when("23.11.2026", "since")
     assert default_since(None, TODAY) == TODAY - dt.timedelta(days=14)
     assert default_since(dt.datetime(2026, 11, 23, 9), TODAY) == dt.datetime(2026, 11, 9, 9)
@@ -198,7 +201,8 @@ def corrupt(store: Store, deal_id: str) -> None:
     """A version whose document is not JSON, inserted behind the store's back."""
     from sqlalchemy import insert, update
 
-    from coachkit.store import deals_table, utcnow, versions_table
+    from coachkit.clock import now as utcnow
+    from coachkit.store.tables import deals_table, versions_table
 
     latest = store.latest_version(deal_id) or 0
     with store.engine.begin() as conn:
@@ -359,7 +363,7 @@ def test_the_kernel_is_this_python() -> None:
 
 def test_the_deal_report_kernel_stays_lean() -> None:
     code = ("import sys, datetime\n"
-            "from coachkit.demo import demo_deals\n"
+            "from coachkit.training.demo import demo_deals\n"
             "from coachkit.reports.deal import DealReport\n"
             "for deal in demo_deals():\n"
             "    DealReport.of(deal, datetime.date.today()).all_sections()\n"
@@ -392,8 +396,8 @@ def test_parameters_cannot_inject_code() -> None:
 def test_cohort_hook_refuses_an_empty_cohort(tmp_path: Path, demo: dict[str, Deal]) -> None:
     """``run_report`` serves ``--cohort`` once the parser offers it (no kernel for this)."""
     from coachkit.cli import build_parser
+    from coachkit.cli.report import run_report
     from coachkit.errors import CoachkitError
-    from coachkit.report_cli import run_report
 
     location = str(tmp_path / "s.db")
     with Store(location) as store:

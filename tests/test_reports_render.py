@@ -27,10 +27,12 @@ import pytest
 import sqlalchemy as sa
 
 from coachkit.cli import main
-from coachkit.demo import demo_deals, demo_ids
 from coachkit.model import Deal, DealInfo
 from coachkit.reports.team import FORMULA_LEADS
-from coachkit.store import Store, utcnow, versions_table
+from coachkit.store import Store
+from coachkit.store.tables import versions_table
+from coachkit.training.demo import demo_deals, demo_ids
+from conftest import TODAY
 from test_reports import RAW, assert_escaped, corrupt, hostile_deal
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports-render")]
@@ -107,7 +109,8 @@ def _render_everything(folder: Path) -> Run:
             conn.execute(sa.update(versions_table)
                          .where(versions_table.c.deal_id == "northwind-plant-maintenance")
                          .where(versions_table.c.version == 1)
-                         .values(saved_at=utcnow() - dt.timedelta(days=21)))
+                         .values(saved_at=dt.datetime.combine(TODAY - dt.timedelta(days=21),
+                                                              dt.time(12))))
     code, out, err = run_cli("report", "--all", "--store", location, "--out",
                              str(folder / "out"), "--format", "both", "--workers", "2")
     return Run(code, out, err, folder / "out", location, values)
@@ -225,7 +228,7 @@ def test_a_deal_with_only_an_id_renders(everything: Run) -> None:
 def test_changed_since_shows_the_change(everything: Run) -> None:
     page = everything.html("northwind-plant-maintenance")
     changes = page[page.index('id="changes"'):]
-    since = (dt.date.today() - dt.timedelta(days=14)).isoformat()
+    since = (TODAY - dt.timedelta(days=14)).isoformat()
     assert f"What changed since {since}" in changes  # the default: 14 days ago
     assert "Compared version 1" in changes and "with version 2" in changes
     assert "<code>deal.stage</code>" in changes and "negotiation" in changes
@@ -279,8 +282,7 @@ def test_one_corrupt_deal_never_stops_the_others(broken_team: Run) -> None:
 def test_single_deal_with_since_and_notebook(everything: Run,
                                              tmp_path: Path) -> None:
     run = everything
-    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).replace(
-        tzinfo=None, microsecond=0).isoformat()
+    since = dt.datetime.combine(TODAY - dt.timedelta(days=30), dt.time(9, 30)).isoformat()
     code, out, err = run_cli("report", "northwind-plant-maintenance", "--store", run.store,
                              "--out", str(tmp_path), "--since", since, "--keep-notebook")
     assert code == 0, err

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from coachkit.coach import Coach
-from coachkit.demo import demo_deal
+from coachkit.coaching.coach import Coach
+from coachkit.coaching.registry import Severity, registry
 from coachkit.model import Deal
-from coachkit.rules import Severity, registry
+from coachkit.training.demo import demo_deal
 from conftest import TODAY
 
 WELL_RUN = "northwind-plant-maintenance"

@@ -9,12 +9,12 @@ from importlib import resources
 
 import pytest
 
-from coachkit.coach import Coach
+from coachkit.coaching.coach import Coach
+from coachkit.coaching.registry import Severity
 from coachkit.errors import CoachkitError
-from coachkit.files import dumps, parse_workbook
 from coachkit.model import DEAL_ID_PATTERN, Deal
-from coachkit.rules import Severity
-from coachkit.scenarios import (
+from coachkit.model.files import dumps, parse_workbook
+from coachkit.training.scenarios import (
     ReferenceComparison,
     Scenario,
     compare_with_reference,
@@ -36,7 +36,8 @@ def coach() -> Coach:
 
 
 def _file(scenario_id: str, name: str) -> str:
-    return resources.files("coachkit").joinpath("scenarios", scenario_id, name).read_text("utf-8")
+    folder = resources.files("coachkit.training").joinpath("scenarios", scenario_id)
+    return folder.joinpath(name).read_text("utf-8")
 
 
 def test_at_least_the_three_workshop_scenarios() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from coachkit.clock import now
 from coachkit.errors import CoachkitError, ConflictError, NotFound
 from coachkit.model import Deal, empty_deal
 from coachkit.store import Store, to_url
@@ -74,7 +75,7 @@ def test_as_of_returns_the_version_then(store: Store) -> None:
         store.get("d1", as_of=dt.datetime(2026, 10, 1, 8, 0))
     with pytest.raises(NotFound, match="did not exist yet"):
         store.get("d1", as_of=dt.date(2026, 9, 30))
-    assert store.get("d1", as_of=dt.date.today() + dt.timedelta(days=1)).version == 2
+    assert store.get("d1", as_of=now().date() + dt.timedelta(days=1)).version == 2
 
 
 def test_put_is_idempotent(store: Store) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coachkit.server import free_port, voila_command
+from coachkit.app.server import free_port, voila_command
 from conftest import Server, run_async, wait_for_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voila")]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from coachkit.coach import Coaching, Question
-from coachkit.rules import Finding
-from coachkit.scores import Score
+from coachkit.coaching.coach import Coaching, Question
+from coachkit.coaching.registry import Finding
+from coachkit.coaching.scores import Score
 
 
 def badge(severity: str) -> str:

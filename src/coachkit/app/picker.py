@@ -10,7 +10,7 @@ import ipywidgets as w
 from coachkit.app.fields import css_class, grid, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError, InvalidWorkbook
-from coachkit.files import MAX_FILE_BYTES
+from coachkit.model.files import MAX_FILE_BYTES
 from coachkit.store import DealSummary
 
 ALL_TEAMS = "All teams"

@@ -20,11 +20,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coachkit.coach import Coach, Coaching
+from coachkit import clock
+from coachkit.coaching.coach import Coach, Coaching
 from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook
-from coachkit.files import describe_validation_error, dumps, field_path, parse_workbook
-from coachkit.ids import new_deal_id
 from coachkit.model import Deal, empty_deal
+from coachkit.model.files import describe_validation_error, dumps, field_path, parse_workbook
+from coachkit.model.ids import new_deal_id
 from coachkit.store import Store
 
 Path = tuple[str | int, ...]
@@ -74,7 +75,7 @@ class WorkbookSession:
         *,
         author: str,
         coach: Coach | None = None,
-        today: Callable[[], dt.date] = dt.date.today,
+        today: Callable[[], dt.date] = clock.today,
         save_delay: float = SAVE_DELAY,
     ):
         self.store = store
@@ -260,8 +261,9 @@ class WorkbookSession:
             self._set_status(SaveStatus("error", f"Not saved: {exc}", self.base_version))
             return
         self.base_version = version
-        now = dt.datetime.now().strftime("%H:%M:%S")
-        self._set_status(SaveStatus("saved", f"Saved at {now} (version {version}).", version))
+        at = clock.now().strftime("%H:%M:%S")
+        self._set_status(SaveStatus("saved", f"Saved at {at} UTC (version {version}).",
+                                    version))
 
     def load_theirs(self) -> None:
         """After a conflict: open the latest saved version. What this page had is kept as a

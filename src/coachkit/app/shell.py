@@ -11,15 +11,16 @@ from urllib.parse import parse_qs, quote
 
 import ipywidgets as w
 
+from coachkit import clock
 from coachkit.app.fields import css_class
 from coachkit.app.picker import Picker
 from coachkit.app.session import WorkbookSession
 from coachkit.app.steps import STEPS, Step
 from coachkit.app.style import CSS
 from coachkit.app.training import TEMPORARY, TrainingPanel, brief_html, training_file_name
-from coachkit.coach import Coach
+from coachkit.coaching.coach import Coach
 from coachkit.errors import CoachkitError
-from coachkit.files import SUFFIX
+from coachkit.model.files import SUFFIX
 from coachkit.store import Store
 
 
@@ -43,11 +44,10 @@ class App:
     def __init__(self, store: str | None = None, *, author: str | None = None,
                  today: Callable[[], dt.date] | None = None):
         self.store = Store(store or None)
-        pinned = today_from_env()
         self.session = WorkbookSession(
             self.store, author=author or os.environ.get("COACHKIT_AUTHOR")
             or os.environ.get("USER") or "seller",
-            coach=Coach(), today=today or ((lambda: pinned) if pinned else dt.date.today))
+            coach=Coach(), today=today or clock.today)
         self.title = css_class(w.HTML(
             "<div class='ck-brand'><h1>coachkit</h1><div class='ck-sub'>The deal's change "
             "story, from the customer's side.</div></div>"), "ck-title")
@@ -161,7 +161,7 @@ class App:
         display = None if scenario_id else "none"
         self.banner.layout.display = self.brief.layout.display = display
         if scenario_id:
-            from coachkit.scenarios import load_scenario
+            from coachkit.training.scenarios import load_scenario
 
             try:
                 scenario = load_scenario(scenario_id)
@@ -198,9 +198,3 @@ class App:
             f"<a class='ck-permalink' href='?deal_id={quote(deal.id)}'>Link to this deal</a>"
             f" &nbsp;·&nbsp; <a class='ck-download' download='{name}' "
             f"href='data:application/json;charset=utf-8;base64,{data}'>Download workbook</a>")
-
-
-def today_from_env() -> dt.date | None:
-    """``COACHKIT_TODAY=YYYY-MM-DD`` pins the app's "today" (training replays, tests)."""
-    raw = os.environ.get("COACHKIT_TODAY")
-    return dt.date.fromisoformat(raw) if raw else None

@@ -11,7 +11,7 @@ from coachkit.app.fields import css_class, grid, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError
 from coachkit.model import Deal
-from coachkit.scenarios import Scenario, download_name, load_scenario, scenarios
+from coachkit.training.scenarios import Scenario, download_name, load_scenario, scenarios
 
 TEMPORARY = (
     "This is a training workbook. A Binder session is temporary: when you close the tab or "

@@ -110,6 +110,7 @@ class DealJob:
     output: Output
     as_of: str = ""
     since: str = ""
+    today: str = ""
     settings: str = ""
 
     @property
@@ -123,7 +124,7 @@ class DealJob:
         keep = out.notebook(self.deal_id)
         nb = renderer.execute(DEAL_NOTEBOOK, {
             "deal_id": self.deal_id, "store": self.store.parameter, "as_of": self.as_of,
-            "since": self.since, "settings": self.settings,
+            "since": self.since, "today": self.today, "settings": self.settings,
         }, keep=keep, env=self.store.env)
         html = renderer.html(nb, self.title, footer=f"deal {self.deal_id}")
         return _write(renderer, out, self.deal_id, html) + ([keep] if keep else [])
@@ -137,6 +138,7 @@ class TeamJob:
     store: StoreRef
     output: Output
     as_of: str = ""
+    today: str = ""
     settings: str = ""
     linked: tuple[str, ...] | None = None
     """Deals whose report exists (None: every deal that can be read)."""
@@ -154,7 +156,7 @@ class TeamJob:
         keep = out.notebook(self.stem)
         nb = renderer.execute(TEAM_NOTEBOOK, {
             "team": self.team, "store": self.store.parameter, "as_of": self.as_of,
-            "settings": self.settings, "link_format": out.link_format,
+            "today": self.today, "settings": self.settings, "link_format": out.link_format,
             "linked": None if self.linked is None else list(self.linked),
         }, keep=keep, env=self.store.env)
         title = f"Team {self.team}" if self.team else "All deals"
@@ -176,6 +178,7 @@ class CohortJob:
     store: StoreRef
     output: Output
     as_of: str = ""
+    today: str = ""
     settings: str = ""
 
     @property
@@ -191,7 +194,7 @@ class CohortJob:
         keep = out.notebook(self.stem)
         nb = renderer.execute(COHORT_NOTEBOOK, {
             "cohort": self.cohort, "store": self.store.parameter, "as_of": self.as_of,
-            "settings": self.settings,
+            "today": self.today, "settings": self.settings,
         }, keep=keep, env=self.store.env)
         title = f"Cohort {self.cohort}"
         html = renderer.html(nb, f"{title} · coachkit cohort report", footer=title)

@@ -12,13 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from coachkit.coach import Coach, Coaching
-from coachkit.diff import changed_fields
+from coachkit.clock import day_of
+from coachkit.coaching.coach import Coach, Coaching
+from coachkit.coaching.registry import Finding
+from coachkit.coaching.rulebook import DIMENSION_WORDS
 from coachkit.model import DIMENSIONS, Deal
+from coachkit.model.diff import changed_fields
 from coachkit.reports.markup import Safe, blank, day, el, number, section
-from coachkit.reports.reading import Baseline, day_of
-from coachkit.rulebook import DIMENSION_WORDS
-from coachkit.rules import Finding
+from coachkit.reports.reading import Baseline
 from coachkit.store import VersionInfo
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

@@ -12,14 +12,20 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from coachkit.coach import Coach, Coaching
+from coachkit.clock import When
+from coachkit.coaching.coach import Coach, Coaching
+from coachkit.coaching.registry import Finding
+from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError, NotFound
 from coachkit.model import Deal
-from coachkit.reports.markup import Safe, blank, day, el, pill, section, table, text
-from coachkit.reports.reading import ReportError, open_store, parse_when, read_deal
-from coachkit.rules import Finding
-from coachkit.scenarios import ReferenceComparison, Scenario, compare_with_reference, load_scenario
-from coachkit.settings import load_settings
+from coachkit.reports.markup import Safe, blank, el, pill, section, table, text
+from coachkit.reports.reading import Dates, ReportError, open_store, read_deal
+from coachkit.training.scenarios import (
+    ReferenceComparison,
+    Scenario,
+    compare_with_reference,
+    load_scenario,
+)
 
 
 @dataclass(frozen=True)
@@ -37,15 +43,15 @@ class Entry:
 class CohortReport:
     cohort: str
     today: dt.date
-    as_of: dt.date | dt.datetime | None
+    as_of: When | None
     entries: list[Entry]
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, store: str, cohort: str, *, as_of: str = "",
+    def load(cls, store: str, cohort: str, *, as_of: str = "", today: str = "",
              settings: str = "") -> CohortReport:
-        when = parse_when(as_of, "as_of")
-        today = (when.date() if isinstance(when, dt.datetime) else when) or dt.date.today()
+        dates = Dates.of(as_of, today)
+        when, today_ = dates.as_of, dates.today
         coach = Coach(load_settings(settings or None))
         entries, bad = [], []
         with open_store(store) as st:
@@ -61,15 +67,15 @@ class CohortReport:
                 except ReportError as exc:
                     bad.append((summary.id, str(exc)))
                     continue
-                entries.append(_entry(deal, coach, today))
+                entries.append(_entry(deal, coach, today_))
         entries.sort(key=lambda e: (e.deal.training.scenario, e.participant.lower()))
-        return cls(cohort, today, when, entries, bad)
+        return cls(cohort, today_, when, entries, bad)
 
     # -- sections ----------------------------------------------------------------------------
 
     def header(self) -> Safe:
         scenarios = sorted({e.scenario.title for e in self.entries if e.scenario})
-        when = f"as of {day(self.as_of)}" if self.as_of else f"on {self.today.isoformat()}"
+        when = Dates(self.as_of, self.today).shown()
         product = sum(1 for e in self.entries if _product_talk(e))
         return el(
             "header",

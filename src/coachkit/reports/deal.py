@@ -3,7 +3,7 @@
 ``templates/deal_report.ipynb`` loads a :class:`DealReport` from the store and shows its
 sections one cell each. Every section says "not yet filled" where the deal is still empty;
 none of them raises on a partly filled deal. This module never imports pandas or matplotlib:
-the deal report kernel stays lean (the maps are hand-made SVG from :mod:`coachkit.maps`).
+the deal report kernel stays lean (the maps are hand-made SVG from :mod:`coachkit.views.maps`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from coachkit.coach import Coach, Coaching
-from coachkit.maps import risk_map, role_label, stakeholder_map
+from coachkit.clock import When, parse_when
+from coachkit.coaching.coach import Coach, Coaching
+from coachkit.coaching.rulebook import DIMENSION_WORDS
+from coachkit.coaching.scores import Score
+from coachkit.coaching.settings import load_settings
 from coachkit.model import (
     DIMENSIONS,
     Deal,
@@ -39,17 +42,15 @@ from coachkit.reports.markup import (
 )
 from coachkit.reports.reading import (
     Baseline,
+    Dates,
     default_since,
     find_baseline,
     find_version,
     open_store,
-    parse_when,
     read_deal,
 )
-from coachkit.rulebook import DIMENSION_WORDS
-from coachkit.scores import Score
-from coachkit.settings import load_settings
 from coachkit.store import VersionInfo
+from coachkit.views.maps import risk_map, role_label, stakeholder_map
 
 
 @dataclass(frozen=True)
@@ -60,26 +61,25 @@ class DealReport:
     deal: Deal
     coaching: Coaching
     today: dt.date
-    as_of: dt.date | dt.datetime | None
+    as_of: When | None
     baseline: Baseline
     changes: Changes | None
 
     @classmethod
     def load(cls, store: str, deal_id: str, *, as_of: str = "", since: str = "",
-             settings: str = "") -> DealReport:
-        """Read the deal (as of ``as_of``), coach it on that day, compare with ``since``
-        (default: 14 days earlier). Raises a one-line :class:`ReportError`."""
-        when = parse_when(as_of, "as_of")
+             today: str = "", settings: str = "") -> DealReport:
+        """Read the deal (as of ``as_of``), coach it on ``today`` (default: the as-of day),
+        compare with ``since`` (default: 14 days earlier). Raises a one-line error."""
+        dates = Dates.of(as_of, today)
         coach = Coach(load_settings(settings or None))
-        today = (when.date() if isinstance(when, dt.datetime) else when) or dt.date.today()
-        since_when = parse_when(since, "since") or default_since(when, today)
+        since_when = parse_when(since, "since") or default_since(dates.as_of, dates.today)
         with open_store(store) as st:
-            found = find_version(st, deal_id, when)
+            found = find_version(st, deal_id, dates.as_of)
             deal = read_deal(found)
             baseline = find_baseline(st, found, since_when)
-        coaching = coach.run(deal, today)
+        coaching = coach.run(deal, dates.today)
         changes = compare(baseline, found, deal, coaching, coach)
-        return cls(found, deal, coaching, today, when, baseline, changes)
+        return cls(found, deal, coaching, dates.today, dates.as_of, baseline, changes)
 
     @classmethod
     def of(cls, deal: Deal, today: dt.date, *, coach: Coach | None = None,
@@ -126,7 +126,7 @@ class DealReport:
             pill(f"consensus {_score_text(scores['consensus'])}", "neutral"),
             pill(f"completeness {_score_text(scores['completeness'])}", "neutral"),
         ]
-        as_of = f"as of {day(self.as_of)}" if self.as_of else f"on {self.today.isoformat()}"
+        as_of = Dates(self.as_of, self.today).shown()
         return el(
             "header",
             el("p", f"Deal report · {info.id} · {as_of}", class_="kicker"),

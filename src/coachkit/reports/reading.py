@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from coachkit.clock import When, coaching_day, day_of, parse_when
 from coachkit.errors import CoachkitError, NotFound
 from coachkit.model import Deal
 from coachkit.store import Store, VersionInfo
@@ -24,31 +25,31 @@ class ReportError(CoachkitError):
     """A report cannot be made; the message names the deal and says why, on one line."""
 
 
-def parse_when(value: str | dt.date | None, name: str = "date") -> dt.date | dt.datetime | None:
-    """``""`` -> None; ``YYYY-MM-DD`` -> a date (the end of that day counts); else a timestamp."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            return dt.date.fromisoformat(value)
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ReportError(f"{name}: not a date: {value!r} (use YYYY-MM-DD)") from None
+@dataclass(frozen=True)
+class Dates:
+    """A report's two dates: which versions it shows (``as_of``; None: the latest) and the
+    day it coaches on (``today``: the as-of day unless told otherwise)."""
+
+    as_of: When | None
+    today: dt.date
+
+    @classmethod
+    def of(cls, as_of: str = "", today: str = "") -> Dates:
+        """From notebook parameters (``""``: not given)."""
+        when = parse_when(as_of, "as_of")
+        day = parse_when(today, "today")
+        return cls(when, coaching_day(when, day_of(day) if day is not None else None))
+
+    def shown(self) -> str:
+        """"as of 2026-11-23" or "on 2026-11-23", for a report's kicker line."""
+        if self.as_of is None:
+            return f"on {self.today.isoformat()}"
+        from coachkit.reports.markup import day
+
+        return f"as of {day(self.as_of)}"
 
 
-def as_text(value: dt.date | dt.datetime | None) -> str:
-    """The inverse of :func:`parse_when`, for passing a date as a notebook parameter."""
-    return "" if value is None else value.isoformat()
-
-
-def day_of(value: dt.date | dt.datetime) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def default_since(as_of: dt.date | dt.datetime | None, today: dt.date) -> dt.date | dt.datetime:
+def default_since(as_of: When | None, today: dt.date) -> When:
     """14 days before the report's day. (There is no record of reviews yet; once there is,
     the default becomes the version before the latest review.)"""
     return (as_of or today) - dt.timedelta(days=DEFAULT_SINCE_DAYS)
@@ -73,7 +74,7 @@ class Baseline:
 
     version: VersionInfo | None
     deal: Deal | None
-    since: dt.date | dt.datetime
+    since: When
     created_after: bool
     """True when the deal did not exist yet at ``since``: the first version stands in."""
     problem: str = ""
@@ -85,7 +86,7 @@ def open_store(location: str) -> Store:
     return Store(location or None)
 
 
-def find_version(store: Store, deal_id: str, as_of: dt.date | dt.datetime | None) -> VersionInfo:
+def find_version(store: Store, deal_id: str, as_of: When | None) -> VersionInfo:
     """The version a report shows: the latest, or the latest saved by ``as_of``."""
     if not deal_id:
         raise ReportError("no deal given (the notebook's 'deal_id' parameter is empty)")
@@ -96,7 +97,7 @@ def find_version(store: Store, deal_id: str, as_of: dt.date | dt.datetime | None
 
 
 def find_baseline(
-    store: Store, current: VersionInfo, since: dt.date | dt.datetime,
+    store: Store, current: VersionInfo, since: When,
 ) -> Baseline:
     """The version that was latest at ``since`` (never newer than ``current``); the first
     version when the deal is younger than that."""

@@ -18,27 +18,15 @@ from typing import Any
 
 from coachkit.errors import CoachkitError
 from coachkit.reports import stack
+from coachkit.shipped import templates_dir
 
 TEMPLATE_NAME = "coachkit"
-TEMPLATES_ENV = "COACHKIT_TEMPLATES"
 DEAL_NOTEBOOK = "deal_report.ipynb"
 TEAM_NOTEBOOK = "team_report.ipynb"
 COHORT_NOTEBOOK = "cohort_report.ipynb"
 REMOVE_TAG = "remove-cell"
 START_TIMEOUT = 60
 EXECUTION_TIMEOUT = 600
-
-
-def templates_dir() -> Path:
-    """``$COACHKIT_TEMPLATES``, else the repository's ``templates/`` folder."""
-    env = os.environ.get(TEMPLATES_ENV)
-    folder = Path(env) if env else Path(__file__).resolve().parents[3] / "templates"
-    if not (folder / DEAL_NOTEBOOK).is_file() or not (folder / TEMPLATE_NAME).is_dir():
-        raise CoachkitError(
-            f"report templates not found in {folder} (set {TEMPLATES_ENV} to the folder that "
-            f"holds {DEAL_NOTEBOOK} and {TEMPLATE_NAME}/)"
-        )
-    return folder
 
 
 class KernelTrouble(CoachkitError):

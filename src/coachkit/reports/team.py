@@ -15,13 +15,14 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from coachkit.coach import Coach, Coaching
+from coachkit.clock import When
+from coachkit.coaching.coach import Coach, Coaching
+from coachkit.coaching.settings import load_settings
 from coachkit.errors import NotFound
 from coachkit.model import Deal
 from coachkit.reports.markup import (
     Safe,
     blank,
-    day,
     el,
     money,
     pill,
@@ -30,12 +31,11 @@ from coachkit.reports.markup import (
     words,
 )
 from coachkit.reports.reading import (
+    Dates,
     ReportError,
     open_store,
-    parse_when,
     read_deal,
 )
-from coachkit.settings import load_settings
 
 CRITICAL_POINTS = 10
 WARNING_POINTS = 3
@@ -156,17 +156,18 @@ class TeamReport:
 
     team: str
     today: dt.date
-    as_of: dt.date | dt.datetime | None
+    as_of: When | None
     frame: pd.DataFrame
     unreadable_deals: list[Unreadable]
     link_format: str = "html"
     linked: frozenset[str] | None = None
 
     @classmethod
-    def load(cls, store: str, team: str = "", *, as_of: str = "", settings: str = "",
-             link_format: str = "html", linked: Sequence[str] | None = None) -> TeamReport:
-        when = parse_when(as_of, "as_of")
-        today = (when.date() if isinstance(when, dt.datetime) else when) or dt.date.today()
+    def load(cls, store: str, team: str = "", *, as_of: str = "", today: str = "",
+             settings: str = "", link_format: str = "html",
+             linked: Sequence[str] | None = None) -> TeamReport:
+        dates = Dates.of(as_of, today)
+        when, today_ = dates.as_of, dates.today
         coach = Coach(load_settings(settings or None))
         rows, bad = [], []
         with open_store(store) as st:
@@ -184,9 +185,9 @@ class TeamReport:
                 except ReportError as exc:
                     bad.append(Unreadable(summary.id, str(exc)))
                     continue
-                rows.append(deal_row(deal, coach.run(deal, today), today))
+                rows.append(deal_row(deal, coach.run(deal, today_), today_))
         frame = team_frame(rows)
-        report = cls(team, today, when, frame, bad, link_format,
+        report = cls(team, today_, when, frame, bad, link_format,
                      None if linked is None else frozenset(linked))
         frame["report"] = [report.link(i) for i in frame["deal_id"]]
         return report
@@ -212,7 +213,7 @@ class TeamReport:
         open_ = f[~f["stage"].map(is_closed)]
         pipeline = [money(total, currency) for currency, total in
                     open_.dropna(subset=["value"]).groupby("currency")["value"].sum().items()]
-        when = f"as of {day(self.as_of)}" if self.as_of else f"on {self.today.isoformat()}"
+        when = Dates(self.as_of, self.today).shown()
         name = f"Team {self.team}" if self.team else "All deals"
         return el(
             "header",

@@ -10,8 +10,8 @@ import ipywidgets as w
 from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
+from coachkit.coaching.rulebook import DIMENSION_WORDS
 from coachkit.model import DIMENSIONS, FitAnswer
-from coachkit.rulebook import DIMENSION_WORDS
 
 
 def _milestone_row(f: Form, path: Path, i: int) -> w.Widget:

@@ -9,7 +9,7 @@ import ipywidgets as w
 from coachkit.app.fields import Form, ListEditor, css_class, format_number, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
-from coachkit.language import check
+from coachkit.coaching.language import check
 from coachkit.model import Period
 
 

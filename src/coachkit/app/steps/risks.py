@@ -7,8 +7,8 @@ import ipywidgets as w
 from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
-from coachkit.maps import risk_map
 from coachkit.model import RiskCategory, RiskStatus
+from coachkit.views.maps import risk_map
 
 
 def _risk_row(f: Form, path: Path, i: int) -> w.Widget:

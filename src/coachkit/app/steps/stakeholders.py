@@ -7,8 +7,8 @@ import ipywidgets as w
 from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
-from coachkit.maps import role_label, stakeholder_map
 from coachkit.model import Role
+from coachkit.views.maps import role_label, stakeholder_map
 
 ROLES = [(role_label(r), r.value) for r in Role]
 

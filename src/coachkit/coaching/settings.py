@@ -15,7 +15,7 @@ ENV_VAR = "COACHKIT_SETTINGS"
 
 def default_settings_text() -> str:
     """The documented defaults, as shipped in the package."""
-    return resources.files("coachkit").joinpath("settings.toml").read_text(encoding="utf-8")
+    return resources.files("coachkit.coaching").joinpath("settings.toml").read_text("utf-8")
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[str, Any]:

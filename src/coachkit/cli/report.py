@@ -1,4 +1,4 @@
-"""``coachkit report``: one deal's report, or a team's reports in parallel.
+"""``coachkit report``: one deal's report, a team's reports in parallel, a cohort's report.
 
     coachkit report DEAL_ID [--out DIR] [--format html|pdf|both] [--since DATE] [--as-of DATE]
                             [--keep-notebook] [--settings FILE] [--store ...]
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coachkit.cli.common import Parents, add_dates, when_arg
 from coachkit.errors import CoachkitError
 
 if TYPE_CHECKING:
@@ -27,8 +28,37 @@ if TYPE_CHECKING:
     from coachkit.store import DealSummary, Store
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
+    p = sub.add_parser("report", parents=[parents.store],
+                       help="render deal, team and cohort reports",
+                       description="Render reports with papermill and nbconvert as "
+                       "self-contained HTML (and PDF): one deal, a team, every deal, or a "
+                       "training cohort. Batch work runs in parallel; one failing deal never "
+                       "stops the others (their failures are listed and the exit code is 1).")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("deal", metavar="DEAL_ID", nargs="?", help="one deal's report")
+    which.add_argument("--team", metavar="T", help="every deal of team T, plus a team report")
+    which.add_argument("--all", action="store_true", help="every deal, plus a team report")
+    which.add_argument("--cohort", metavar="NAME", help="a training cohort's report")
+    p.add_argument("--out", metavar="DIR", default="reports",
+                   help="folder to write (default: ./reports)")
+    p.add_argument("--format", choices=("html", "pdf", "both"), default="html")
+    p.add_argument("--since", type=when_arg, metavar="DATE",
+                   help="'what changed since' this date (default: 14 days before the "
+                        "coaching day)")
+    add_dates(p, as_of="as the deals were saved by DATE")
+    p.add_argument("--keep-notebook", action="store_true",
+                   help="also keep the executed notebook next to the HTML")
+    p.add_argument("--workers", type=int, metavar="N", default=None,
+                   help="parallel worker processes for batches (default: CPU count)")
+    p.add_argument("--settings", metavar="FILE", help="a team settings file for coaching")
+    p.set_defaults(run=run_report)
+
+
 def _when(value: dt.date | dt.datetime | None) -> str:
-    return "" if value is None else value.isoformat()
+    from coachkit.clock import iso
+
+    return iso(value)
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -52,7 +82,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise CoachkitError(f"no deals in team '{team}'{when}" if team else
                             f"no deals in the store{when} (coachkit demo loads the demo deals)")
     return _many(summaries, team, ref, output, args.workers, since=_when(args.since),
-                 as_of=_when(args.as_of), settings=settings)
+                 as_of=_when(args.as_of), today=_when(args.today), settings=settings)
 
 
 def _existed(store: Store, deal_id: str, as_of: dt.date | dt.datetime) -> bool:
@@ -72,9 +102,9 @@ def _ref(location: str) -> StoreRef:
 
 
 def _settings_and_output(args: argparse.Namespace) -> tuple[str, Output]:
+    from coachkit.coaching.settings import load_settings
     from coachkit.reports.batch import FORMATS, Output
     from coachkit.reports.render import templates_dir
-    from coachkit.settings import load_settings
 
     templates_dir()  # missing report templates fail before any work, on one line
     settings = str(Path(args.settings).resolve()) if args.settings else ""
@@ -98,7 +128,8 @@ def _one(args: argparse.Namespace) -> int:
         customer = ""
     return _run_here(DealJob(found.deal_id, f"{customer or found.deal_id} · coachkit deal "
                              "report", ref, output, as_of=_when(args.as_of),
-                             since=_when(args.since), settings=settings))
+                             since=_when(args.since), today=_when(args.today),
+                             settings=settings))
 
 
 def _run_here(job: DealJob | CohortJob) -> int:
@@ -129,7 +160,7 @@ def _cohort(args: argparse.Namespace) -> int:
             raise CoachkitError(f"no workbooks in cohort '{args.cohort}' (coachkit collect "
                                 "PATH --cohort NAME imports them)")
     return _run_here(CohortJob(args.cohort, ref, output, as_of=_when(args.as_of),
-                               settings=settings))
+                               today=_when(args.today), settings=settings))
 
 
 def _many(summaries: Sequence[DealSummary], team: str, ref: StoreRef, output: Output,

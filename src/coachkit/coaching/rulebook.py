@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from coachkit.coaching.registry import Hit, RuleContext, rule
 from coachkit.model import DIMENSIONS, Deal, FitAnswer, RiskStatus, Role, Stage, Stakeholder
-from coachkit.rules import Hit, RuleContext, rule
 
 DIMENSION_WORDS = {
     "problem": "the problem",
@@ -52,7 +52,7 @@ def problem_missing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 @rule("problem-as-product", "problem")
 def problem_as_product(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """The problem is stated as something to buy (a product, features, price) not an outcome."""
-    from coachkit.language import check
+    from coachkit.coaching.language import check
 
     statement = deal.problem.statement
     if _blank(statement) or ctx.language is None:
@@ -224,7 +224,7 @@ def unresolved_disagreement(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 @rule("low-consensus", "disagreements")
 def low_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """The consensus index is low: the buying group is far from one view."""
-    from coachkit.scores import consensus_index
+    from coachkit.coaching.scores import consensus_index
 
     score = consensus_index(deal, ctx.settings)
     if score.known and score.value < ctx.options["threshold"]:

@@ -2,12 +2,12 @@
 
 The trainer hands in a folder (searched recursively for ``*.json``) or a ``.zip`` of the files
 participants downloaded, the way nbgrader collects submissions. Every file goes through
-:func:`coachkit.files.parse_workbook`, so it is refused in the same words as everywhere else;
+:func:`coachkit.model.files.parse_workbook`, so it is refused in the same words as everywhere else;
 one bad file never stops the others.
 
 **Who.** The participant comes from the workbook (``training.participant``), else from the
 file name the app gives downloads (``<participant>__<scenario>.coachkit.json``, see
-:func:`coachkit.scenarios.download_name`), else from ``deal.seller`` (a participant's live
+:func:`coachkit.training.scenarios.download_name`), else from ``deal.seller`` (a participant's live
 deal, exported from their store). A workbook with none of these is refused.
 
 **Where.** A collected workbook is saved under its own id,
@@ -40,12 +40,10 @@ Hidden files and folders and ``__MACOSX`` are skipped, as are files that are not
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import os
 import re
-import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -57,15 +55,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from coachkit.errors import CoachkitError, InvalidWorkbook
-from coachkit.files import (
+from coachkit.model import Deal, Training
+from coachkit.model.files import (
     MAX_FILE_BYTES,
     SUFFIX,
     describe_validation_error,
     dumps,
     parse_workbook,
 )
-from coachkit.ids import slug
-from coachkit.model import Deal, Training
+from coachkit.model.ids import slug
 from coachkit.store import Store
 
 MAX_ENTRIES = 500
@@ -426,7 +424,7 @@ def collect(
     Raises :class:`CoachkitError` only for the input as a whole (no such path, not a folder or
     zip, a zip bomb, nothing to collect); every single file is either collected or refused.
     """
-    from coachkit.scenarios import scenario_ids
+    from coachkit.training.scenarios import scenario_ids
 
     cohort = _check_cohort(cohort)
     scenario = scenario.strip() if scenario is not None else None
@@ -471,23 +469,3 @@ def collect(
                                        version, changed))
     refused.sort(key=lambda item: item[0])
     return CollectReport(cohort, tuple(collected), tuple(r for _, r in refused))
-
-
-def run_collect(args: argparse.Namespace) -> int:
-    """``coachkit collect PATH --cohort NAME [--scenario S]``: one line per file, a summary.
-
-    Collected files go to stdout (``source -> deal id``), refused files to stderr with the
-    reason, then the summary line. Exit code 0 when every file was collected, 1 when any was
-    refused: a trainer's script notices the files it has to chase. The good files are
-    imported either way, and collecting again after fixing the bad ones adds only those.
-    """
-    with Store(args.store) as store:
-        report = collect(args.path, store, args.cohort, scenario=args.scenario,
-                         author=args.author)
-    for c in report.collected:
-        state = f"version {c.version}" if c.changed else "unchanged"
-        print(f"{c.source} -> {c.deal_id} ({state})")
-    for r in report.refused:
-        print(f"coachkit: refused {r.line}", file=sys.stderr)
-    print(f"cohort {report.cohort}: {report.summary()}")
-    return 0 if report.ok else 1

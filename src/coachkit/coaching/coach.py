@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coachkit.model import Deal
-from coachkit.rules import SECTION_ORDER, Finding, Rule, Severity, registry, run_rules
-from coachkit.scores import (
+from coachkit.coaching.registry import SECTION_ORDER, Finding, Rule, Severity, registry, run_rules
+from coachkit.coaching.scores import (
     Score,
     completeness,
     confidence_index,
     consensus_index,
     section_completeness,
 )
+from coachkit.model import Deal
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ class Coach:
 
     def __init__(self, settings: dict[str, Any] | None = None,
                  rules: dict[str, Rule] | None = None):
-        from coachkit.language import ProductLanguage
-        from coachkit.settings import load_settings
+        from coachkit.coaching.language import ProductLanguage
+        from coachkit.coaching.settings import load_settings
 
         self.settings = settings if settings is not None else load_settings()
         self.rules = rules if rules is not None else registry()

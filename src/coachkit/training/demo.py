@@ -7,6 +7,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from coachkit import clock
 from coachkit.model import Deal
 
 ANCHOR = dt.date(2026, 11, 23)
@@ -36,15 +37,16 @@ def shift_dates(doc: dict, days: int) -> dict:
 
 
 def demo_ids() -> list[str]:
-    folder = resources.files("coachkit").joinpath("demo")
+    folder = resources.files("coachkit.training").joinpath("demo")
     return sorted(p.name.removesuffix(".json") for p in folder.iterdir()
                   if p.name.endswith(".json"))
 
 
 def demo_deal(deal_id: str, today: dt.date | None = None) -> Deal:
     """One demo deal with its dates moved so that ``today`` plays the role of ANCHOR."""
-    text = resources.files("coachkit").joinpath("demo", f"{deal_id}.json").read_text("utf-8")
-    days = ((today or dt.date.today()) - ANCHOR).days
+    text = resources.files("coachkit.training").joinpath("demo", f"{deal_id}.json").read_text(
+        "utf-8")
+    days = ((today or clock.today()) - ANCHOR).days
     return Deal.model_validate(shift_dates(json.loads(text), days))
 
 

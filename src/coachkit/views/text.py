@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from coachkit.coach import Coaching
-from coachkit.diff import changed_sections
+from coachkit.coaching.coach import Coaching
 from coachkit.model import Deal
+from coachkit.model.diff import changed_sections
 from coachkit.store import Conflict, DealSummary, VersionInfo
 
 

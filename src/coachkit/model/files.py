@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from coachkit.errors import InvalidWorkbook
-from coachkit.migrations import MigrationError, migrate
 from coachkit.model import Deal
+from coachkit.model.migrations import MigrationError, migrate
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """A full workbook is tens of kilobytes; anything past this is not one (or is hostile)."""

@@ -1,7 +1,6 @@
 """``coachkit app``: the workbook notebook served by Voila on 127.0.0.1.
 
-The notebook lives in the repository's ``workbooks/`` folder (found from the current folder,
-the package's location, or ``$COACHKIT_WORKBOOKS``); Voila runs it with a preheated kernel so
+The notebook ships in the package (``coachkit.workbooks``); Voila runs it with a preheated kernel so
 a page opens without waiting for Python to start, and culls kernels of closed tabs.
 """
 
@@ -14,21 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from coachkit.errors import CoachkitError
-
-APP_NOTEBOOK = "coachkit.ipynb"
-
-
-def workbooks_dir() -> Path:
-    """The repository's ``workbooks/`` folder."""
-    env = os.environ.get("COACHKIT_WORKBOOKS")
-    candidates = [Path(env)] if env else []
-    candidates += [Path.cwd() / "workbooks", Path(__file__).resolve().parents[2] / "workbooks"]
-    for folder in candidates:
-        if (folder / APP_NOTEBOOK).is_file():
-            return folder
-    raise CoachkitError("app: cannot find workbooks/coachkit.ipynb; run from the coachkit "
-                        "repository or set COACHKIT_WORKBOOKS")
+from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
 
 
 def free_port() -> int:

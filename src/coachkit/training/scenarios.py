@@ -8,7 +8,7 @@ Each scenario is a folder ``coachkit/scenarios/<id>/`` in the package:
 - ``start.coachkit.json``: the workbook every participant begins from;
 - ``reference.coachkit.json``: the trainer's complete answer (never shown to participants).
 
-Dates in the workbooks are written for :data:`coachkit.demo.ANCHOR` and moved like the demo
+Dates in the workbooks are written for :data:`coachkit.training.demo.ANCHOR` and moved like the demo
 deals', so a scenario never looks stale. :func:`compare_with_reference` says how much of the
 reference a participant's workbook found: the cohort report puts that side by side.
 """
@@ -27,11 +27,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from coachkit.demo import ANCHOR, shift_dates
+from coachkit import clock
 from coachkit.errors import CoachkitError
-from coachkit.files import SUFFIX, validate_document
-from coachkit.ids import slug
 from coachkit.model import Deal
+from coachkit.model.files import SUFFIX, validate_document
+from coachkit.model.ids import slug
+from coachkit.training.demo import ANCHOR, shift_dates
 
 FOLDER = "scenarios"
 """The package folder holding one sub-folder per scenario."""
@@ -82,8 +83,8 @@ class Scenario:
     """Fields of the reference answer that matter most (``problem.glossary``, ``stakeholders``)."""
 
     def _document(self, name: str, today: dt.date | None) -> dict[str, Any]:
-        text = resources.files("coachkit").joinpath(FOLDER, self.id, name).read_text("utf-8")
-        days = ((today or dt.date.today()) - ANCHOR).days
+        text = _folder().joinpath(self.id, name).read_text("utf-8")
+        days = ((today or clock.today()) - ANCHOR).days
         return shift_dates(json.loads(text), days)
 
     def start(self, participant: str, cohort: str = "", today: dt.date | None = None) -> Deal:
@@ -112,7 +113,7 @@ class Scenario:
 
 
 def _folder() -> Any:
-    return resources.files("coachkit").joinpath(FOLDER)
+    return resources.files("coachkit.training").joinpath(FOLDER)
 
 
 def scenario_ids() -> list[str]:
@@ -323,8 +324,8 @@ def compare_with_reference(
     ``settings`` (default: the coaching settings) give the "do nothing" phrases and the
     product-language check.
     """
-    from coachkit.language import ProductLanguage, check
-    from coachkit.settings import load_settings
+    from coachkit.coaching.language import ProductLanguage, check
+    from coachkit.coaching.settings import load_settings
 
     settings = settings if settings is not None else load_settings()
     ref_names = [s.name for s in reference.stakeholders]

@@ -1,4 +1,4 @@
-"""The store: every deal with its whole version history; a save never overwrites anything.
+"""The SQL store: every deal with its whole version history; a save never overwrites anything.
 
 SQLAlchemy Core over SQLite by default; a database URL (``postgresql://...``) selects another
 engine. Nothing here depends on SQLite beyond the connection pragmas: concurrency is an
@@ -12,87 +12,26 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from coachkit.clock import When, end_of, now
 from coachkit.errors import CoachkitError, ConflictError, NotFound
 from coachkit.model import Deal
+from coachkit.store.records import Conflict, DealSummary, VersionInfo, header_values
+from coachkit.store.tables import (
+    STORE_FORMAT,
+    conflicts_table,
+    deals_table,
+    meta_table,
+    metadata,
+    versions_table,
+)
 
 ENV_VAR = "COACHKIT_STORE"
-STORE_FORMAT = 1
-"""The layout of the tables, kept in ``coachkit_meta`` so a later coachkit can migrate it."""
-
-metadata = sa.MetaData()
-
-deals_table = sa.Table(
-    "deals",
-    metadata,
-    sa.Column("id", sa.String(80), primary_key=True),
-    sa.Column("customer", sa.Text, nullable=False, default=""),
-    sa.Column("title", sa.Text, nullable=False, default=""),
-    sa.Column("seller", sa.Text, nullable=False, default=""),
-    sa.Column("team", sa.Text, nullable=False, default=""),
-    sa.Column("stage", sa.String(20), nullable=False),
-    sa.Column("value", sa.Float, nullable=True),
-    sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("close_date", sa.Date, nullable=True),
-    sa.Column("cohort", sa.Text, nullable=False, default=""),
-    sa.Column("participant", sa.Text, nullable=False, default=""),
-    sa.Column("scenario", sa.Text, nullable=False, default=""),
-    sa.Column("latest_version", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
-    sa.Column("updated_by", sa.Text, nullable=False),
-)
-
-versions_table = sa.Table(
-    "versions",
-    metadata,
-    sa.Column("deal_id", sa.String(80), sa.ForeignKey("deals.id"), primary_key=True),
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("saved_at", sa.DateTime, nullable=False),
-    sa.Column("author", sa.Text, nullable=False),
-    sa.Column("document", sa.Text, nullable=False),
-    sa.Index("versions_by_time", "deal_id", "saved_at"),
-)
-
-conflicts_table = sa.Table(
-    "conflicts",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("deal_id", sa.String(80), nullable=False, index=True),
-    sa.Column("base_version", sa.Integer, nullable=True),
-    sa.Column("latest_version", sa.Integer, nullable=False),
-    sa.Column("saved_at", sa.DateTime, nullable=False),
-    sa.Column("author", sa.Text, nullable=False),
-    sa.Column("document", sa.Text, nullable=False),
-    sa.Column("restored_as", sa.Integer, nullable=True),
-)
-
-meta_table = sa.Table(
-    "coachkit_meta",
-    metadata,
-    sa.Column("key", sa.String(40), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
-)
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC: what every SQL engine stores the same way."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def end_of(day: dt.date | dt.datetime) -> dt.datetime:
-    """``as of 2026-11-23`` means everything saved on that day (UTC) counts."""
-    if isinstance(day, dt.datetime):
-        if day.tzinfo is not None:
-            day = day.astimezone(dt.UTC).replace(tzinfo=None)
-        return day
-    return dt.datetime.combine(day, dt.time.max)
 
 
 def default_location() -> str:
@@ -112,97 +51,6 @@ def to_url(location: str) -> str:
     path = Path(location).expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """One saved version of a deal, without or with its document."""
-
-    deal_id: str
-    version: int
-    saved_at: dt.datetime
-    author: str
-    document: str
-
-    @property
-    def deal(self) -> Deal:
-        return Deal.model_validate_json(self.document)
-
-
-@dataclass(frozen=True)
-class DealSummary:
-    """What lists show of a deal: its header and where its history stands."""
-
-    id: str
-    customer: str
-    title: str
-    seller: str
-    team: str
-    stage: str
-    value: float | None
-    currency: str
-    close_date: dt.date | None
-    cohort: str
-    participant: str
-    scenario: str
-    version: int
-    updated_at: dt.datetime
-    updated_by: str
-
-    def to_json_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "customer": self.customer,
-            "title": self.title,
-            "seller": self.seller,
-            "team": self.team,
-            "stage": self.stage,
-            "value": self.value,
-            "currency": self.currency,
-            "close_date": self.close_date.isoformat() if self.close_date else None,
-            "cohort": self.cohort,
-            "participant": self.participant,
-            "scenario": self.scenario,
-            "version": self.version,
-            "updated_at": self.updated_at.isoformat() + "Z",
-            "updated_by": self.updated_by,
-        }
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """An edit refused because someone saved in between; kept so it can be restored."""
-
-    id: int
-    deal_id: str
-    base_version: int | None
-    latest_version: int
-    saved_at: dt.datetime
-    author: str
-    document: str
-    restored_as: int | None
-
-    @property
-    def deal(self) -> Deal:
-        return Deal.model_validate_json(self.document)
-
-
-def _header(deal: Deal) -> dict:
-    """The denormalised columns of ``deals`` that lists filter and sort on."""
-    info = deal.deal
-    return {
-        "customer": info.customer,
-        "title": info.title,
-        "seller": info.seller,
-        "team": info.team,
-        "stage": info.stage.value,
-        "value": info.value,
-        "currency": info.currency,
-        "close_date": info.close_date,
-        "cohort": deal.training.cohort,
-        "participant": deal.training.participant,
-        "scenario": deal.training.scenario,
-    }
 
 
 def _canonical(deal: Deal) -> str:
@@ -297,7 +145,7 @@ class Store:
         :class:`ConflictError` is raised.
         """
         document = _canonical(deal)
-        now = utcnow()
+        saved_at = now()
         deal_id = deal.deal.id
         latest: int | None = None
         try:
@@ -308,10 +156,11 @@ class Store:
                 if latest != base_version:
                     raise _Moved(latest)
                 version = (latest or 0) + 1
-                values = {**_header(deal), "latest_version": version, "updated_at": now,
-                          "updated_by": author}
+                values = {**header_values(deal), "latest_version": version,
+                          "updated_at": saved_at, "updated_by": author}
                 if latest is None:
-                    conn.execute(deals_table.insert().values(id=deal_id, created_at=now, **values))
+                    conn.execute(deals_table.insert().values(id=deal_id, created_at=saved_at,
+                                                             **values))
                 else:
                     done = conn.execute(
                         deals_table.update()
@@ -323,26 +172,26 @@ class Store:
                         raise _Moved(None)
                 conn.execute(
                     versions_table.insert().values(
-                        deal_id=deal_id, version=version, saved_at=now, author=author,
+                        deal_id=deal_id, version=version, saved_at=saved_at, author=author,
                         document=document,
                     )
                 )
             return version
         except (_Moved, IntegrityError) as exc:
             moved_to = exc.latest if isinstance(exc, _Moved) else None
-            return self._refuse(deal_id, base_version, moved_to, document, author, now)
+            return self._refuse(deal_id, base_version, moved_to, document, author, saved_at)
 
     def _refuse(
         self, deal_id: str, base: int | None, latest: int | None, document: str, author: str,
-        now: dt.datetime,
+        saved_at: dt.datetime,
     ) -> NoReturn:
         """Keep a refused edit as a conflict record, then raise the conflict."""
-        conflict_id, latest = self._keep(deal_id, base, latest, document, author, now)
+        conflict_id, latest = self._keep(deal_id, base, latest, document, author, saved_at)
         raise ConflictError(deal_id, base, latest, conflict_id)
 
     def _keep(
         self, deal_id: str, base: int | None, latest: int | None, document: str, author: str,
-        now: dt.datetime,
+        saved_at: dt.datetime,
     ) -> tuple[int, int]:
         with self._writing() as conn:
             if latest is None:
@@ -351,7 +200,7 @@ class Store:
                 ).scalar() or 0
             conflict_id = conn.execute(
                 conflicts_table.insert().values(
-                    deal_id=deal_id, base_version=base, latest_version=latest, saved_at=now,
+                    deal_id=deal_id, base_version=base, latest_version=latest, saved_at=saved_at,
                     author=author, document=document,
                 )
             ).inserted_primary_key[0]
@@ -361,7 +210,7 @@ class Store:
         """Keep an edit that will not become a version (the seller chose the other one) as a
         conflict record, so it can still be restored. Returns the conflict id."""
         conflict_id, _ = self._keep(deal.deal.id, base_version, None, _canonical(deal), author,
-                                    utcnow())
+                                    now())
         return conflict_id
 
     def put(self, deal: Deal, *, author: str) -> tuple[int, bool]:
@@ -410,7 +259,7 @@ class Store:
 
     def get(
         self, deal_id: str, *, version: int | None = None,
-        as_of: dt.date | dt.datetime | None = None,
+        as_of: When | None = None,
     ) -> VersionInfo:
         """The latest version, a given version, or the version that was latest ``as_of``."""
         query = sa.select(versions_table).where(versions_table.c.deal_id == deal_id)
@@ -482,3 +331,6 @@ class _Moved(Exception):
 
     def __init__(self, latest: int | None):
         self.latest = latest
+
+
+__all__ = ["ENV_VAR", "Store", "default_location", "to_url"]

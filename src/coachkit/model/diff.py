@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachkit.files import field_path
+from coachkit.model.files import field_path
 
 
 def _walk(old: Any, new: Any, loc: tuple[int | str, ...], out: list[str]) -> None:

@@ -1,0 +1,26 @@
+"""``coachkit app``: the seller's workbook app, served by Voila on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+
+from coachkit.cli.common import Parents
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
+    p = sub.add_parser("app", parents=[parents.store],
+                       help="start the seller's workbook app (Voila)",
+                       description="Start the workbook app in Voila on 127.0.0.1 and print its "
+                       "URL.")
+    p.add_argument("--port", type=int, default=8866,
+                   help="port (default 8866; 0 picks a free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--pool-size", type=int, default=1, metavar="N",
+                   help="kernels kept preheated for the next page (default 1; 0 turns it off)")
+    p.set_defaults(run=app)
+
+
+def app(args: argparse.Namespace) -> int:
+    from coachkit.app.server import run_app
+
+    return run_app(args)

@@ -1,0 +1,13 @@
+"""The store: every deal with its whole version history.
+
+- :mod:`~coachkit.store.records`: what the store hands out (versions, summaries, conflicts);
+  the header columns are declared there, once;
+- :mod:`~coachkit.store.tables`: the SQL tables;
+- :mod:`~coachkit.store.sql`: :class:`Store`, SQLAlchemy over SQLite or PostgreSQL.
+"""
+
+from coachkit.store.records import Conflict, DealSummary, VersionInfo
+from coachkit.store.sql import ENV_VAR, Store, default_location, to_url
+
+__all__ = ["ENV_VAR", "Conflict", "DealSummary", "Store", "VersionInfo", "default_location",
+           "to_url"]

@@ -1,0 +1,69 @@
+"""The store's tables (SQLAlchemy Core). ``deals`` holds each deal's header, for lists and
+filters; ``versions`` every saved document; ``conflicts`` every refused edit, kept."""
+
+from __future__ import annotations
+
+import typing
+
+import sqlalchemy as sa
+
+from coachkit.store.records import HEADER_FIELDS
+
+STORE_FORMAT = 1
+"""The layout of the tables, kept in ``coachkit_meta`` so a later coachkit can migrate it."""
+
+metadata = sa.MetaData()
+
+
+def _header_column(name: str, annotation: str) -> sa.Column[typing.Any]:
+    kinds: dict[str, tuple[typing.Any, bool]] = {
+        "str": (sa.Text, False), "float | None": (sa.Float, True),
+        "dt.date | None": (sa.Date, True), "int | None": (sa.Integer, True)}
+    kind, nullable = kinds[annotation]
+    return sa.Column(name, kind, nullable=nullable, default=None if nullable else "")
+
+
+deals_table = sa.Table(
+    "deals",
+    metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    *(_header_column(f.name, str(f.type)) for f in HEADER_FIELDS),
+    sa.Column("latest_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+)
+
+versions_table = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("deal_id", sa.String(80), sa.ForeignKey("deals.id"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Index("versions_by_time", "deal_id", "saved_at"),
+)
+
+conflicts_table = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("deal_id", sa.String(80), nullable=False, index=True),
+    sa.Column("base_version", sa.Integer, nullable=True),
+    sa.Column("latest_version", sa.Integer, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("restored_as", sa.Integer, nullable=True),
+)
+
+meta_table = sa.Table(
+    "coachkit_meta",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+__all__ = ["STORE_FORMAT", "conflicts_table", "deals_table", "meta_table", "metadata",
+           "versions_table"]

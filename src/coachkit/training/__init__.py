@@ -1,0 +1,1 @@
+"""Demo deals, training scenarios and collecting participants' workbooks, with their data."""

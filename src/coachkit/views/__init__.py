@@ -1,0 +1,1 @@
+"""Views of a deal shared by the app, the reports and the terminal: text, maps."""
