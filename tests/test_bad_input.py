@@ -188,4 +188,5 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.splitlines()[0].startswith(f"coachkit: {bad}: deal.stage: Input should be")
+    assert proc.stderr.splitlines()[0].startswith(
+        f"coachkit: {bad}: deal.stage (Stage): Input should be")

@@ -89,7 +89,7 @@ def test_completeness_grows_as_the_story_is_told(coach: Coach) -> None:
 def test_questions_for_the_next_call(deal_id: str, coach: Coach) -> None:
     result = coach.run(demo_deal(deal_id, TODAY), TODAY)
     questions = result.questions
-    assert len(questions) <= coach.settings["coaching"]["max_questions"]
+    assert len(questions) <= coach.settings.coaching.max_questions
     assert len({q.text for q in questions}) == len(questions)
     assert [q.severity.rank for q in questions] == sorted(q.severity.rank for q in questions)
     for q in questions:  # questions about the customer's change, never a pitch
@@ -116,8 +116,8 @@ def test_team_settings_override_thresholds_and_severity(tmp_path: Path) -> None:
         enabled = false
     """))
     s = load_settings(team)
-    assert s["rules"]["stale-deal"]["max_days"] == 1
-    assert s["rules"]["stale-deal"]["from_stage"] == "qualification"  # kept from defaults
+    assert s.rules["stale-deal"]["max_days"] == 1
+    assert s.rules["stale-deal"]["from_stage"] == "qualification"  # kept from defaults
     doc = demo_deal("northwind-plant-maintenance", TODAY).to_json_dict()
     doc["problem"]["statement"] = "They need Ledgerly before the audit"
     for person in doc["stakeholders"]:
@@ -136,7 +136,7 @@ def test_settings_from_the_environment(tmp_path: Path, monkeypatch) -> None:
     team = tmp_path / "env.toml"
     team.write_text("[coaching]\nmax_questions = 2\n")
     monkeypatch.setenv("COACHKIT_SETTINGS", str(team))
-    assert load_settings()["coaching"]["max_questions"] == 2
+    assert load_settings().coaching.max_questions == 2
 
 
 @pytest.mark.parametrize(
@@ -174,8 +174,7 @@ def test_bad_severity_and_stage_are_refused(tmp_path: Path) -> None:
 
 def test_product_names_come_from_settings() -> None:
     plain = ProductLanguage.from_settings(load_settings())
-    s = load_settings()
-    s["team"]["product_names"] = ["FleetPilot"]
+    s = load_settings().replace("team", product_names=["FleetPilot"])
     with_names = ProductLanguage.from_settings(s)
     text = "Dispatch wants FleetPilot rolled out to every depot"
     assert check(text, with_names).is_product

@@ -212,7 +212,7 @@ def test_every_setting_is_documented() -> None:
         return bool(line) and line[0].isalpha() and "=" in line and not line.endswith("[")
 
     keys = [i for i, line in enumerate(lines) if line and line[0].isalpha() and "=" in line]
-    assert len(keys) == len(load_settings()["product_language"])
+    assert len(keys) == len(load_settings().product_language.model_fields)
     for i in keys:  # a comment right above the key, or above its group of one-line keys
         j = i - 1
         while j > 0 and one_line_key(lines[j]):
@@ -222,11 +222,10 @@ def test_every_setting_is_documented() -> None:
 
 def test_bad_settings_are_refused() -> None:
     settings = load_settings()
-    settings["product_language"] = dict(settings["product_language"], weight_ask="high")
     with pytest.raises(CoachkitError, match="weight_ask"):
-        ProductLanguage.from_settings(settings)
+        settings.replace("product_language", weight_ask="high")
     with pytest.raises(CoachkitError, match="product_language"):
-        ProductLanguage.from_settings({"team": {"product_names": []}})
+        settings.replace("product_language", wish_list=["a"])
 
 
 def test_compiled_once_per_settings() -> None:

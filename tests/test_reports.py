@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from coachkit.clock import parse_when
 from coachkit.coaching.coach import Coach
+from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError
 from coachkit.model import Deal, empty_deal
 from coachkit.reports import batch
@@ -118,8 +119,8 @@ def test_dates_from_notebook_parameters() -> None:
         dt.datetime(2026, 11, 2, 1, 30), dt.date(2026, 11, 20))
     with pytest.raises(CoachkitError, match="since: not a date"):
         parse_when("23.11.2026", "since")
-    assert default_since(None, TODAY) == TODAY - dt.timedelta(days=14)
-    assert default_since(dt.datetime(2026, 11, 23, 9), TODAY) == dt.datetime(2026, 11, 9, 9)
+    assert default_since(None, TODAY, 14) == TODAY - dt.timedelta(days=14)
+    assert default_since(dt.datetime(2026, 11, 23, 9), TODAY, 14) == dt.datetime(2026, 11, 9, 9)
 
 
 # -- the deal report -------------------------------------------------------------------------
@@ -218,16 +219,18 @@ def corrupt(store: Store, deal_id: str) -> None:
 
 def test_risk_ranking(demo: dict[str, Deal]) -> None:
     coach = Coach()
-    rows = [deal_row(d, coach.run(d, TODAY), TODAY) for d in demo.values()]
+    ranking = coach.settings.ranking
+    rows = [deal_row(d, coach.run(d, TODAY), TODAY, ranking) for d in demo.values()]
     closed = empty_deal("won", stage="closed_won")
-    rows.append(deal_row(closed, coach.run(closed, TODAY), TODAY))
+    rows.append(deal_row(closed, coach.run(closed, TODAY), TODAY, ranking))
     frame = team_frame(rows)
     assert list(frame["rank"]) == list(range(1, len(rows) + 1))
     assert frame["deal_id"].iloc[-1] == "won"  # closed deals last, whatever their score
     open_scores = list(frame["risk_score"].iloc[:-1])
     assert open_scores == sorted(open_scores, reverse=True)
     assert frame["deal_id"].iloc[-2] == "northwind-plant-maintenance"  # the well-run deal
-    parts = risk_parts(critical=1, warnings=2, confidence=None, days_since_contact=90)
+    parts = risk_parts(critical=1, warnings=2, confidence=None, days_since_contact=90,
+                       ranking=ranking)
     assert parts == {"critical findings": 10, "warnings": 6, "low decision confidence": 20,
                      "days since last contact": 20}
 
@@ -273,7 +276,8 @@ def test_charts_are_self_contained_svg() -> None:
              PipelineDeal("B", 2e6, "NOK", None, "proposal")]
     import base64
 
-    for chart in (pipeline_value(deals), deals_by_confidence(deals)):
+    bands = load_settings().confidence
+    for chart in (pipeline_value(deals, bands), deals_by_confidence(deals, bands)):
         assert chart.startswith('<img src="data:image/svg+xml;base64,')
         svg = base64.b64decode(chart.split("base64,")[1].split('"')[0]).decode()
         assert svg.startswith("<svg") and "<metadata" not in svg and "DOCTYPE" not in svg

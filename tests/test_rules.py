@@ -42,8 +42,8 @@ def test_the_well_run_demo_deal_has_no_warning_or_critical(coach: Coach) -> None
 
 
 def test_every_built_in_rule_has_its_settings_table(coach: Coach) -> None:
-    assert set(registry()) <= set(coach.settings["rules"])
-    assert set(coach.settings["rules"]) <= set(registry())
+    assert set(registry()) <= set(coach.settings.rules)
+    assert set(coach.settings.rules) <= set(registry())
 
 
 def _set(path: str, value: Any) -> Callable[[Doc], None]:

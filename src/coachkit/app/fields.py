@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from html import escape
-from typing import Any
+from typing import Any, get_args
 
 import ipywidgets as w
 
 from coachkit.app.session import Path, WorkbookSession
+from coachkit.model.vocabulary import field_hint, field_info, field_title, value_words
 
 FULL = w.Layout(width="100%")
 SCORE_OPTIONS: list[tuple[str, int | None]] = [("not known", None)] + [
@@ -86,9 +88,13 @@ class Form:
     def __init__(self, session: WorkbookSession):
         self.session = session
 
-    def _bind(self, widget: w.ValueWidget, path: Path, label: str, *,
+    def _bind(self, widget: w.ValueWidget, path: Path, label: str | None, *,
               to_value: Callable[[Any], Any] = lambda v: v, width: str = "100%",
               description: str = "") -> w.Widget:
+        """Bind ``widget`` to ``path``; ``label`` None: the field's title from the model,
+        "": no label."""
+        if label is None:
+            label = field_title(path)
         message = text_html("", "ck-field-error")
 
         def changed(change: dict[str, Any]) -> None:
@@ -114,9 +120,13 @@ class Form:
         box.input = widget  # the value widget, for views that update it
         return box
 
-    def text(self, path: Path, label: str, *, area: bool = False, placeholder: str = "",
-             rows: int = 3, width: str = "100%", description: str = "") -> w.Widget:
+    def text(self, path: Path, label: str | None = None, *, area: bool = False,
+             placeholder: str | None = None, rows: int = 3, width: str = "100%",
+             description: str = "") -> w.Widget:
+        """A text field; its placeholder is the field's hint unless given."""
         value = self.session.get(path)
+        if placeholder is None:
+            placeholder = field_hint(path)
         widget: w.ValueWidget
         if area:
             widget = w.Textarea(value=value, placeholder=placeholder, rows=rows,
@@ -125,36 +135,42 @@ class Form:
             widget = w.Text(value=value, placeholder=placeholder, **shared_looks(w.Text, width))
         return self._bind(widget, path, label, width=width, description=description)
 
-    def number(self, path: Path, label: str, *, width: str = "100%",
+    def number(self, path: Path, label: str | None = None, *, width: str = "100%",
                placeholder: str = "") -> w.Widget:
         widget = w.Text(value=format_number(self.session.get(path)), placeholder=placeholder,
                         **shared_looks(w.Text, width))
         return self._bind(widget, path, label, to_value=parse_number, width=width)
 
-    def choice(self, path: Path, label: str, options: Sequence[tuple[str, Any]], *,
+    def choice(self, path: Path, label: str | None, options: Sequence[tuple[str, Any]], *,
                width: str = "100%") -> w.Widget:
         widget = w.Dropdown(options=list(options), value=self.session.get(path),
                             **shared_looks(w.Dropdown, width))
         return self._bind(widget, path, label, width=width)
 
-    def score(self, path: Path, label: str, *, width: str = "100%") -> w.Widget:
+    def score(self, path: Path, label: str | None = None, *, width: str = "100%") -> w.Widget:
         return self.choice(path, label, SCORE_OPTIONS, width=width)
 
-    def stance(self, path: Path, label: str, *, width: str = "100%") -> w.Widget:
+    def stance(self, path: Path, label: str | None = None, *, width: str = "100%") -> w.Widget:
         return self.choice(path, label, STANCE_OPTIONS, width=width)
 
-    def flag(self, path: Path, label: str, *, width: str = "auto") -> w.Widget:
-        widget = w.Checkbox(value=bool(self.session.get(path)), description=label,
+    def enum(self, path: Path, label: str | None = None, *, width: str = "100%") -> w.Widget:
+        """A choice among the values of the field's enumeration, shown as words."""
+        kind = _inner_enum(field_info(path).annotation)
+        return self.choice(path, label, [(value_words(v), v.value) for v in kind], width=width)
+
+    def flag(self, path: Path, label: str | None = None, *, width: str = "auto") -> w.Widget:
+        widget = w.Checkbox(value=bool(self.session.get(path)),
+                            description=field_title(path) if label is None else label,
                             indent=False, **shared_looks(w.Checkbox, width))
         return self._bind(widget, path, "", width=width)
 
-    def date(self, path: Path, label: str, *, width: str = "100%") -> w.Widget:
+    def date(self, path: Path, label: str | None = None, *, width: str = "100%") -> w.Widget:
         raw = self.session.get(path)
         widget = w.DatePicker(value=dt.date.fromisoformat(raw) if raw else None,
                               **shared_looks(w.DatePicker, width))
         return self._bind(widget, path, label, width=width)
 
-    def people(self, path: Path, label: str, names: Sequence[str], *,
+    def people(self, path: Path, label: str | None, names: Sequence[str], *,
                width: str = "100%") -> w.Widget:
         """Pick two or more stakeholders (only existing ones are offered)."""
         chosen = [n for n in self.session.get(path) if n in names]
@@ -163,6 +179,14 @@ class Form:
                                   **shared_looks(w.SelectMultiple, width))
         return self._bind(widget, path, label, to_value=list, width=width,
                           description="Hold Ctrl (or ⌘) to pick several.")
+
+
+def _inner_enum(annotation: Any) -> type[StrEnum]:
+    """The enumeration of a field typed ``E`` or ``E | None``."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, StrEnum):
+            return candidate
+    raise TypeError(f"{annotation} is not an enumeration")
 
 
 def _plain(message: str) -> str:

@@ -7,11 +7,11 @@ The app (on every debounced edit), the reports and ``coachkit coach`` all call
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coachkit.coaching.registry import SECTION_ORDER, Finding, Rule, Severity, registry, run_rules
+from coachkit.coaching.registry import Finding, Rule, Rulebook, Severity, registry
 from coachkit.coaching.scores import (
     Score,
     completeness,
@@ -19,7 +19,9 @@ from coachkit.coaching.scores import (
     consensus_index,
     section_completeness,
 )
+from coachkit.coaching.settings import Settings
 from coachkit.model import Deal
+from coachkit.model.vocabulary import section_rank
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,9 @@ class Coaching:
 
 def questions_for(findings: Sequence[Finding], limit: int) -> tuple[Question, ...]:
     """The questions for the next call: most severe gaps first, in workbook order, no repeats."""
-    order = {section: i for i, section in enumerate(SECTION_ORDER)}
     seen: set[str] = set()
     out: list[Question] = []
-    for f in sorted(findings, key=lambda f: (f.severity.rank, order.get(f.section, 99))):
+    for f in sorted(findings, key=lambda f: (f.severity.rank, section_rank(f.section))):
         if f.question in seen:
             continue
         seen.add(f.question)
@@ -90,19 +91,19 @@ def questions_for(findings: Sequence[Finding], limit: int) -> tuple[Question, ..
 class Coach:
     """Settings, rules and product language loaded once; :meth:`run` per deal and day."""
 
-    def __init__(self, settings: dict[str, Any] | None = None,
-                 rules: dict[str, Rule] | None = None):
+    def __init__(self, settings: Settings | None = None,
+                 rules: Mapping[str, Rule] | None = None):
         from coachkit.coaching.language import ProductLanguage
         from coachkit.coaching.settings import load_settings
 
         self.settings = settings if settings is not None else load_settings()
-        self.rules = rules if rules is not None else registry()
+        self.rules = dict(rules if rules is not None else registry())
+        self.rulebook = Rulebook.of(self.settings, self.rules)  # bad rule options fail here
         self.language = ProductLanguage.from_settings(self.settings)
 
     def run(self, deal: Deal, today: dt.date) -> Coaching:
-        findings = tuple(run_rules(deal, today=today, settings=self.settings, rules=self.rules,
-                                   language=self.language))
-        limit = int(self.settings["coaching"]["max_questions"])
+        findings = tuple(self.rulebook.run(deal, today, self.language))
+        limit = self.settings.coaching.max_questions
         return Coaching(
             deal_id=deal.id,
             today=today,
@@ -112,11 +113,11 @@ class Coach:
                 "confidence": confidence_index(deal),
                 "consensus": consensus_index(deal, self.settings),
             },
-            sections=section_completeness(deal),
+            sections=section_completeness(deal, self.settings),
             questions=questions_for(findings, limit),
         )
 
 
-def coach(deal: Deal, today: dt.date, settings: dict[str, Any] | None = None) -> Coaching:
+def coach(deal: Deal, today: dt.date, settings: Settings | None = None) -> Coaching:
     """Coach one deal (loads settings and rules; use :class:`Coach` to coach many)."""
     return Coach(settings).run(deal, today)

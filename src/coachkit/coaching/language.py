@@ -18,8 +18,7 @@ vague reason ("they need a new ERP because the old one is slow") is product talk
 
 Everything is deterministic and explainable: the verdict names the words that decided it. All
 word lists and weights live in ``settings.toml``, table ``[product_language]``; the team's own
-product names come from ``[team] product_names``. Only the standard library is used, so the
-module is cheap to import.
+product names come from ``[team] product_names``; the settings models check them.
 """
 
 from __future__ import annotations
@@ -28,56 +27,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from coachkit.errors import CoachkitError
+from coachkit.coaching.settings import ProductLanguageSettings, Settings
 
-_LIST_KEYS = (
-    "want_phrases",
-    "acquire_verbs",
-    "chain_verbs",
-    "replace_verbs",
-    "product_nouns",
-    "commercial_terms",
-    "ask_objects",
-    "wish_modifiers",
-    "existing_markers",
-    "definite_words",
-    "history_words",
-    "irregular_past",
-    "own_pronouns",
-    "negations",
-    "clause_words",
-    "ask_breakers",
-    "filler_words",
-    "pain_terms",
-    "outcome_terms",
-    "consequence_phrases",
-    "affected_people",
-    "time_units",
-    "deal_words",
-    "number_words",
-)
-_NUMBER_KEYS = (
-    "ask_window",
-    "replace_window",
-    "weight_ask",
-    "weight_own_product",
-    "weight_product_name",
-    "weight_wish",
-    "weight_commercial",
-    "weight_product_noun",
-    "weight_existing_system",
-    "weight_want_acquire",
-    "weight_history",
-    "weight_metric",
-    "weight_pain",
-    "weight_outcome",
-    "weight_consequence",
-    "weight_person",
-    "min_product_score",
-    "problem_margin",
-)
+_LIST_KEYS = tuple(name for name, f in ProductLanguageSettings.model_fields.items()
+                   if f.annotation == list[str])
+_NUMBER_KEYS = tuple(name for name in ProductLanguageSettings.model_fields
+                     if name not in _LIST_KEYS)
 
 # Typographic quotes and dashes become their ASCII forms, one character for one, so that
 # match positions still index the original text.
@@ -192,28 +148,13 @@ class ProductLanguage:
     weights: _Weights
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> ProductLanguage:
-        """Read ``[product_language]`` and ``[team].product_names`` from load_settings()."""
-        table = settings.get("product_language")
-        if not isinstance(table, dict):
-            raise CoachkitError("settings: missing table [product_language]")
-        team = settings.get("team", {})
-        names = team.get("product_names", []) if isinstance(team, dict) else []
-        lists: list[tuple[str, ...]] = []
-        for key in _LIST_KEYS:
-            value = table.get(key)
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise CoachkitError(f"settings: 'product_language.{key}' must be a list of text")
-            lists.append(tuple(value))
-        numbers: list[float] = []
-        for key in _NUMBER_KEYS:
-            value = table.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise CoachkitError(f"settings: 'product_language.{key}' must be a number")
-            numbers.append(float(value))
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise CoachkitError("settings: 'team.product_names' must be a list of text")
-        return _compile(tuple(lists), tuple(numbers), tuple(names))
+    def from_settings(cls, settings: Settings) -> ProductLanguage:
+        """Compile ``[product_language]`` and ``[team] product_names`` (checked already by
+        the settings models)."""
+        table = settings.product_language
+        return _compile(tuple(tuple(getattr(table, k)) for k in _LIST_KEYS),
+                        tuple(float(getattr(table, k)) for k in _NUMBER_KEYS),
+                        tuple(settings.team.product_names))
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,32 @@
 """The rule registry: small pure functions of a deal that say what a coach would say.
 
 A rule gets the deal and a :class:`RuleContext` (today's date, passed in, never read from the
-clock; its own settings; the compiled product language) and yields :class:`Hit` s. The
-registry adds the rule's id, section and configured severity, and skips rules the deal's
-stage has not reached yet. Teams add rules through the entry point group ``coachkit.rules``:
-each entry point names a :class:`Rule` or a list of them (imported from :mod:`coachkit.rules`).
+clock; its own options; all settings; the compiled product language) and yields
+:class:`Hit` s. The registry adds the rule's id, section and configured severity, and skips
+rules the deal's stage has not reached yet. Teams add rules through the entry point group
+``coachkit.rules``: each entry point names a :class:`Rule` or a list of them (imported from
+:mod:`coachkit.rules`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+import functools
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+from pydantic import BeforeValidator, ValidationError, create_model
+
+from coachkit.coaching.settings import Settings, Table, describe
 from coachkit.errors import CoachkitError
 from coachkit.model import STAGE_ORDER, Deal, Stage
+from coachkit.model.vocabulary import section_rank
+
+if TYPE_CHECKING:
+    from coachkit.coaching.language import ProductLanguage
 
 ENTRY_POINT_GROUP = "coachkit.rules"
 
@@ -29,6 +39,31 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         return {"critical": 0, "warning": 1, "info": 2}[self.value]
+
+
+def _one_of(kind: type[StrEnum], what: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value not in kind.__members__:
+            raise ValueError(f"'{value:.40}' is not a {what} (one of: {', '.join(kind)})")
+        return kind(value) if isinstance(value, str) else value
+
+    return check
+
+
+SeverityName = Annotated[Severity, BeforeValidator(_one_of(Severity, "severity"))]
+StageName = Annotated[Stage, BeforeValidator(_one_of(Stage, "stage"))]
+
+
+class RuleOptions(Table):
+    """A rule's table of the settings: these three keys, and the rule's own thresholds in a
+    subclass. Read like a mapping (``ctx.options["max_days"]``) or by attribute."""
+
+    enabled: bool = True
+    severity: SeverityName = Severity.warning
+    from_stage: StageName = Stage.discovery
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
 
 
 @dataclass(frozen=True)
@@ -69,9 +104,9 @@ class RuleContext:
     """Everything a rule may look at besides the deal."""
 
     today: dt.date
-    options: dict[str, Any]
-    settings: dict[str, Any]
-    language: Any = None  # coachkit.coaching.language.ProductLanguage, compiled once per run
+    options: RuleOptions
+    settings: Settings
+    language: ProductLanguage | None = None  # compiled once per run
 
 
 RuleFunction = Callable[[Deal, RuleContext], Iterable[Hit]]
@@ -79,38 +114,65 @@ RuleFunction = Callable[[Deal, RuleContext], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered rule. ``defaults`` are its settings when the settings file has none."""
+    """A registered rule. Its options come from its table ``[rules.<id>]`` in the settings,
+    checked by ``options`` (a :class:`RuleOptions` subclass); a plugin may give
+    ``defaults`` instead, and its options model is made from their types."""
 
     id: str
     section: str
     check: RuleFunction
-    defaults: dict[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
     summary: str = ""
+    options: type[RuleOptions] | None = None
 
-    def options(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """The rule's own table of the settings, over its defaults."""
-        return {"enabled": True, "severity": "warning", "from_stage": "discovery",
-                **self.defaults, **settings.get("rules", {}).get(self.id, {})}
+    def options_model(self) -> type[RuleOptions]:
+        """``options``, or a model typed after a plugin's ``defaults``."""
+        if self.options is not None:
+            return self.options
+        fields: dict[str, Any] = {
+            key: (list[Any] if isinstance(value, list) else type(value), ...)
+            for key, value in self.defaults.items() if key not in RuleOptions.model_fields}
+        return create_model(f"Options_{self.id}", __base__=RuleOptions, **fields)
+
+    def configure(self, settings: Settings) -> RuleOptions:
+        """This rule's options for ``settings`` (over its ``defaults``), or one line naming
+        the bad key."""
+        table = {**self.defaults, **settings.rules.get(self.id, {})}
+        try:
+            return self.options_model().model_validate(table)
+        except ValidationError as exc:
+            raise CoachkitError(f"settings: {describe(exc, f'rules.{self.id}')}") from None
 
 
 _BUILTIN: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, section: str) -> Callable[[RuleFunction], RuleFunction]:
-    """Register a built-in rule function under a stable id; its settings are its table
-    ``[rules.<id>]`` in settings.toml."""
+def rule(rule_id: str, section: str, options: type[RuleOptions] = RuleOptions,
+         ) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a built-in rule function under a stable id; ``options`` says what its table
+    ``[rules.<id>]`` in settings.toml holds."""
 
     def register(fn: RuleFunction) -> RuleFunction:
         if rule_id in _BUILTIN:
             raise ValueError(f"rule {rule_id} registered twice")
         doc = (fn.__doc__ or "").strip().splitlines()
-        _BUILTIN[rule_id] = Rule(rule_id, section, fn, {}, doc[0] if doc else "")
+        _BUILTIN[rule_id] = Rule(rule_id, section, fn, {}, doc[0] if doc else "", options)
         return fn
 
     return register
 
 
-def _plugin_rules() -> Iterator[Rule]:
+def _plugin_rules() -> tuple[Rule, ...]:
+    """The installed plugins' rules (looked up once per ``sys.path``)."""
+    return _plugins_on(tuple(sys.path))
+
+
+@functools.lru_cache(maxsize=8)
+def _plugins_on(path: tuple[str, ...]) -> tuple[Rule, ...]:
+    return tuple(_load_plugins())
+
+
+def _load_plugins() -> Iterator[Rule]:
     from importlib.metadata import entry_points
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -140,48 +202,39 @@ def registry() -> dict[str, Rule]:
     return rules
 
 
-def stage_reached(deal: Deal, from_stage: str) -> bool:
+@dataclass(frozen=True)
+class Rulebook:
+    """The rules with their options for one settings: checked once, run for many deals."""
+
+    settings: Settings
+    rules: tuple[tuple[Rule, RuleOptions], ...]
+
+    @classmethod
+    def of(cls, settings: Settings, rules: Mapping[str, Rule]) -> Rulebook:
+        unknown = set(settings.rules) - set(rules)
+        if unknown:
+            raise CoachkitError(f"settings: no rule named '{sorted(unknown)[0]}'")
+        return cls(settings, tuple((r, r.configure(settings)) for r in rules.values()))
+
+    def run(self, deal: Deal, today: dt.date, language: ProductLanguage | None = None,
+            ) -> list[Finding]:
+        """Every enabled rule whose stage gate the deal has reached; most severe first."""
+        if deal.closed and not self.settings.coaching.coach_closed_deals:
+            return []
+        findings: list[Finding] = []
+        for item, options in self.rules:
+            if not options.enabled or not stage_reached(deal, options.from_stage):
+                continue
+            ctx = RuleContext(today=today, options=options, settings=self.settings,
+                              language=language)
+            for hit in item.check(deal, ctx):
+                grave = Severity(hit.severity) if hit.severity else options.severity
+                findings.append(Finding(item.id, grave, item.section, hit.field, hit.message,
+                                        hit.question))
+        findings.sort(key=lambda f: (f.severity.rank, section_rank(f.section)))
+        return findings
+
+
+def stage_reached(deal: Deal, from_stage: Stage) -> bool:
     """Is the deal at or past ``from_stage``? Closed deals are past every gate."""
-    try:
-        gate = STAGE_ORDER.index(Stage(from_stage))
-    except ValueError:
-        raise CoachkitError(f"settings: '{from_stage}' is not a stage") from None
-    return STAGE_ORDER.index(deal.deal.stage) >= gate
-
-
-def run_rules(
-    deal: Deal, *, today: dt.date, settings: dict[str, Any],
-    rules: dict[str, Rule] | None = None, language: Any = None,
-) -> list[Finding]:
-    """Every enabled rule whose stage gate the deal has reached; most severe first."""
-    rules = registry() if rules is None else rules
-    unknown = set(settings.get("rules", {})) - set(rules)
-    if unknown:
-        raise CoachkitError(f"settings: no rule named '{sorted(unknown)[0]}'")
-    closed = deal.deal.stage in (Stage.closed_won, Stage.closed_lost)
-    if closed and not settings.get("coaching", {}).get("coach_closed_deals", False):
-        return []
-    findings: list[Finding] = []
-    for item in rules.values():
-        options = item.options(settings)
-        if not options["enabled"] or not stage_reached(deal, options["from_stage"]):
-            continue
-        try:
-            severity = Severity(options["severity"])
-        except ValueError:
-            raise CoachkitError(
-                f"settings: rules.{item.id}.severity must be info, warning or critical"
-            ) from None
-        ctx = RuleContext(today=today, options=options, settings=settings, language=language)
-        for hit in item.check(deal, ctx):
-            grave = Severity(hit.severity) if hit.severity else severity
-            findings.append(Finding(item.id, grave, item.section, hit.field, hit.message,
-                                    hit.question))
-    order = {section: i for i, section in enumerate(SECTION_ORDER)}
-    findings.sort(key=lambda f: (f.severity.rank, order.get(f.section, len(order))))
-    return findings
-
-
-SECTION_ORDER = ("deal", "problem", "stakeholders", "disagreements", "risks", "confidence",
-                 "plan", "fit")
-"""The order the workbook asks things in; findings and questions follow it."""
+    return STAGE_ORDER.index(deal.deal.stage) >= STAGE_ORDER.index(from_stage)

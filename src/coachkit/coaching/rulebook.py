@@ -10,18 +10,72 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from coachkit.coaching.registry import Hit, RuleContext, rule
-from coachkit.model import DIMENSIONS, Deal, FitAnswer, RiskStatus, Role, Stage, Stakeholder
+from pydantic import Field, model_validator
 
-DIMENSION_WORDS = {
-    "problem": "the problem",
-    "solution": "the solution",
-    "risks": "the risks",
-    "personal_impact": "what it means for them personally",
-    "organisation_impact": "what it means for the organisation",
-    "consensus": "whether the buying group agrees",
-    "plan": "their plan to change",
-}
+from coachkit.coaching.registry import Hit, RuleContext, RuleOptions, SeverityName, rule
+from coachkit.coaching.settings import Settings
+from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal, FitAnswer, RiskStatus, Role, Stage
+
+# -- the options of rules with thresholds (their defaults are in settings.toml) ------------------
+
+
+class DoNothingOptions(RuleOptions):
+    phrases: list[str]
+
+
+def do_nothing_phrases(settings: Settings) -> list[str]:
+    """What counts as doing nothing among the alternatives (rule ``no-do-nothing``)."""
+    return DoNothingOptions.model_validate(settings.rules.get("no-do-nothing", {})).phrases
+
+
+class SingleThreadedOptions(RuleOptions):
+    value_from: list[float]
+    min_active: list[int]
+
+    @model_validator(mode="after")
+    def _pairs(self) -> SingleThreadedOptions:
+        if len(self.value_from) != len(self.min_active):
+            raise ValueError("value_from and min_active must have the same length")
+        return self
+
+
+class ChampionOptions(RuleOptions):
+    roles: list[str]
+
+    @model_validator(mode="after")
+    def _roles(self) -> ChampionOptions:
+        for name in self.roles:
+            if name not in Role.__members__:
+                raise ValueError(f"'{name}' is not a role (one of: {', '.join(Role)})")
+        return self
+
+
+class InfluenceOptions(RuleOptions):
+    min_influence: int = Field(ge=1, le=5)
+
+
+class OpposedOptions(InfluenceOptions):
+    max_stance: int = Field(ge=-5, le=5)
+
+
+class ThresholdOptions(RuleOptions):
+    threshold: float
+
+
+class UnknownOptions(RuleOptions):
+    max_unknown: int = Field(ge=0)
+
+
+class GapOptions(RuleOptions):
+    max_gap: int = Field(ge=0)
+
+
+class StaleOptions(RuleOptions):
+    max_days: int = Field(ge=0)
+
+
+class FitOptions(RuleOptions):
+    severity_when_no: SeverityName
 
 
 def _blank(text: str) -> bool:
@@ -82,8 +136,7 @@ def not_in_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 @rule("no-cost-of-inaction", "problem")
 def no_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """Nobody has put a number on what changing nothing costs the customer."""
-    coi = deal.problem.cost_of_inaction
-    if not coi.amount and not coi.computed_amount():
+    if not deal.problem.cost_of_inaction.known:
         yield Hit(
             "problem.cost_of_inaction.amount",
             "No cost of inaction: nothing shows what it costs the customer to change nothing.",
@@ -94,7 +147,7 @@ def no_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 @rule("no-metric", "problem")
 def no_metric(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """No metric has both a baseline and a target."""
-    if not any(m.baseline is not None and m.target is not None for m in deal.problem.metrics):
+    if not deal.problem.has_measurable_metric:
         yield Hit(
             "problem.metrics",
             "No metric with both a baseline and a target: success is not yet measurable.",
@@ -113,11 +166,10 @@ def no_why_now(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("no-do-nothing", "problem")
+@rule("no-do-nothing", "problem", DoNothingOptions)
 def no_do_nothing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """Doing nothing is missing from the alternatives, though it is always one."""
-    phrases = [p.lower() for p in ctx.options["phrases"]]
-    if not any(p in alt.lower() for alt in deal.problem.alternatives for p in phrases):
+    if not deal.problem.mentions_do_nothing(ctx.options["phrases"]):
         yield Hit(
             "problem.alternatives",
             "'Do nothing' is not among the alternatives, yet it is always the customer's "
@@ -129,17 +181,13 @@ def no_do_nothing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 # -- stakeholders ------------------------------------------------------------------------------
 
 
-def _active(deal: Deal) -> list[Stakeholder]:
-    return [s for s in deal.stakeholders if s.active]
-
-
-@rule("single-threaded", "stakeholders")
+@rule("single-threaded", "stakeholders", SingleThreadedOptions)
 def single_threaded(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """Fewer active stakeholders than a deal of this value needs."""
     tiers = list(zip(ctx.options["value_from"], ctx.options["min_active"], strict=True))
     value = deal.deal.value or 0
     needed = max((n for start, n in tiers if value >= start), default=1)
-    active = len(_active(deal))
+    active = len(deal.active_stakeholders)
     if active < needed:
         yield Hit(
             "stakeholders",
@@ -152,7 +200,7 @@ def single_threaded(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 @rule("no-economic-buyer", "stakeholders")
 def no_economic_buyer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """No active economic buyer: nobody engaged can say yes to the money."""
-    if not any(s.role == Role.economic_buyer for s in _active(deal)):
+    if not any(s.role == Role.economic_buyer for s in deal.active_stakeholders):
         yield Hit(
             "stakeholders",
             "No economic buyer is active in the decision.",
@@ -161,11 +209,11 @@ def no_economic_buyer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("no-champion", "stakeholders")
+@rule("no-champion", "stakeholders", ChampionOptions)
 def no_champion(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """Nobody inside the customer is driving the change."""
     roles = set(ctx.options["roles"])
-    if not any(s.role.value in roles for s in _active(deal)):
+    if not any(s.role.value in roles for s in deal.active_stakeholders):
         yield Hit(
             "stakeholders",
             "No champion: nobody inside the customer is driving this change.",
@@ -174,7 +222,7 @@ def no_champion(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("opposed-influencer", "stakeholders")
+@rule("opposed-influencer", "stakeholders", OpposedOptions)
 def opposed_influencer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """An influential person strongly against it, with no plan for their concerns."""
     planned = {name for d in deal.disagreements if not _blank(d.resolution_plan)
@@ -191,7 +239,7 @@ def opposed_influencer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             )
 
 
-@rule("drop-in-decider", "stakeholders")
+@rule("drop-in-decider", "stakeholders", InfluenceOptions)
 def drop_in_decider(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """An influential person who only drops in and may overturn the decision late."""
     for i, s in enumerate(deal.stakeholders):
@@ -209,7 +257,7 @@ def drop_in_decider(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 def unresolved_disagreement(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """A severe disagreement in the buying group with no plan to resolve it."""
     for i, d in enumerate(deal.disagreements):
-        if not d.resolved and (d.severity or 0) >= ctx.options["min_severity"] \
+        if not d.resolved and (d.severity or 0) >= ctx.settings.disagreements.high_severity \
                 and _blank(d.resolution_plan):
             who = " and ".join(d.between)
             about = f": {_short(d.about, '')}" if d.about.strip() else "."
@@ -221,7 +269,7 @@ def unresolved_disagreement(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             )
 
 
-@rule("low-consensus", "disagreements")
+@rule("low-consensus", "disagreements", ThresholdOptions)
 def low_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """The consensus index is low: the buying group is far from one view."""
     from coachkit.coaching.scores import consensus_index
@@ -258,7 +306,7 @@ def unmitigated_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """A likely, damaging risk that is open with no mitigation."""
     for i, r in enumerate(deal.risks):
         exposure = r.exposure
-        if exposure is not None and exposure >= ctx.options["min_exposure"] \
+        if exposure is not None and exposure >= ctx.settings.risks.high_exposure \
                 and r.status == RiskStatus.open and _blank(r.mitigation):
             yield Hit(
                 f"risks[{i}].mitigation",
@@ -272,7 +320,7 @@ def unmitigated_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 # -- decision confidence -----------------------------------------------------------------------
 
 
-@rule("low-confidence", "confidence")
+@rule("low-confidence", "confidence", ThresholdOptions)
 def low_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """The customer is unsure on some dimension of the decision."""
     for dim, value in deal.confidence.customer.scores().items():
@@ -284,7 +332,7 @@ def low_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             )
 
 
-@rule("unknown-confidence", "confidence")
+@rule("unknown-confidence", "confidence", UnknownOptions)
 def unknown_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """Dimensions of the customer's confidence that nobody has assessed."""
     unknown = [d for d, v in deal.confidence.customer.scores().items() if v is None]
@@ -298,7 +346,7 @@ def unknown_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("confidence-gap", "confidence")
+@rule("confidence-gap", "confidence", GapOptions)
 def confidence_gap(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """The seller is far more confident than the customer."""
     customer, seller = deal.confidence.customer.scores(), deal.confidence.seller.scores()
@@ -366,20 +414,19 @@ def close_date_passed(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("stale-deal", "stakeholders")
+@rule("stale-deal", "stakeholders", StaleOptions)
 def stale_deal(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """No contact with anyone in the buying group for too long."""
-    contacts = [s.last_contact for s in deal.stakeholders if s.last_contact is not None]
     if not deal.stakeholders:
         return
-    if not contacts:
+    days = deal.days_since_contact(ctx.today)
+    if days is None:
         yield Hit(
             "stakeholders",
             "No last contact recorded with anyone in the buying group.",
             "When did we last talk with each of them, and what did we learn?",
         )
         return
-    days = (ctx.today - max(contacts)).days
     if days > ctx.options["max_days"]:
         yield Hit(
             "stakeholders",
@@ -388,7 +435,7 @@ def stale_deal(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("doubtful-fit", "fit")
+@rule("doubtful-fit", "fit", FitOptions)
 def doubtful_fit(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """We doubt this is a good decision for the customer, yet the deal moves on."""
     answer = deal.fit.good_for_customer

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from coachkit.model import DIMENSIONS, Deal, RiskStatus, Role
+from coachkit.coaching.settings import Settings
+from coachkit.model import DIMENSIONS, Deal, RiskStatus, Role, vocabulary
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _share(flags: list[bool]) -> float:
 # -- completeness, section by section ----------------------------------------------------------
 
 
-def _deal_parts(deal: Deal) -> list[Part]:
+def _deal_parts(deal: Deal, settings: Settings) -> list[Part]:
     info = deal.deal
     return [
         _part("customer and title", 20, _share([_filled(info.customer), _filled(info.title)])),
@@ -73,7 +74,7 @@ def _deal_parts(deal: Deal) -> list[Part]:
     ]
 
 
-def _problem_parts(deal: Deal) -> list[Part]:
+def _problem_parts(deal: Deal, settings: Settings) -> list[Part]:
     p = deal.problem
     coi = p.cost_of_inaction
     return [
@@ -85,19 +86,17 @@ def _problem_parts(deal: Deal) -> list[Part]:
         _part("business and personal impact", 10, _share([_filled(p.business_impact),
                                                           _filled(p.personal_impact)])),
         _part("why change, why now", 15, _share([_filled(p.why_change), _filled(p.why_now)])),
-        _part("a metric with baseline and target", 10, float(any(
-            m.baseline is not None and m.target is not None for m in p.metrics))),
-        _part("cost of inaction", 15, _share([bool(coi.amount or coi.computed_amount()),
-                                              bool(coi.assumptions)])),
+        _part("a metric with baseline and target", 10, float(p.has_measurable_metric)),
+        _part("cost of inaction", 15, _share([coi.known, bool(coi.assumptions)])),
         _part("alternatives", 5, float(len(p.alternatives) >= 2)),
         _part("glossary of their terms", 5, float(bool(p.glossary))),
     ]
 
 
-def _risk_parts(deal: Deal) -> list[Part]:
+def _risk_parts(deal: Deal, settings: Settings) -> list[Part]:
     risks = deal.risks
     live = [r for r in risks if r.status != RiskStatus.closed]
-    high = [r for r in live if (r.exposure or 0) >= 12]
+    high = [r for r in live if (r.exposure or 0) >= settings.risks.high_exposure]
     return [
         _part("risks named", 25, min(len(risks), 3) / 3, f"{len(risks)} named"),
         _part("likelihood and impact rated", 25, _share([r.exposure is not None for r in risks])),
@@ -108,9 +107,9 @@ def _risk_parts(deal: Deal) -> list[Part]:
     ]
 
 
-def _stakeholder_parts(deal: Deal) -> list[Part]:
+def _stakeholder_parts(deal: Deal, settings: Settings) -> list[Part]:
     people = deal.stakeholders
-    active = [s for s in people if s.active]
+    active = deal.active_stakeholders
     return [
         _part("buying group mapped", 25, min(len(people), 4) / 4, f"{len(people)} people"),
         _part("economic buyer identified", 15, float(any(
@@ -124,7 +123,7 @@ def _stakeholder_parts(deal: Deal) -> list[Part]:
     ]
 
 
-def _confidence_parts(deal: Deal) -> list[Part]:
+def _confidence_parts(deal: Deal, settings: Settings) -> list[Part]:
     c = deal.confidence
     customer = c.customer.scores()
     evidence = c.evidence.model_dump()
@@ -138,7 +137,7 @@ def _confidence_parts(deal: Deal) -> list[Part]:
     ]
 
 
-def _plan_parts(deal: Deal) -> list[Part]:
+def _plan_parts(deal: Deal, settings: Settings) -> list[Part]:
     plan = deal.plan
     return [
         _part("milestones", 40, min(len(plan), 3) / 3, f"{len(plan)} milestones"),
@@ -147,14 +146,14 @@ def _plan_parts(deal: Deal) -> list[Part]:
     ]
 
 
-def _fit_parts(deal: Deal) -> list[Part]:
+def _fit_parts(deal: Deal, settings: Settings) -> list[Part]:
     return [
         _part("judged", 60, float(deal.fit.good_for_customer is not None)),
         _part("reason given", 40, float(_filled(deal.fit.reason))),
     ]
 
 
-SECTIONS: dict[str, Callable[[Deal], list[Part]]] = {
+PARTS: dict[str, Callable[[Deal, Settings], list[Part]]] = {
     "deal": _deal_parts,
     "problem": _problem_parts,
     "risks": _risk_parts,
@@ -163,22 +162,32 @@ SECTIONS: dict[str, Callable[[Deal], list[Part]]] = {
     "plan": _plan_parts,
     "fit": _fit_parts,
 }
+"""What makes each section complete. A section without an entry here and with a weight is
+shown as not measured; one with neither (disagreements: part of the buying group's
+completeness) is left out."""
 
 
-def section_completeness(deal: Deal) -> dict[str, Score]:
-    """Completeness (0-100) of each section, with its parts."""
-    return {name: _score(name, parts(deal)) for name, parts in SECTIONS.items()}
+def section_completeness(deal: Deal, settings: Settings) -> dict[str, Score]:
+    """Completeness (0-100) of each section, with its parts, in the workbook's order."""
+    out = {}
+    for s in vocabulary.SECTIONS:
+        parts = PARTS.get(s.key)
+        if parts is not None:
+            out[s.key] = _score(s.title, parts(deal, settings))
+        elif settings.section_weight(s.key) > 0:
+            out[s.key] = Score(s.title, 0.0, (), known=False)
+    return out
 
 
-def completeness(deal: Deal, settings: dict[str, Any]) -> Score:
+def completeness(deal: Deal, settings: Settings) -> Score:
     """Overall completeness: the sections' scores, weighted as the settings say."""
-    weights: dict[str, float] = settings["scores"]["section_weights"]
-    total = sum(weights.values())
-    sections = section_completeness(deal)
+    sections = section_completeness(deal, settings)
+    weights = {key: settings.section_weight(key) for key in sections}
+    total = sum(weights.values()) or 1.0
     parts = [
-        Part(f"{name} ({sections[name].value:.0f}% complete)",
-             sections[name].value * weight / total, 100 * weight / total)
-        for name, weight in weights.items()
+        Part(f"{sections[key].name} ({sections[key].value:.0f}% complete)",
+             sections[key].value * weight / total, 100 * weight / total)
+        for key, weight in weights.items() if weight > 0
     ]
     return _score("completeness", parts)
 
@@ -197,30 +206,32 @@ def confidence_index(deal: Deal) -> Score:
     return _score("decision confidence", parts, known)
 
 
-def consensus_index(deal: Deal, settings: dict[str, Any]) -> Score:
+def consensus_index(deal: Deal, settings: Settings) -> Score:
     """How close the buying group is to one view: their influence-weighted stance, less
     what open disagreements cost (a plan halves the cost). Known only once at least two
     people's stances are."""
-    cfg = settings["scores"]
-    rated = [s for s in deal.stakeholders if s.stance is not None]
+    cfg = settings.scores
+    assumed = cfg.assumed_rating
+    rated = [(s.influence or assumed, s.stance) for s in deal.stakeholders
+             if s.stance is not None]
     if rated:
-        weight = sum(s.influence or 3 for s in rated)
-        mean = sum((s.influence or 3) * s.stance for s in rated) / weight  # type: ignore[operator]
-        stance = _part("stance of the buying group", cfg["stance_points"], (mean + 5) / 10,
+        weight = sum(influence for influence, _ in rated)
+        mean = sum(influence * stance for influence, stance in rated) / weight
+        stance = _part("stance of the buying group", cfg.stance_points, (mean + 5) / 10,
                        f"influence-weighted stance {mean:+.1f} across {len(rated)} "
                        f"{'person' if len(rated) == 1 else 'people'}")
     else:
-        stance = Part("stance of the buying group", 0.0, cfg["stance_points"], "no stance known")
+        stance = Part("stance of the buying group", 0.0, cfg.stance_points, "no stance known")
     cost = 0.0
     open_count = 0
     for d in deal.disagreements:
         if d.resolved:
             continue
         open_count += 1
-        one = (d.severity or 3) * cfg["disagreement_cost"]
+        one = (d.severity or assumed) * cfg.disagreement_cost
         cost += one / 2 if d.resolution_plan.strip() else one
-    agreement = Part("agreement", max(0.0, cfg["agreement_points"] - cost),
-                     cfg["agreement_points"], f"{open_count} open disagreement"
+    agreement = Part("agreement", max(0.0, cfg.agreement_points - cost),
+                     cfg.agreement_points, f"{open_count} open disagreement"
                      f"{'s' if open_count != 1 else ''}")
     # One person's stance says nothing about whether a group agrees.
     return _score("consensus", [stance, agreement], known=len(rated) >= 2)

@@ -1,4 +1,11 @@
-"""Coaching settings: the shipped defaults, merged with a team's own TOML file."""
+"""Coaching settings: the shipped defaults (``settings.toml``), merged with a team's file, and
+validated by the models below.
+
+``settings.toml`` is the one place every default value lives, documented; these models say
+what each table may hold (types, ranges) and refuse unknown keys, so a typo in a team's
+file is one line naming it. A team file only needs the keys it changes: tables are merged
+key by key before validation.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,158 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from coachkit.errors import CoachkitError
 
 ENV_VAR = "COACHKIT_SETTINGS"
+
+
+class Table(BaseModel):
+    """One table of the settings: typed, no unknown keys, no silent conversions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class TeamSettings(Table):
+    product_names: list[str]
+
+
+class CoachingSettings(Table):
+    coach_closed_deals: bool
+    max_questions: int = Field(ge=0, le=100)
+
+
+
+class ScoreSettings(Table):
+    section_weights: dict[str, float]
+    """Overrides of the sections' default weights (see :mod:`coachkit.model.vocabulary`)."""
+    stance_points: float = Field(ge=0)
+    agreement_points: float = Field(ge=0)
+    disagreement_cost: float = Field(ge=0)
+    assumed_rating: int = Field(ge=1, le=5)
+
+    @field_validator("section_weights")
+    @classmethod
+    def _known_sections(cls, weights: dict[str, float]) -> dict[str, float]:
+        from coachkit.model.vocabulary import SECTIONS
+
+        known = {s.key for s in SECTIONS}
+        for key, weight in weights.items():
+            if key not in known:
+                raise ValueError(f"'{key}' is not a section (one of: {', '.join(sorted(known))})")
+            if weight < 0:
+                raise ValueError(f"the weight of '{key}' must be 0 or more")
+        return weights
+
+
+class RiskSettings(Table):
+    high_exposure: int = Field(ge=1, le=25)
+    medium_exposure: int = Field(ge=1, le=25)
+
+
+class DisagreementSettings(Table):
+    high_severity: int = Field(ge=1, le=5)
+
+
+class ConfidenceSettings(Table):
+    high: float = Field(ge=0, le=100)
+    medium: float = Field(ge=0, le=100)
+
+    def band(self, index: float | None) -> str:
+        """``"high"``, ``"medium"``, ``"low"`` or ``"unknown"`` for a confidence index."""
+        if index is None:
+            return "unknown"
+        return "high" if index >= self.high else "medium" if index >= self.medium else "low"
+
+
+class RankingSettings(Table):
+    critical_points: float = Field(ge=0)
+    warning_points: float = Field(ge=0)
+    confidence_points: float = Field(ge=0)
+    contact_points: float = Field(ge=0)
+    contact_days: int = Field(ge=1)
+
+
+class ReportSettings(Table):
+    since_days: int = Field(ge=0)
+
+
+class ProductLanguageSettings(Table):
+    """The product-language check's word lists and weights (see
+    :mod:`coachkit.coaching.language`); list fields first, then the numbers."""
+
+    want_phrases: list[str]
+    acquire_verbs: list[str]
+    chain_verbs: list[str]
+    replace_verbs: list[str]
+    product_nouns: list[str]
+    commercial_terms: list[str]
+    ask_objects: list[str]
+    wish_modifiers: list[str]
+    existing_markers: list[str]
+    definite_words: list[str]
+    history_words: list[str]
+    irregular_past: list[str]
+    own_pronouns: list[str]
+    negations: list[str]
+    clause_words: list[str]
+    ask_breakers: list[str]
+    filler_words: list[str]
+    pain_terms: list[str]
+    outcome_terms: list[str]
+    consequence_phrases: list[str]
+    affected_people: list[str]
+    time_units: list[str]
+    deal_words: list[str]
+    number_words: list[str]
+    ask_window: int = Field(ge=0, le=20)
+    replace_window: int = Field(ge=0, le=20)
+    weight_ask: float
+    weight_own_product: float
+    weight_product_name: float
+    weight_wish: float
+    weight_commercial: float
+    weight_product_noun: float
+    weight_existing_system: float
+    weight_want_acquire: float
+    weight_history: float
+    weight_metric: float
+    weight_pain: float
+    weight_outcome: float
+    weight_consequence: float
+    weight_person: float
+    min_product_score: float
+    problem_margin: float
+
+
+class Settings(Table):
+    """Everything coaching, scores and reports may be tuned by."""
+
+    team: TeamSettings
+    coaching: CoachingSettings
+    rules: dict[str, dict[str, Any]]
+    """Each rule's table, checked against the rule's own options model when rules run
+    (plugin rules bring theirs)."""
+    scores: ScoreSettings
+    risks: RiskSettings
+    disagreements: DisagreementSettings
+    confidence: ConfidenceSettings
+    ranking: RankingSettings
+    reports: ReportSettings
+    product_language: ProductLanguageSettings
+
+    def section_weight(self, key: str) -> float:
+        """A section's weight: the team's, else the section's default."""
+        from coachkit.model.vocabulary import section
+
+        return self.scores.section_weights.get(key, section(key).weight)
+
+    def replace(self, table: str, **values: Any) -> Settings:
+        """A copy with some keys of one table changed (validated like a settings file)."""
+        merged = self.model_dump()
+        merged[table] = {**merged[table], **values}
+        return _validate(merged, "settings")
 
 
 def default_settings_text() -> str:
@@ -18,42 +174,67 @@ def default_settings_text() -> str:
     return resources.files("coachkit.coaching").joinpath("settings.toml").read_text("utf-8")
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[str, Any]:
-    """Override ``base`` key by key; a key the defaults do not know is a typo, so refuse it."""
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``, table by table (the models judge what is left)."""
     merged = dict(base)
     for key, value in override.items():
-        path = f"{where}.{key}" if where else key
-        if key not in base and where != "rules":  # plugin rules bring their own tables
-            raise CoachkitError(f"settings: unknown setting '{path}'")
-        if key not in base:
-            merged[key] = value
-        elif isinstance(base[key], dict):
-            if not isinstance(value, dict):
-                raise CoachkitError(f"settings: '{path}' must be a table")
-            merged[key] = _merge(base[key], value, path)
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
         else:
-            if type(value) is not type(base[key]) and not (
-                isinstance(value, int | float) and isinstance(base[key], int | float)
-            ):
-                raise CoachkitError(
-                    f"settings: '{path}' must be {type(base[key]).__name__}, "
-                    f"got {type(value).__name__}"
-                )
             merged[key] = value
     return merged
 
 
-def load_settings(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def _validate(data: dict[str, Any], where: str) -> Settings:
+    """Check every table, the rules' tables too (with the rules that are installed)."""
+    from coachkit.coaching.registry import Rulebook, registry
+
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise CoachkitError(f"settings: {where}: {describe(exc)}") from None
+    try:
+        Rulebook.of(settings, registry())
+    except CoachkitError as exc:
+        raise CoachkitError(str(exc).replace("settings: ", f"settings: {where}: ", 1)) from None
+    return settings
+
+
+_KINDS = {"int_type": "int", "int_parsing": "int", "float_type": "a number",
+          "bool_type": "bool", "string_type": "str", "list_type": "a list",
+          "dict_type": "a table"}
+
+
+def describe(exc: ValidationError, prefix: str = "") -> str:
+    """The first problem as ``table.key: message``; an unknown key is called one."""
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in (*([prefix] if prefix else []), *first["loc"]))
+    more = len(exc.errors()) - 1
+    tail = f" (and {more} more)" if more else ""
+    kind = first["type"]
+    shown = first.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown setting '{path}'{tail}"
+    if kind == "missing":
+        return f"'{path}' is missing{tail}"
+    if kind in _KINDS:
+        return f"'{path}' must be {_KINDS[kind]}, got {type(shown).__name__}{tail}"
+    got = "" if isinstance(shown, dict | list) else f" (got {shown!r:.40})"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"'{path}': {message}{got}{tail}"
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """Defaults, overridden by ``path`` or else by the file named in $COACHKIT_SETTINGS."""
     settings = tomllib.loads(default_settings_text())
     chosen = path if path is not None else os.environ.get(ENV_VAR) or None
     if chosen is None:
-        return settings
+        return _validate(settings, "defaults")
     file = Path(chosen)
     try:
         override = tomllib.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CoachkitError(f"settings: cannot read {file}: {exc.strerror}") from exc
+        raise CoachkitError(f"settings: cannot read {file}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CoachkitError(f"settings: {file} is not valid TOML: {exc}") from exc
-    return _merge(settings, override, "")
+        raise CoachkitError(f"settings: {file} is not valid TOML: {exc}") from None
+    return _validate(_merge(settings, override), str(file))

@@ -7,6 +7,7 @@ diffs are submodules.
 
 from coachkit.model.deal import (
     DEAL_ID_PATTERN,
+    DIMENSION_WORDS,
     DIMENSIONS,
     DO_NOTHING,
     MAX_ITEMS,
@@ -50,6 +51,7 @@ from coachkit.model.deal import (
 __all__ = [
     "DEAL_ID_PATTERN",
     "DIMENSIONS",
+    "DIMENSION_WORDS",
     "DO_NOTHING",
     "MAX_ITEMS",
     "MAX_TEXT",

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -18,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    create_model,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -75,6 +77,11 @@ class Stage(StrEnum):
     closed_won = "closed_won"
     closed_lost = "closed_lost"
 
+    @property
+    def closed(self) -> bool:
+        """Won or lost: history, not a deal to coach."""
+        return self in (Stage.closed_won, Stage.closed_lost)
+
 
 STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
 
@@ -118,43 +125,59 @@ class FitAnswer(StrEnum):
 class DealInfo(_Section):
     """Who is buying what, from whom, and by when."""
 
-    id: DealId
-    customer: Text = ""
-    title: Text = ""
-    seller: Text = ""
-    team: Text = ""
-    stage: Stage = Stage.discovery
-    value: Money | None = None
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
-    close_date: dt.date | None = None
-    compelling_event: Text = ""
-    compelling_event_date: dt.date | None = None
+    id: DealId = Field(title="Deal id")
+    customer: Text = Field("", title="Customer")
+    title: Text = Field("", title="Deal title", description="What is changing for them")
+    seller: Text = Field("", title="Seller")
+    team: Text = Field("", title="Team")
+    stage: Stage = Field(Stage.discovery, title="Stage")
+    value: Money | None = Field(None, title="Value")
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = Field(
+        "EUR", title="Currency", description="An ISO code, e.g. EUR")
+    close_date: dt.date | None = Field(None, title="Close date",
+                                       description="When the customer expects to decide")
+    compelling_event: Text = Field(
+        "", title="Compelling event",
+        description="Something in their calendar that makes this matter by a date: an audit, "
+                    "a contract, a season. Not our quarter end.")
+    compelling_event_date: dt.date | None = Field(None, title="Event date")
 
 
 class Metric(_Section):
     """A measure in the customer's own terms, from where they are to where they want to be."""
 
-    name: Text = ""
-    baseline: Number | None = None
-    target: Number | None = None
-    unit: Text = ""
+    name: Text = Field("", title="Metric", description="In their words")
+    baseline: Number | None = Field(None, title="Baseline", description="Where it is today")
+    target: Number | None = Field(None, title="Target")
+    unit: Text = Field("", title="Unit")
+
+    @property
+    def measurable(self) -> bool:
+        """Both ends known: success can be measured."""
+        return self.baseline is not None and self.target is not None
 
 
 class Assumption(_Section):
     """One factor of the cost-of-inaction calculation, visible so the customer can argue it."""
 
-    name: Text = ""
-    value: Number | None = None
-    unit: Text = ""
+    name: Text = Field("", title="Assumption")
+    value: Number | None = Field(None, title="Value")
+    unit: Text = Field("", title="Unit")
 
 
 class CostOfInaction(_Section):
     """What it costs the customer to change nothing, per ``period``."""
 
-    amount: Money | None = None
-    period: Period = Period.month
-    assumptions: Annotated[list[Assumption], Field(max_length=50)] = []
-    notes: Text = ""
+    amount: Money | None = Field(None, title="Amount",
+                                 description="Set by the assumptions when they are all filled")
+    period: Period = Field(Period.month, title="Per", description="The assumptions give a cost per")
+    assumptions: list[Assumption] = Field([], max_length=50, title="Assumptions")
+    notes: Text = Field("", title="Notes on the calculation")
+
+    @property
+    def known(self) -> bool:
+        """Somebody put a number on it: an amount, or assumptions that multiply to one."""
+        return bool(self.amount or self.computed_amount())
 
     def computed_amount(self) -> float | None:
         """The product of the assumptions' values, or None while any value is missing."""
@@ -178,53 +201,68 @@ class CostOfInaction(_Section):
 class GlossaryEntry(_Section):
     """How the customer says it, how we say it: "you don't understand, we're different"."""
 
-    customer_term: Text = ""
-    our_term: Text = ""
-    meaning: Text = ""
+    customer_term: Text = Field("", title="Their term")
+    our_term: Text = Field("", title="Our term")
+    meaning: Text = Field("", title="Meaning")
 
 
 class Evidence(_Section):
     """Where an answer comes from: a quote, its source and date, checked or assumed."""
 
-    field: Annotated[str, StringConstraints(max_length=100)] = ""
-    quote: Text = ""
-    source: Text = ""
-    date: dt.date | None = None
-    verified: bool = False
+    field: Annotated[str, StringConstraints(max_length=100)] = Field("", title="About")
+    quote: Text = Field("", title="Quote")
+    source: Text = Field("", title="Source")
+    date: dt.date | None = Field(None, title="Date")
+    verified: bool = Field(False, title="Verified")
 
 
 class Problem(_Section):
     """What the customer is trying to solve, in their words and their metrics."""
 
-    statement: Text = ""
-    in_customer_words: bool = False
-    statement_source: Text = ""
-    current_state: Text = ""
-    future_state: Text = ""
-    root_cause: Text = ""
-    business_impact: Text = ""
-    personal_impact: Text = ""
-    why_change: Text = ""
-    why_now: Text = ""
-    metrics: Annotated[list[Metric], Field(max_length=MAX_ITEMS)] = []
-    cost_of_inaction: CostOfInaction = CostOfInaction()
-    alternatives: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = []
-    glossary: Annotated[list[GlossaryEntry], Field(max_length=MAX_ITEMS)] = []
-    evidence: Annotated[list[Evidence], Field(max_length=MAX_ITEMS)] = []
+    statement: Text = Field("", title="The problem, in the customer's words")
+    in_customer_words: bool = Field(False, title="These are the customer's own words")
+    statement_source: Text = Field("", title="Whose words, and when")
+    current_state: Text = Field("", title="Current state", description="Where they are today")
+    future_state: Text = Field("", title="Desired future state",
+                               description="Where they want to be")
+    root_cause: Text = Field("", title="Root cause")
+    business_impact: Text = Field("", title="Business impact")
+    personal_impact: Text = Field("", title="Personal impact",
+                                  description="What it does to people, personally")
+    why_change: Text = Field("", title="Why change")
+    why_now: Text = Field("", title="Why now")
+    metrics: list[Metric] = Field([], max_length=MAX_ITEMS, title="Metrics")
+    cost_of_inaction: CostOfInaction = Field(CostOfInaction(), title="Cost of inaction")
+    alternatives: list[Text] = Field([], max_length=MAX_ITEMS,
+                                     title="Alternatives the customer has")
+    glossary: list[GlossaryEntry] = Field([], max_length=MAX_ITEMS,
+                                          title="Their words, our words")
+    evidence: list[Evidence] = Field([], max_length=MAX_ITEMS, title="Evidence")
+
+    @property
+    def has_measurable_metric(self) -> bool:
+        """At least one metric with a baseline and a target."""
+        return any(m.measurable for m in self.metrics)
+
+    def mentions_do_nothing(self, phrases: Iterable[str]) -> bool:
+        """Is doing nothing among the alternatives (any of ``phrases``, any case)?"""
+        wanted = [p.lower() for p in phrases]
+        return any(p in alt.lower() for alt in self.alternatives for p in wanted)
 
 
 class Risk(_Section):
     """A risk of the change or of one alternative, business or personal."""
 
-    description: Text = ""
-    category: RiskCategory = RiskCategory.business
-    applies_to: Text = "the change"
-    likelihood: Score | None = None
-    impact: Score | None = None
-    carried_by: Text = ""
-    owner: Text = ""
-    mitigation: Text = ""
-    status: RiskStatus = RiskStatus.open
+    description: Text = Field("", title="Risk")
+    category: RiskCategory = Field(RiskCategory.business, title="Kind")
+    applies_to: Text = Field("the change", title="Risk of",
+                             description="The change, or which alternative")
+    likelihood: Score | None = Field(None, title="Likelihood (1-5)")
+    impact: Score | None = Field(None, title="Impact (1-5)")
+    carried_by: Text = Field("", title="Carried by", description="Who carries it at the customer")
+    owner: Text = Field("", title="Owner")
+    mitigation: Text = Field("", title="Mitigation")
+    status: RiskStatus = Field(RiskStatus.open, title="Status")
 
     @property
     def exposure(self) -> int | None:
@@ -237,118 +275,126 @@ class Risk(_Section):
 class Stakeholder(_Section):
     """One person of the buying group, seen from where they sit."""
 
-    name: Name
-    title: Text = ""
-    role: Role = Role.influencer
-    influence: Score | None = None
-    stance: Stance | None = None
-    business_goal: Text = ""
-    personal_goal: Text = ""
-    view_of_problem: Text = ""
-    concerns: Text = ""
-    trust: Score | None = None
-    active: bool = True
-    last_contact: dt.date | None = None
+    name: Name = Field(title="Name")
+    title: Text = Field("", title="Title")
+    role: Role = Field(Role.influencer, title="Role in the decision")
+    influence: Score | None = Field(None, title="Influence (1-5)")
+    stance: Stance | None = Field(None, title="Stance (-5 against … +5 for)")
+    business_goal: Text = Field("", title="Business goal",
+                                description="What they want for the business")
+    personal_goal: Text = Field("", title="Personal goal",
+                                description="What they want for themselves")
+    view_of_problem: Text = Field("", title="View of the problem",
+                                  description="How they see the problem")
+    concerns: Text = Field("", title="Concerns")
+    trust: Score | None = Field(None, title="Trust in us (1-5)")
+    active: bool = Field(True, title="Active in the decision",
+                         description="Not just dropping in")
+    last_contact: dt.date | None = Field(None, title="Last contact")
 
 
 class Disagreement(_Section):
     """Where members of the buying group want different things."""
 
-    between: Annotated[list[Name], Field(min_length=2, max_length=50)]
-    about: Text = ""
-    severity: Score | None = None
-    resolution_plan: Text = ""
-    resolved: bool = False
-
-
-DIMENSIONS: tuple[str, ...] = (
-    "problem",
-    "solution",
-    "risks",
-    "personal_impact",
-    "organisation_impact",
-    "consensus",
-    "plan",
-)
-"""The dimensions of decision confidence, in the order they are asked."""
+    between: list[Name] = Field(min_length=2, max_length=50, title="Between")
+    about: Text = Field("", title="About what")
+    severity: Score | None = Field(None, title="Severity (1-5)")
+    resolution_plan: Text = Field("", title="Plan to resolve it")
+    resolved: bool = Field(False, title="Resolved")
 
 
 class ConfidenceView(_Section):
-    """How sure one side is, per dimension (1-5, None while not assessed)."""
+    """How sure one side is, per dimension (1-5, None while not assessed). The fields are the
+    dimensions of decision confidence, in the order they are asked; each title completes
+    "How sure are they about ..."."""
 
-    problem: Score | None = None
-    solution: Score | None = None
-    risks: Score | None = None
-    personal_impact: Score | None = None
-    organisation_impact: Score | None = None
-    consensus: Score | None = None
-    plan: Score | None = None
+    problem: Score | None = Field(None, title="the problem")
+    solution: Score | None = Field(None, title="the solution")
+    risks: Score | None = Field(None, title="the risks")
+    personal_impact: Score | None = Field(None, title="what it means for them personally")
+    organisation_impact: Score | None = Field(None,
+                                              title="what it means for the organisation")
+    consensus: Score | None = Field(None, title="whether the buying group agrees")
+    plan: Score | None = Field(None, title="their plan to change")
 
     def scores(self) -> dict[str, int | None]:
         return {d: getattr(self, d) for d in DIMENSIONS}
 
 
-class ConfidenceEvidence(_Section):
-    """What we saw or heard that supports the customer's confidence, per dimension."""
+DIMENSIONS: tuple[str, ...] = tuple(ConfidenceView.model_fields)
+"""The dimensions of decision confidence, in the order they are asked."""
 
-    problem: Text = ""
-    solution: Text = ""
-    risks: Text = ""
-    personal_impact: Text = ""
-    organisation_impact: Text = ""
-    consensus: Text = ""
-    plan: Text = ""
+DIMENSION_WORDS: dict[str, str] = {d: ConfidenceView.model_fields[d].title or d
+                                   for d in DIMENSIONS}
+"""Each dimension as words: "how sure are they about <words>"."""
+
+if TYPE_CHECKING:
+    class ConfidenceEvidence(_Section):
+        """What we saw or heard that supports the customer's confidence, per dimension."""
+
+        def get(self, dimension: str) -> str: ...
+else:
+    ConfidenceEvidence = create_model(
+        "ConfidenceEvidence", __base__=_Section,
+        __doc__="What we saw or heard that supports the customer's confidence, per dimension.",
+        **{d: (Text, Field("", title=f"Evidence about {w}")) for d, w in DIMENSION_WORDS.items()},
+    )
 
 
 class Confidence(_Section):
     """Decision confidence from the customer's side, with the seller's view beside it."""
 
-    customer: ConfidenceView = ConfidenceView()
-    seller: ConfidenceView = ConfidenceView()
-    evidence: ConfidenceEvidence = ConfidenceEvidence()
-    decision_process: Text = ""
-    paper_process: Text = ""
+    customer: ConfidenceView = Field(ConfidenceView(), title="The customer's confidence")
+    seller: ConfidenceView = Field(ConfidenceView(), title="Our view")
+    evidence: ConfidenceEvidence = Field(ConfidenceEvidence(),
+                                         title="Evidence for the customer's view")
+    decision_process: Text = Field("", title="Decision process",
+                                   description="How they will decide")
+    paper_process: Text = Field("", title="Paper process",
+                                description="Legal, purchasing, signatures")
 
 
 class Milestone(_Section):
     """One step of the mutual plan, owned on both sides."""
 
-    milestone: Text = ""
-    customer_owner: Text = ""
-    seller_owner: Text = ""
-    date: dt.date | None = None
-    confirmed: bool = False
-    done: bool = False
+    milestone: Text = Field("", title="Milestone")
+    customer_owner: Text = Field("", title="Customer owner",
+                                 description="Owner at the customer")
+    seller_owner: Text = Field("", title="Our owner")
+    date: dt.date | None = Field(None, title="Date")
+    confirmed: bool = Field(False, title="Confirmed by the customer")
+    done: bool = Field(False, title="Done")
 
 
 class Fit(_Section):
     """Is buying this a good decision for the customer? If not, walk away."""
 
-    good_for_customer: FitAnswer | None = None
-    reason: Text = ""
+    good_for_customer: FitAnswer | None = Field(
+        None, title="Is buying this good for the customer?")
+    reason: Text = Field("", title="Why")
 
 
 class Training(_Section):
     """Set when the workbook was made in a workshop: which scenario, who, which cohort."""
 
-    scenario: Text = ""
-    participant: Text = ""
-    cohort: Text = ""
+    scenario: Text = Field("", title="Scenario")
+    participant: Text = Field("", title="Participant")
+    cohort: Text = Field("", title="Cohort")
 
 
 class Deal(_Section):
     """The whole change story of one deal: the document a workbook file holds."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
-    deal: DealInfo
-    problem: Problem = Problem()
-    risks: Annotated[list[Risk], Field(max_length=MAX_ITEMS)] = []
-    stakeholders: Annotated[list[Stakeholder], Field(max_length=MAX_ITEMS)] = []
-    disagreements: Annotated[list[Disagreement], Field(max_length=MAX_ITEMS)] = []
-    confidence: Confidence = Confidence()
-    plan: Annotated[list[Milestone], Field(max_length=MAX_ITEMS)] = []
-    fit: Fit = Fit()
-    training: Training = Training()
+    deal: DealInfo = Field(title="Deal")
+    problem: Problem = Field(Problem(), title="Problem")
+    risks: list[Risk] = Field([], max_length=MAX_ITEMS, title="Risks")
+    stakeholders: list[Stakeholder] = Field([], max_length=MAX_ITEMS, title="Stakeholders")
+    disagreements: list[Disagreement] = Field([], max_length=MAX_ITEMS, title="Disagreements")
+    confidence: Confidence = Field(Confidence(), title="Decision confidence")
+    plan: list[Milestone] = Field([], max_length=MAX_ITEMS, title="Mutual plan")
+    fit: Fit = Field(Fit(), title="Fit")
+    training: Training = Field(Training(), title="Training")
 
     @model_validator(mode="after")
     def _people_are_known(self) -> Deal:
@@ -378,6 +424,25 @@ class Deal(_Section):
 
     def stakeholder(self, name: str) -> Stakeholder | None:
         return next((s for s in self.stakeholders if s.name == name), None)
+
+    @property
+    def closed(self) -> bool:
+        return self.deal.stage.closed
+
+    @property
+    def active_stakeholders(self) -> list[Stakeholder]:
+        """The people active in the decision (not just dropping in)."""
+        return [s for s in self.stakeholders if s.active]
+
+    @property
+    def last_contact(self) -> dt.date | None:
+        """The latest contact with anyone in the buying group, if any was recorded."""
+        return max((s.last_contact for s in self.stakeholders if s.last_contact), default=None)
+
+    def days_since_contact(self, today: dt.date) -> int | None:
+        """Days from the latest contact to ``today`` (0 for a contact in the future)."""
+        last = self.last_contact
+        return None if last is None else max(0, (today - last).days)
 
     def to_json_dict(self) -> dict:
         """The canonical JSON form: every key present, so a file shows what is still empty."""

@@ -6,6 +6,7 @@ through :func:`parse_workbook`, so every entrance refuses the same things in the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from coachkit.errors import InvalidWorkbook
 from coachkit.model import Deal
 from coachkit.model.migrations import MigrationError, migrate
+from coachkit.model.vocabulary import field_title
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """A full workbook is tens of kilobytes; anything past this is not one (or is hostile)."""
@@ -44,6 +46,8 @@ def _describe(error: Any) -> str:
         return f"{path}: unknown field (not part of the coachkit format)"
     if not path:  # whole-document checks put the field path in the message itself
         return error["msg"]
+    with contextlib.suppress(KeyError, StopIteration):  # a key that is not a model field
+        path += f" ({field_title(error['loc'])})"
     message = error["msg"]
     if kind not in ("missing",) and "input" in error and not isinstance(
         error["input"], dict | list

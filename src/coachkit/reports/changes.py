@@ -15,8 +15,7 @@ from typing import Any
 from coachkit.clock import day_of
 from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.registry import Finding
-from coachkit.coaching.rulebook import DIMENSION_WORDS
-from coachkit.model import DIMENSIONS, Deal
+from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal
 from coachkit.model.diff import changed_fields
 from coachkit.reports.markup import Safe, blank, day, el, number, section
 from coachkit.reports.reading import Baseline

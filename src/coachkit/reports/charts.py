@@ -18,13 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from coachkit.coaching.settings import ConfidenceSettings
 from coachkit.reports.markup import Safe, el
 
-BANDS: tuple[tuple[str, float], ...] = (("high (70+)", 70.0), ("medium (40-69)", 40.0),
-                                        ("low (under 40)", 0.0))
-UNKNOWN_BAND = "not assessed"
-BAND_COLOURS = {"high (70+)": "#15803d", "medium (40-69)": "#d97706",
-                "low (under 40)": "#b91c1c", UNKNOWN_BAND: "#94a3b8"}
+BAND_COLOURS = {"high": "#15803d", "medium": "#d97706", "low": "#b91c1c",
+                "unknown": "#94a3b8"}
 STYLE = {
     "svg.fonttype": "path",
     "svg.hashsalt": "coachkit",  # the same picture gives the same file
@@ -53,10 +51,11 @@ class PipelineDeal:
     stage: str
 
 
-def band(confidence: float | None) -> str:
-    if confidence is None:
-        return UNKNOWN_BAND
-    return next(name for name, floor in BANDS if confidence >= floor)
+def band_labels(bands: ConfidenceSettings) -> dict[str, str]:
+    """The decision-confidence bands as the charts name them, in order."""
+    return {"high": f"high ({bands.high:g}+)",
+            "medium": f"medium ({bands.medium:g}-{bands.high - 1:g})",
+            "low": f"low (under {bands.medium:g})", "unknown": "not assessed"}
 
 
 def svg_image(fig: Any, alt: str) -> Safe:
@@ -78,13 +77,14 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def pipeline_value(deals: Sequence[PipelineDeal]) -> Safe:
+def pipeline_value(deals: Sequence[PipelineDeal], bands: ConfidenceSettings) -> Safe:
     """Open pipeline value by decision-confidence band, one panel per currency (values in
     different currencies are never added up)."""
     currencies = sorted({d.currency for d in deals if d.value})
     if not currencies:
         return el("p", "No deal has a value yet: not yet filled.", class_="empty")
-    names = [name for name, _ in BANDS] + [UNKNOWN_BAND]
+    labels = band_labels(bands)
+    names = list(labels)
     fig = _figure(7.0, 0.4 + 1.3 * len(currencies))
     axes = fig.subplots(len(currencies), 1, squeeze=False)[:, 0]
     for ax, currency in zip(axes, currencies, strict=True):
@@ -92,12 +92,12 @@ def pipeline_value(deals: Sequence[PipelineDeal]) -> Safe:
         counts = {n: 0 for n in names}
         for d in deals:
             if d.currency == currency and d.value:
-                totals[band(d.confidence)] += d.value
-                counts[band(d.confidence)] += 1
+                totals[bands.band(d.confidence)] += d.value
+                counts[bands.band(d.confidence)] += 1
         y = list(range(len(names)))[::-1]
         ax.barh(y, [totals[n] for n in names], color=[BAND_COLOURS[n] for n in names],
                 height=0.7)
-        ax.set_yticks(y, names)
+        ax.set_yticks(y, [labels[n] for n in names])
         ax.set_title(f"Pipeline in {currency}", loc="left", fontsize=9, color="#0f172a")
         ax.xaxis.set_major_formatter(_money_formatter())
         top = max(totals.values()) or 1.0
@@ -109,7 +109,7 @@ def pipeline_value(deals: Sequence[PipelineDeal]) -> Safe:
     return svg_image(fig, "Open pipeline value by decision confidence")
 
 
-def deals_by_confidence(deals: Sequence[PipelineDeal]) -> Safe:
+def deals_by_confidence(deals: Sequence[PipelineDeal], bands: ConfidenceSettings) -> Safe:
     """Each open deal's decision-confidence index, lowest first, coloured by band."""
     rated = sorted((d for d in deals if d.confidence is not None),
                    key=lambda d: (d.confidence, d.label))
@@ -121,14 +121,14 @@ def deals_by_confidence(deals: Sequence[PipelineDeal]) -> Safe:
     ax = fig.subplots()
     y = list(range(len(shown)))[::-1]
     ax.barh(y, [d.confidence for d in shown],
-            color=[BAND_COLOURS[band(d.confidence)] for d in shown], height=0.7)
+            color=[BAND_COLOURS[bands.band(d.confidence)] for d in shown], height=0.7)
     ax.set_yticks(y, [_short(d.label) for d in shown], fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("decision confidence index (customer's side)")
     ax.set_title("Decision confidence of each open deal" + (
         f" (the {len(shown)} least confident)" if len(rated) > len(shown) else ""),
         loc="left", fontsize=9, color="#0f172a")
-    for x in (40, 70):
+    for x in (bands.medium, bands.high):
         ax.axvline(x, color="#cbd5e1", linewidth=0.8, zorder=0)
     return svg_image(fig, "Decision confidence of each open deal")
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from coachkit.clock import When, parse_when
 from coachkit.coaching.coach import Coach, Coaching
-from coachkit.coaching.rulebook import DIMENSION_WORDS
 from coachkit.coaching.scores import Score
-from coachkit.coaching.settings import load_settings
+from coachkit.coaching.settings import Settings, load_settings
 from coachkit.model import (
+    DIMENSION_WORDS,
     DIMENSIONS,
     Deal,
     Disagreement,
@@ -25,6 +25,7 @@ from coachkit.model import (
     Risk,
     RiskStatus,
 )
+from coachkit.model.vocabulary import field_title
 from coachkit.reports.changes import Changes, changes_html, compare
 from coachkit.reports.markup import (
     NOT_FILLED,
@@ -52,6 +53,12 @@ from coachkit.reports.reading import (
 from coachkit.store import VersionInfo
 from coachkit.views.maps import risk_map, role_label, stakeholder_map
 
+STORY_FIELDS = ("current_state", "future_state", "root_cause", "business_impact",
+                "personal_impact", "why_change", "why_now")
+"""The problem's fields shown as the change story, in order."""
+PERSON_FIELDS = ("business_goal", "personal_goal", "view_of_problem", "concerns")
+"""What the report says of each person beyond the table."""
+
 
 @dataclass(frozen=True)
 class DealReport:
@@ -64,6 +71,7 @@ class DealReport:
     as_of: When | None
     baseline: Baseline
     changes: Changes | None
+    settings: Settings
 
     @classmethod
     def load(cls, store: str, deal_id: str, *, as_of: str = "", since: str = "",
@@ -72,14 +80,16 @@ class DealReport:
         compare with ``since`` (default: 14 days earlier). Raises a one-line error."""
         dates = Dates.of(as_of, today)
         coach = Coach(load_settings(settings or None))
-        since_when = parse_when(since, "since") or default_since(dates.as_of, dates.today)
+        since_when = parse_when(since, "since") or default_since(
+            dates.as_of, dates.today, coach.settings.reports.since_days)
         with open_store(store) as st:
             found = find_version(st, deal_id, dates.as_of)
             deal = read_deal(found)
             baseline = find_baseline(st, found, since_when)
         coaching = coach.run(deal, dates.today)
         changes = compare(baseline, found, deal, coaching, coach)
-        return cls(found, deal, coaching, dates.today, dates.as_of, baseline, changes)
+        return cls(found, deal, coaching, dates.today, dates.as_of, baseline, changes,
+                   coach.settings)
 
     @classmethod
     def of(cls, deal: Deal, today: dt.date, *, coach: Coach | None = None,
@@ -88,10 +98,12 @@ class DealReport:
         coach = coach or Coach()
         found = VersionInfo(deal.id, 1, dt.datetime.combine(today, dt.time()), author,
                             deal.model_dump_json())
-        baseline = Baseline(found, deal, default_since(None, today), created_after=True)
+        baseline = Baseline(found, deal, default_since(None, today,
+                                                       coach.settings.reports.since_days),
+                            created_after=True)
         coaching = coach.run(deal, today)
         return cls(found, deal, coaching, today, None, baseline,
-                   compare(baseline, found, deal, coaching, coach))
+                   compare(baseline, found, deal, coaching, coach), coach.settings)
 
     # -- header ------------------------------------------------------------------------------
 
@@ -104,20 +116,23 @@ class DealReport:
             shown = value if value not in (None, "") else el("span", NOT_FILLED, class_="empty")
             return el("div", el("dt", label), el("dd", shown))
 
+        def about(name: str, value: object) -> Safe:
+            return fact(field_title(("deal", name)), value)
+
         training = self.deal.training
         facts = [
-            fact("Stage", words(info.stage.value)),
-            fact("Value", money(info.value, info.currency)),
-            fact("Close date", day(info.close_date)),
-            fact("Seller", info.seller),
-            fact("Team", info.team),
+            about("stage", words(info.stage.value)),
+            about("value", money(info.value, info.currency)),
+            about("close_date", day(info.close_date)),
+            about("seller", info.seller),
+            about("team", info.team),
             fact("Last saved", f"version {found.version}, {day(found.saved_at)} by {found.author}"),
-            fact("Compelling event", text(info.compelling_event, empty="")
-                 if info.compelling_event.strip() else None),
-            fact("Event date", day(info.compelling_event_date)),
+            about("compelling_event", text(info.compelling_event, empty="")
+                  if info.compelling_event.strip() else None),
+            about("compelling_event_date", day(info.compelling_event_date)),
         ]
         if any(v.strip() for v in (training.scenario, training.participant, training.cohort)):
-            facts.append(fact("Training", " · ".join(
+            facts.append(fact(field_title(("training",)), " · ".join(
                 v for v in (training.scenario, training.participant, training.cohort) if v)))
         badges = [
             pill(f"{counts['critical']} critical", "critical" if counts["critical"] else "ok"),
@@ -153,12 +168,9 @@ class DealReport:
                            class_="seller-words")
         else:
             statement = blank("The problem: " + NOT_FILLED)
-        rows = [("Current state", p.current_state), ("Desired future state", p.future_state),
-                ("Root cause", p.root_cause), ("Business impact", p.business_impact),
-                ("Personal impact", p.personal_impact), ("Why change", p.why_change),
-                ("Why now", p.why_now)]
-        story = el("dl", [el("div", el("dt", k), el("dd", text(v))) for k, v in rows],
-                   class_="story")
+        story = el("dl", [el("div", el("dt", field_title(("problem", name))),
+                                 el("dd", text(getattr(p, name))))
+                          for name in STORY_FIELDS], class_="story")
         alternatives = (el("ul", [el("li", a, class_="t") for a in p.alternatives])
                         if p.alternatives else blank())
         glossary = (table(("their term", "our term", "meaning"),
@@ -174,16 +186,16 @@ class DealReport:
                     if p.evidence else blank())
         return section(
             "story", "The change story", statement, story,
-            el("h3", "Alternatives the customer has"), alternatives,
-            el("h3", "Their words, our words"), glossary,
-            el("h3", "Evidence"), evidence,
+            el("h3", field_title(("problem", "alternatives"))), alternatives,
+            el("h3", field_title(("problem", "glossary"))), glossary,
+            el("h3", field_title(("problem", "evidence"))), evidence,
         )
 
     def cost_and_metrics(self) -> Safe:
         p = self.deal.problem
         coi = p.cost_of_inaction
         currency = self.deal.deal.currency
-        parts: list[object] = [el("h3", "Cost of inaction")]
+        parts: list[object] = [el("h3", field_title(("problem", "cost_of_inaction")))]
         if coi.amount is None and not coi.assumptions and not coi.notes.strip():
             parts.append(blank())
         else:
@@ -249,8 +261,9 @@ class DealReport:
                                       el("span", _score_text(score), class_="score")),
                             _parts_table(score), class_="score-card"))
         sections = table(("section", "complete", ""), [
-            (name, f"{s.value:.0f}%", _bar(s.value / 100, "bar-section"))
-            for name, s in self.coaching.sections.items()], class_="sections",
+            (s.name, f"{s.value:.0f}%" if s.known else "not measured",
+             _bar(s.value / 100, "bar-section"))
+            for s in self.coaching.sections.values()], class_="sections",
             widths=("30%", "15%", "55%"))
         return section("scores", "Scores", el("div", cards, class_="score-cards"),
                        el("h3", "Completeness by section"), sections,
@@ -270,10 +283,8 @@ class DealReport:
                 for s in people]
         details = []
         for s in people:
-            parts = [(k, v) for k, v in (("Business goal", s.business_goal),
-                                         ("Personal goal", s.personal_goal),
-                                         ("View of the problem", s.view_of_problem),
-                                         ("Concerns", s.concerns)) if v.strip()]
+            parts = [(field_title(("stakeholders", 0, name)), getattr(s, name))
+                     for name in PERSON_FIELDS if getattr(s, name).strip()]
             details.append(el("div", el("h4", s.name), el("dl", [
                 el("div", el("dt", k), el("dd", text(v))) for k, v in parts])
                 if parts else blank("Goals, view and concerns: " + NOT_FILLED),
@@ -292,6 +303,7 @@ class DealReport:
         if not items:
             return section("disagreements", "Disagreements",
                            blank(f"{NOT_FILLED}: no disagreement recorded"))
+        cfg = self.settings
         names = list(dict.fromkeys(n for d in items for n in d.between))
         grid: dict[tuple[str, str], list[tuple[int, Disagreement]]] = {}
         for number_, d in enumerate(items, 1):
@@ -307,9 +319,11 @@ class DealReport:
             if not found:
                 return el("td", "")
             open_ = [d for _, d in found if not d.resolved]
-            worst = max(((d.severity or 3) for d in open_), default=0)
+            worst = max(((d.severity or cfg.scores.assumed_rating) for d in open_),
+                        default=0)
             label = ", ".join(f"D{n}" for n, _ in found)
-            kind = "resolved" if not open_ else ("sev-high" if worst >= 4 else "sev-low")
+            kind = "resolved" if not open_ else (
+                "sev-high" if worst >= cfg.disagreements.high_severity else "sev-low")
             return el("td", label, class_=kind)
 
         matrix = el("table", el("thead", el("tr", el("th", ""), [el("th", n) for n in names])),
@@ -321,7 +335,8 @@ class DealReport:
         return section(
             "disagreements", "Disagreements", matrix,
             el("p", "Cells name the disagreements between two people: red when open and severe "
-               "(4-5), amber when open, grey when resolved.", class_="small"),
+               f"({cfg.disagreements.high_severity}-5), amber when open, grey when resolved.",
+               class_="small"),
             table(("", "between", "about", "severity", "plan to resolve", "status"), rows,
                   class_="disagreements", widths=("5%", "18%", "32%", "11%", "24%", "10%")),
         )
@@ -335,11 +350,12 @@ class DealReport:
                                                     r.applies_to or "the change",
                                                     class_="small")),
                  _exposure(r), text(r.carried_by, empty=""), text(r.owner, empty="nobody"),
-                 text(r.mitigation, empty="none"), _risk_state(r))
+                 text(r.mitigation, empty="none"),
+                 _risk_state(r, self.settings.risks.high_exposure))
                 for i, r in enumerate(risks, 1)]
         return section(
             "risks", "Risk map",
-            el("div", Safe(risk_map(self.deal)), class_="figure"),
+            el("div", Safe(risk_map(self.deal, self.settings.risks)), class_="figure"),
             table(("", "risk", "L × I", "carried by", "owner", "mitigation", "status"), rows,
                   class_="risks", widths=("4%", "34%", "10%", "12%", "12%", "19%", "9%")),
             note="Each risk is its number on the map: likelihood across, impact up.",
@@ -364,8 +380,10 @@ class DealReport:
                            "evidence"), rows, class_="confidence",
                           widths=("24%", "17%", "17%", "6%", "36%"))]
         body.append(el("dl", [
-            el("div", el("dt", "Decision process"), el("dd", text(c.decision_process))),
-            el("div", el("dt", "Paper process"), el("dd", text(c.paper_process))),
+            el("div", el("dt", field_title(("confidence", "decision_process"))),
+               el("dd", text(c.decision_process))),
+            el("div", el("dt", field_title(("confidence", "paper_process"))),
+               el("dd", text(c.paper_process))),
         ], class_="story"))
         return section("confidence", "Decision confidence: customer vs seller", *body,
                        note=f"Decision confidence index "
@@ -377,7 +395,7 @@ class DealReport:
     def plan(self) -> Safe:
         plan = self.deal.plan
         fit = self.deal.fit
-        fit_html = el("div", el("h3", "Fit: is this a good decision for the customer?"), el(
+        fit_html = el("div", el("h3", field_title(("fit", "good_for_customer"))), el(
             "p", pill(fit.good_for_customer.value, {"yes": "ok", "unsure": "warning",
                                                    "no": "critical"}[fit.good_for_customer.value])
             if fit.good_for_customer else el("span", NOT_FILLED, class_="empty"), " ",
@@ -454,10 +472,10 @@ def _exposure(r: Risk) -> str:
     return f"{r.likelihood} × {r.impact} = {r.exposure}"
 
 
-def _risk_state(r: Risk) -> Safe:
+def _risk_state(r: Risk, high_exposure: int) -> Safe:
     if r.status != RiskStatus.open:
         return pill(r.status.value, "ok")
-    return pill("open", "critical" if (r.exposure or 0) >= 12 else "warning")
+    return pill("open", "critical" if (r.exposure or 0) >= high_exposure else "warning")
 
 
 def _disagreement_state(d: Disagreement) -> Safe:

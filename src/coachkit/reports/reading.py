@@ -17,9 +17,6 @@ from coachkit.errors import CoachkitError, NotFound
 from coachkit.model import Deal
 from coachkit.store import Store, VersionInfo
 
-DEFAULT_SINCE_DAYS = 14
-"""'What changed since' looks this far back unless told otherwise."""
-
 
 class ReportError(CoachkitError):
     """A report cannot be made; the message names the deal and says why, on one line."""
@@ -49,10 +46,9 @@ class Dates:
         return f"as of {day(self.as_of)}"
 
 
-def default_since(as_of: When | None, today: dt.date) -> When:
-    """14 days before the report's day. (There is no record of reviews yet; once there is,
-    the default becomes the version before the latest review.)"""
-    return (as_of or today) - dt.timedelta(days=DEFAULT_SINCE_DAYS)
+def default_since(as_of: When | None, today: dt.date, days: int) -> When:
+    """``days`` before the report's day (settings: ``reports.since_days``)."""
+    return (as_of or today) - dt.timedelta(days=days)
 
 
 def read_deal(found: VersionInfo) -> Deal:

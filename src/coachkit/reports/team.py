@@ -17,9 +17,9 @@ import pandas as pd
 
 from coachkit.clock import When
 from coachkit.coaching.coach import Coach, Coaching
-from coachkit.coaching.settings import load_settings
+from coachkit.coaching.settings import RankingSettings, Settings, load_settings
 from coachkit.errors import NotFound
-from coachkit.model import Deal
+from coachkit.model import Deal, Stage
 from coachkit.reports.markup import (
     Safe,
     blank,
@@ -37,14 +37,6 @@ from coachkit.reports.reading import (
     read_deal,
 )
 
-CRITICAL_POINTS = 10
-WARNING_POINTS = 3
-CONFIDENCE_POINTS = 20
-"""(100 - decision confidence index) / 5; a deal nobody assessed gets all 20."""
-CONTACT_POINTS = 20
-CONTACT_DAYS = 60
-"""Days since the last contact with anyone, up to 60, as up to 20 points; none recorded: 20."""
-
 COLUMNS = ("rank", "deal_id", "customer", "title", "team", "seller", "stage", "value",
            "currency", "close_date", "confidence_index", "consensus_index", "critical",
            "warnings", "days_since_contact", "risk_score", "report")
@@ -58,41 +50,35 @@ class Unreadable:
     reason: str
 
 
-def last_contact_days(deal: Deal, today: dt.date) -> int | None:
-    contacts = [s.last_contact for s in deal.stakeholders if s.last_contact is not None]
-    if not contacts:
-        return None
-    return max(0, (today - max(contacts)).days)
-
-
 def risk_parts(critical: int, warnings: int, confidence: float | None,
-               days_since_contact: int | None) -> dict[str, float]:
+               days_since_contact: int | None, ranking: RankingSettings) -> dict[str, float]:
     """The risk score's parts: findings, the customer's confidence, silence."""
+    r = ranking
     return {
-        "critical findings": CRITICAL_POINTS * critical,
-        "warnings": WARNING_POINTS * warnings,
-        "low decision confidence": CONFIDENCE_POINTS if confidence is None
-        else CONFIDENCE_POINTS * (100 - confidence) / 100,
-        "days since last contact": CONTACT_POINTS if days_since_contact is None
-        else CONTACT_POINTS * min(days_since_contact, CONTACT_DAYS) / CONTACT_DAYS,
+        "critical findings": r.critical_points * critical,
+        "warnings": r.warning_points * warnings,
+        "low decision confidence": r.confidence_points if confidence is None
+        else r.confidence_points * (100 - confidence) / 100,
+        "days since last contact": r.contact_points if days_since_contact is None
+        else r.contact_points * min(days_since_contact, r.contact_days) / r.contact_days,
     }
 
 
 def is_closed(stage: str) -> bool:
-    return stage.startswith("closed")
+    return Stage(stage).closed
 
 
-def deal_row(deal: Deal, coaching: Coaching, today: dt.date) -> dict[str, Any]:
+def deal_row(deal: Deal, coaching: Coaching, today: dt.date,
+             ranking: RankingSettings) -> dict[str, Any]:
     """One deal's row of the team table (before ranking)."""
     info = deal.deal
     counts = coaching.counts()
     confidence = coaching.scores["confidence"]
     consensus = coaching.scores["consensus"]
     conf = round(confidence.value) if confidence.known else None
-    days = last_contact_days(deal, today)
-    closed = is_closed(info.stage.value)
-    risk = 0.0 if closed else sum(risk_parts(counts["critical"], counts["warning"], conf,
-                                             days).values())
+    days = deal.days_since_contact(today)
+    risk = 0.0 if deal.closed else sum(risk_parts(counts["critical"], counts["warning"], conf,
+                                                  days, ranking).values())
     return {
         "deal_id": info.id, "customer": info.customer, "title": info.title, "team": info.team,
         "seller": info.seller, "stage": info.stage.value, "value": info.value,
@@ -159,6 +145,7 @@ class TeamReport:
     as_of: When | None
     frame: pd.DataFrame
     unreadable_deals: list[Unreadable]
+    settings: Settings
     link_format: str = "html"
     linked: frozenset[str] | None = None
 
@@ -185,9 +172,10 @@ class TeamReport:
                 except ReportError as exc:
                     bad.append(Unreadable(summary.id, str(exc)))
                     continue
-                rows.append(deal_row(deal, coach.run(deal, today_), today_))
+                rows.append(deal_row(deal, coach.run(deal, today_), today_,
+                                     coach.settings.ranking))
         frame = team_frame(rows)
-        report = cls(team, today_, when, frame, bad, link_format,
+        report = cls(team, today_, when, frame, bad, coach.settings, link_format,
                      None if linked is None else frozenset(linked))
         frame["report"] = [report.link(i) for i in frame["deal_id"]]
         return report
@@ -270,8 +258,10 @@ class TeamReport:
             return section("pipeline", "Pipeline by decision confidence",
                            blank("No open deals."))
         return section("pipeline", "Pipeline by decision confidence",
-                       el("div", pipeline_value(deals), class_="figure"),
-                       el("div", deals_by_confidence(deals), class_="figure"),
+                       el("div", pipeline_value(deals, self.settings.confidence),
+                          class_="figure"),
+                       el("div", deals_by_confidence(deals, self.settings.confidence),
+                          class_="figure"),
                        note="Open deals only. Values in different currencies are shown apart.")
 
     def unreadable(self) -> Safe:
@@ -283,13 +273,15 @@ class TeamReport:
             note="Left out of the table above; fix or restore them (coachkit history ID).")
 
     def how_ranked(self) -> Safe:
-        rows = [("critical findings", f"{CRITICAL_POINTS} each"),
-                ("warnings", f"{WARNING_POINTS} each"),
-                ("low decision confidence", f"(100 - index) / 5, up to {CONFIDENCE_POINTS}; "
-                                            f"not assessed: {CONFIDENCE_POINTS}"),
-                ("days since last contact", f"days / 3, up to {CONTACT_POINTS} (at "
-                                            f"{CONTACT_DAYS} days); none recorded: "
-                                            f"{CONTACT_POINTS}")]
+        r = self.settings.ranking
+        rows = [("critical findings", f"{r.critical_points:g} each"),
+                ("warnings", f"{r.warning_points:g} each"),
+                ("low decision confidence", f"(100 - index) × {r.confidence_points / 100:g}, "
+                                            f"up to {r.confidence_points:g}; not assessed: "
+                                            f"{r.confidence_points:g}"),
+                ("days since last contact", f"days × {r.contact_points / r.contact_days:.2g}, "
+                                            f"up to {r.contact_points:g} (at {r.contact_days} "
+                                            f"days); none recorded: {r.contact_points:g}")]
         return section("ranking", "How deals are ranked", table(("part of the risk score",
                                                                   "points"), rows,
                                                                  widths=("35%", "65%")),

@@ -25,11 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coachkit import clock
 from coachkit.errors import CoachkitError
 from coachkit.model import Deal
+
+if TYPE_CHECKING:
+    from coachkit.coaching.settings import Settings
 from coachkit.model.files import SUFFIX, validate_document
 from coachkit.model.ids import slug
 from coachkit.training.demo import ANCHOR, shift_dates
@@ -313,7 +316,7 @@ class ReferenceComparison:
 
 
 def compare_with_reference(
-    deal: Deal, reference: Deal, settings: dict[str, Any] | None = None,
+    deal: Deal, reference: Deal, settings: Settings | None = None,
 ) -> ReferenceComparison:
     """Which of the reference's people, disagreements and glossary terms ``deal`` found, and
     whether it has the basics (a measurable metric, a cost of inaction, "do nothing", why now).
@@ -325,6 +328,7 @@ def compare_with_reference(
     product-language check.
     """
     from coachkit.coaching.language import ProductLanguage, check
+    from coachkit.coaching.rulebook import do_nothing_phrases
     from coachkit.coaching.settings import load_settings
 
     settings = settings if settings is not None else load_settings()
@@ -347,8 +351,6 @@ def compare_with_reference(
         their_terms |= _term_variants(g.customer_term)
     ref_terms = [g.customer_term for g in reference.problem.glossary
                  if _term_variants(g.customer_term)]
-    coi = deal.problem.cost_of_inaction
-    phrases = [p.lower() for p in settings["rules"]["no-do-nothing"]["phrases"]]
     statement = deal.problem.statement
     return ReferenceComparison(
         deal_id=deal.id,
@@ -360,11 +362,9 @@ def compare_with_reference(
         disagreements_missed=tuple(missed_dis),
         glossary_found=tuple(t for t in ref_terms if _term_variants(t) & their_terms),
         glossary_missed=tuple(t for t in ref_terms if not _term_variants(t) & their_terms),
-        has_metric=any(m.baseline is not None and m.target is not None
-                       for m in deal.problem.metrics),
-        has_cost_of_inaction=bool(coi.amount or coi.computed_amount()),
-        has_do_nothing=any(p in alt.lower() for alt in deal.problem.alternatives
-                           for p in phrases),
+        has_metric=deal.problem.has_measurable_metric,
+        has_cost_of_inaction=deal.problem.cost_of_inaction.known,
+        has_do_nothing=deal.problem.mentions_do_nothing(do_nothing_phrases(settings)),
         has_why_now=bool(deal.problem.why_now.strip()),
         problem_as_product=bool(statement.strip()) and check(
             statement, ProductLanguage.from_settings(settings)).is_product,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from coachkit.coaching.settings import RiskSettings
 from coachkit.model import Deal, Role
 
 ROLE_COLOURS: dict[Role, str] = {
@@ -99,15 +100,15 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
     return "".join(out) + "".join(f"<div class='ck-map-note'>{n}</div>" for n in notes)
 
 
-def exposure_colour(exposure: int) -> str:
-    if exposure >= 15:
+def exposure_colour(exposure: int, risks: RiskSettings) -> str:
+    if exposure >= risks.high_exposure:
         return "#fecaca"
-    if exposure >= 8:
+    if exposure >= risks.medium_exposure:
         return "#fde68a"
     return "#d9f99d"
 
 
-def risk_map(deal: Deal, size: int = 300) -> str:
+def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> str:
     """Likelihood (right) against impact (up); each risk is its number in its cell."""
     left, top, bottom = 34, 10, 34
     cell = (size - left - 10) / 5
@@ -118,7 +119,7 @@ def risk_map(deal: Deal, size: int = 300) -> str:
         for impact in range(1, 6):
             out.append(f"<rect x='{left + (likelihood - 1) * cell:.1f}' "
                        f"y='{top + (5 - impact) * cell:.1f}' width='{cell:.1f}' "
-                       f"height='{cell:.1f}' fill='{exposure_colour(likelihood * impact)}' "
+                       f"height='{cell:.1f}' fill='{exposure_colour(likelihood * impact, risks)}' "
                        "stroke='white'/>")
     for n in range(1, 6):
         out.append(f"<text x='{left + (n - 0.5) * cell:.1f}' y='{top + 5 * cell + 14:.1f}' "

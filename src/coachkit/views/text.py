@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from coachkit.coaching.coach import Coaching
 from coachkit.model import Deal
 from coachkit.model.diff import changed_sections
+from coachkit.model.vocabulary import field_title, section, value_words
 from coachkit.store import Conflict, DealSummary, VersionInfo
 
 
@@ -38,34 +39,42 @@ def deal_table(deals: Sequence[DealSummary]) -> str:
 
 
 def deal_text(found: VersionInfo) -> str:
-    """A one-screen summary of a deal's change story."""
+    """A one-screen summary of a deal's change story, labelled as the app labels it."""
     deal = found.deal
     info, problem = deal.deal, deal.problem
+    coi = problem.cost_of_inaction
+
+    def fact(name: str, value: object) -> str:
+        return f"{field_title(('deal', name))}: {value if value not in (None, '') else '-'}"
+
     lines = [
         f"{info.customer or '(no customer)'}: {info.title or '(no title)'}  [{info.id}]",
-        f"stage {info.stage.value} · value {_money(info.value, info.currency) or 'not set'} · "
-        f"close {info.close_date or 'not set'} · seller {info.seller or '-'} · "
-        f"team {info.team or '-'}",
+        " · ".join([fact("stage", value_words(info.stage)),
+                    fact("value", _money(info.value, info.currency)),
+                    fact("close_date", info.close_date), fact("seller", info.seller),
+                    fact("team", info.team)]),
         f"version {found.version}, saved {found.saved_at:%Y-%m-%d %H:%M} UTC by {found.author}",
         "",
-        "Problem" + ("" if problem.in_customer_words else " (not yet in the customer's words)"),
+        section("problem").title
+        + ("" if problem.in_customer_words else " (not yet in the customer's words)"),
         f"  {problem.statement or 'not yet filled'}",
     ]
     if problem.why_now:
-        lines.append(f"  why now: {problem.why_now}")
-    coi = problem.cost_of_inaction
+        lines.append(f"  {field_title(('problem', 'why_now'))}: {problem.why_now}")
     if coi.amount is not None:
-        lines.append(
-            f"  cost of inaction: {coi.amount:,.0f} {info.currency} per {coi.period.value}"
-        )
+        lines.append(f"  {field_title(('problem', 'cost_of_inaction'))}: "
+                     f"{coi.amount:,.0f} {info.currency} per {coi.period.value}")
+    fit = deal.fit.good_for_customer
     lines += [
         "",
-        f"Risks: {len(deal.risks)} · Stakeholders: {len(deal.stakeholders)} "
-        f"({sum(s.active for s in deal.stakeholders)} active) · "
-        f"Disagreements: {len(deal.disagreements)} "
-        f"({sum(not d.resolved for d in deal.disagreements)} open) · "
-        f"Plan milestones: {len(deal.plan)}",
-        f"Fit: {deal.fit.good_for_customer.value if deal.fit.good_for_customer else 'not judged'}",
+        " · ".join([
+            f"{section('risks').title}: {len(deal.risks)}",
+            f"{section('stakeholders').title}: {len(deal.stakeholders)} "
+            f"({len(deal.active_stakeholders)} active)",
+            f"{section('disagreements').title}: {len(deal.disagreements)} "
+            f"({sum(not d.resolved for d in deal.disagreements)} open)",
+            f"{section('plan').title}: {len(deal.plan)} milestones"]),
+        f"{section('fit').title}: {fit.value if fit else 'not judged'}",
     ]
     return "\n".join(lines)
 
@@ -101,7 +110,8 @@ def coaching_text(deal: Deal, result: Coaching) -> str:
     info = deal.deal
     lines = [
         f"{info.customer or '(no customer)'}: {info.title or '(no title)'}  [{info.id}]",
-        f"stage {info.stage.value}, coached as of {result.today.isoformat()}",
+        f"{field_title(('deal', 'stage')).lower()} {value_words(info.stage)}, coached as on "
+        f"{result.today.isoformat()}",
         "",
         "Scores",
     ]
@@ -110,7 +120,8 @@ def coaching_text(deal: Deal, result: Coaching) -> str:
         lines.append(f"  {score.name}: {shown}")
         lines.append(f"    {_parts(score)}")
     lines.append("  sections: " + ", ".join(
-        f"{name} {s.value:.0f}%" for name, s in result.sections.items()))
+        f"{s.name} {s.value:.0f}%" if s.known else f"{s.name} not measured"
+        for s in result.sections.values()))
     for severity, findings in result.by_severity().items():
         if not findings:
             continue

@@ -1,4 +1,5 @@
-"""The workbook's steps, one module each, in the order a seller works through a deal."""
+"""The workbook's steps, one module each; their order and titles come from
+:data:`coachkit.model.vocabulary.STEPS`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from coachkit.app.steps.problem import ProblemStep
 from coachkit.app.steps.review import ReviewStep
 from coachkit.app.steps.risks import RisksStep
 from coachkit.app.steps.stakeholders import StakeholdersStep
+from coachkit.model.vocabulary import STEPS as ORDER
 
-STEPS: tuple[type[Step], ...] = (
-    DealStep, ProblemStep, RisksStep, StakeholdersStep, ConfidenceStep, ReviewStep)
+VIEWS: dict[str, type[Step]] = {view.key: view for view in (
+    DealStep, ProblemStep, RisksStep, StakeholdersStep, ConfidenceStep, ReviewStep)}
+"""The view of each step, by its key."""
 
-__all__ = ["STEPS", "Step"]
+STEPS: tuple[type[Step], ...] = tuple(VIEWS[step.key] for step in ORDER)
+"""The step views in the workbook's order."""
+
+__all__ = ["STEPS", "VIEWS", "Step"]

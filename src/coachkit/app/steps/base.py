@@ -9,16 +9,21 @@ import ipywidgets as w
 from coachkit.app.fields import Form, css_class, shared_looks
 from coachkit.app.nudges import findings_html
 from coachkit.app.session import WorkbookSession
+from coachkit.model.vocabulary import STEPS, sections_of
 
 
 class Step:
-    """One tab of the workbook. Subclasses build the form and may refresh computed views."""
+    """One tab of the workbook. Subclasses build the form and may refresh computed views;
+    the tab's title and the sections it covers come from :mod:`coachkit.model.vocabulary`."""
 
-    title = ""
-    sections: tuple[str, ...] = ()
-    """Coaching sections whose findings this step shows (and whose completeness it counts)."""
+    key = ""
+    """The step's key in :data:`coachkit.model.vocabulary.STEPS`."""
 
     def __init__(self, session: WorkbookSession):
+        self.title = next(s.title for s in STEPS if s.key == self.key)
+        self.sections = tuple(s.key for s in sections_of(self.key))
+        """Coaching sections whose findings this step shows (and whose completeness it
+        counts)."""
         self.session = session
         self.form = Form(session)
         self.body = css_class(w.VBox(**shared_looks(w.VBox)), "ck-step-body")
@@ -28,10 +33,6 @@ class Step:
                                 f"ck-step-{self.key}")
         self._last_panel = ""
         self.built = False
-
-    @property
-    def key(self) -> str:
-        return self.title.lower().replace(" ", "-")
 
     def build(self) -> list[w.Widget]:
         raise NotImplementedError

@@ -10,19 +10,14 @@ import ipywidgets as w
 from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
-from coachkit.coaching.rulebook import DIMENSION_WORDS
-from coachkit.model import DIMENSIONS, FitAnswer
+from coachkit.model import DIMENSION_WORDS, DIMENSIONS, FitAnswer
+from coachkit.model.vocabulary import field_title
 
 
 def _milestone_row(f: Form, path: Path, i: int) -> w.Widget:
-    return grid([
-        f.text((*path, "milestone"), "Milestone"),
-        f.date((*path, "date"), "Date"),
-        f.text((*path, "customer_owner"), "Owner at the customer"),
-        f.text((*path, "seller_owner"), "Our owner"),
-        f.flag((*path, "confirmed"), "Confirmed by the customer"),
-        f.flag((*path, "done"), "Done"),
-    ], columns=2)
+    return grid([f.text((*path, "milestone")), f.date((*path, "date")),
+                 f.text((*path, "customer_owner")), f.text((*path, "seller_owner")),
+                 f.flag((*path, "confirmed")), f.flag((*path, "done"))], columns=2)
 
 
 def _milestone_summary(m: dict) -> str:
@@ -35,8 +30,7 @@ FIT = [("not judged", None)] + [(a.value, a.value) for a in FitAnswer]
 
 
 class ConfidenceStep(Step):
-    title = "Decision confidence"
-    sections = ("confidence", "plan", "fit")
+    key = "confidence"
 
     def build(self) -> list[w.Widget]:
         f = self.form
@@ -58,17 +52,15 @@ class ConfidenceStep(Step):
                  "the risks and what it means for them, and when the group agrees. Rate it "
                  "from their side (1 unsure … 5 sure); put our own view beside it."),
             *rows,
-            grid([f.text(("confidence", "decision_process"), "How they will decide", area=True),
-                  f.text(("confidence", "paper_process"), "Their paper process (legal, "
-                         "purchasing, signatures)", area=True)]),
-            heading("Mutual plan"),
+            grid([f.text(("confidence", "decision_process"), area=True),
+                  f.text(("confidence", "paper_process"), area=True)]),
+            heading(field_title(("plan",))),
             ListEditor(f, ("plan",), _milestone_row,
                        lambda: {"milestone": "", "customer_owner": "", "seller_owner": ""},
                        add_label="Add a milestone",
                        empty_text="No mutual plan yet: what has to happen on their side?",
                        summary=_milestone_summary).widget,
-            heading("Fit"),
-            grid([f.choice(("fit", "good_for_customer"), "Is buying this good for the "
-                           "customer?", FIT),
-                  f.text(("fit", "reason"), "Why", area=True, rows=2)]),
+            heading(field_title(("fit",))),
+            grid([f.choice(("fit", "good_for_customer"), None, FIT),
+                  f.text(("fit", "reason"), area=True, rows=2)]),
         ]

@@ -11,18 +11,18 @@ from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
 from coachkit.coaching.language import check
 from coachkit.model import Period
+from coachkit.model.vocabulary import field_hint, field_title
 
 
 def _metric_row(f: Form, path: Path, i: int) -> w.Widget:
-    return grid([f.text((*path, "name"), "Metric, in their words"),
-                 f.text((*path, "unit"), "Unit"),
-                 f.number((*path, "baseline"), "Today (baseline)"),
-                 f.number((*path, "target"), "Target")], columns=4)
+    return grid([f.text((*path, "name")), f.text((*path, "unit")),
+                 f.number((*path, "baseline"), placeholder=field_hint((*path, "baseline"))),
+                 f.number((*path, "target"))], columns=4)
 
 
 def _assumption_row(f: Form, path: Path, i: int) -> w.Widget:
-    return grid([f.text((*path, "name"), "Factor"), f.number((*path, "value"), "Value"),
-                 f.text((*path, "unit"), "Unit")], columns=3)
+    return grid([f.text((*path, "name")), f.number((*path, "value")),
+                 f.text((*path, "unit"))], columns=3)
 
 
 def _alternative_row(f: Form, path: Path, i: int) -> w.Widget:
@@ -30,14 +30,12 @@ def _alternative_row(f: Form, path: Path, i: int) -> w.Widget:
 
 
 def _glossary_row(f: Form, path: Path, i: int) -> w.Widget:
-    return grid([f.text((*path, "customer_term"), "They say"),
-                 f.text((*path, "our_term"), "We say"),
-                 f.text((*path, "meaning"), "Meaning")], columns=3)
+    return grid([f.text((*path, "customer_term")), f.text((*path, "our_term")),
+                 f.text((*path, "meaning"))], columns=3)
 
 
 class ProblemStep(Step):
-    title = "Problem"
-    sections = ("problem",)
+    key = "problem"
 
     def build(self) -> list[w.Widget]:
         f = self.form
@@ -45,49 +43,39 @@ class ProblemStep(Step):
         self.coi_result = css_class(w.HTML(), "ck-coi-result")
         self._last_nudge = ""
         self._last_coi = ""
-        self.amount = f.number(("problem", "cost_of_inaction", "amount"),
-                               "Amount (set by the factors when they are all filled)")
+        coi = ("problem", "cost_of_inaction")
+        self.amount = f.number((*coi, "amount"), placeholder=field_hint((*coi, "amount")))
         self.assumptions = ListEditor(
-            f, ("problem", "cost_of_inaction", "assumptions"), _assumption_row,
-            lambda: {"name": "", "value": None, "unit": ""}, add_label="Add a factor",
-            empty_text="No factors yet: e.g. hours lost per month × cost per hour.")
+            f, (*coi, "assumptions"), _assumption_row,
+            lambda: {"name": "", "value": None, "unit": ""}, add_label="Add an assumption",
+            empty_text="No assumptions yet: e.g. hours lost per month × cost per hour.")
         return [
             hint("Write the problem the way the customer would say it to their own boss: "
                  "what hurts, for whom, in their numbers. Not what they should buy."),
-            f.text(("problem", "statement"), "The problem, in the customer's words", area=True,
-                   rows=4),
+            f.text(("problem", "statement"), area=True, rows=4),
             self.language_nudge,
-            grid([f.flag(("problem", "in_customer_words"),
-                         "These are the customer's own words"),
-                  f.text(("problem", "statement_source"), "Whose words, and when")]),
-            grid([f.text(("problem", "current_state"), "Where they are today", area=True),
-                  f.text(("problem", "future_state"), "Where they want to be", area=True),
-                  f.text(("problem", "root_cause"), "Root cause", area=True),
-                  f.text(("problem", "business_impact"), "Impact on the business", area=True),
-                  f.text(("problem", "personal_impact"), "Impact on people personally",
-                         area=True),
-                  f.text(("problem", "why_change"), "Why change at all", area=True),
-                  f.text(("problem", "why_now"), "Why now", area=True)]),
-            heading("Metrics"),
+            grid([f.flag(("problem", "in_customer_words")),
+                  f.text(("problem", "statement_source"))]),
+            grid([f.text(("problem", name), area=True) for name in (
+                "current_state", "future_state", "root_cause", "business_impact",
+                "personal_impact", "why_change", "why_now")]),
+            heading(field_title(("problem", "metrics"))),
             ListEditor(f, ("problem", "metrics"), _metric_row,
                        lambda: {"name": "", "baseline": None, "target": None, "unit": ""},
                        add_label="Add a metric",
                        empty_text="No metrics yet: how do they measure this today?").widget,
-            heading("Cost of inaction"),
-            hint("What changing nothing costs them: the factors multiply to the amount, so "
-                 "the customer can argue with each one."),
+            heading(field_title(coi)),
+            hint("What changing nothing costs them: the assumptions multiply to the amount, "
+                 "so the customer can argue with each one."),
             self.assumptions.widget,
-            grid([f.choice(("problem", "cost_of_inaction", "period"),
-                           "The factors give a cost per", [(p.value, p.value) for p in Period]),
-                  self.amount]),
+            grid([f.enum((*coi, "period"), field_hint((*coi, "period"))), self.amount]),
             self.coi_result,
-            f.text(("problem", "cost_of_inaction", "notes"), "Notes on the calculation",
-                   area=True, rows=2),
-            heading("Alternatives the customer has"),
+            f.text((*coi, "notes"), area=True, rows=2),
+            heading(field_title(("problem", "alternatives"))),
             ListEditor(f, ("problem", "alternatives"), _alternative_row, lambda: "",
                        add_label="Add an alternative",
                        empty_text="No alternatives: doing nothing is always one.").widget,
-            heading("Their terms and ours"),
+            heading(field_title(("problem", "glossary"))),
             ListEditor(f, ("problem", "glossary"), _glossary_row,
                        lambda: {"customer_term": "", "our_term": "", "meaning": ""},
                        add_label="Add a term",

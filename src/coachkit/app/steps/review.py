@@ -10,8 +10,7 @@ from coachkit.app.steps.base import Step
 
 
 class ReviewStep(Step):
-    title = "Review"
-    sections = ()
+    key = "review"
 
     def build(self) -> list[w.Widget]:
         self.review = css_class(w.HTML(), "ck-review")

@@ -7,24 +7,24 @@ import ipywidgets as w
 from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
-from coachkit.model import RiskCategory, RiskStatus
+from coachkit.model.vocabulary import field_title
 from coachkit.views.maps import risk_map
 
 
 def _risk_row(f: Form, path: Path, i: int) -> w.Widget:
     return w.VBox([
-        f.text((*path, "description"), f"Risk {i + 1}", area=True, rows=2),
+        f.text((*path, "description"), f"{field_title((*path, 'description'))} {i + 1}",
+               area=True, rows=2),
         grid([
-            f.choice((*path, "category"), "Kind", [(c.value, c.value) for c in RiskCategory]),
-            f.text((*path, "applies_to"), "Risk of (the change, or which alternative)"),
-            f.score((*path, "likelihood"), "Likelihood (1-5)"),
-            f.score((*path, "impact"), "Impact (1-5)"),
-            f.text((*path, "carried_by"), "Who carries it at the customer"),
-            f.text((*path, "owner"), "Owner"),
+            f.enum((*path, "category")),
+            f.text((*path, "applies_to")),
+            f.score((*path, "likelihood")),
+            f.score((*path, "impact")),
+            f.text((*path, "carried_by")),
+            f.text((*path, "owner")),
         ], columns=2),
-        f.text((*path, "mitigation"), "Mitigation", area=True, rows=2),
-        f.choice((*path, "status"), "Status", [(s.value, s.value) for s in RiskStatus],
-                 width="50%"),
+        f.text((*path, "mitigation"), area=True, rows=2),
+        f.enum((*path, "status"), width="50%"),
     ])
 
 
@@ -37,8 +37,7 @@ def _risk_summary(r: dict) -> str:
 
 
 class RisksStep(Step):
-    title = "Risks"
-    sections = ("risks",)
+    key = "risks"
 
     def build(self) -> list[w.Widget]:
         self.map = css_class(w.HTML(), "ck-map", "ck-risk-map")
@@ -57,6 +56,6 @@ class RisksStep(Step):
     def refresh(self) -> None:
         super().refresh()
         if self.session.deal is not None and hasattr(self, "map"):
-            svg = risk_map(self.session.deal)
+            svg = risk_map(self.session.deal, self.session.coach.settings.risks)
             if svg != self._last_map:
                 self.map.value = self._last_map = svg

@@ -8,6 +8,7 @@ from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
 from coachkit.model import Role
+from coachkit.model.vocabulary import field_title
 from coachkit.views.maps import role_label, stakeholder_map
 
 ROLES = [(role_label(r), r.value) for r in Role]
@@ -16,23 +17,17 @@ ROLES = [(role_label(r), r.value) for r in Role]
 def _person_row(f: Form, path: Path, i: int) -> w.Widget:
     return w.VBox([
         grid([
-            f.text((*path, "name"), "Name"),
-            f.text((*path, "title"), "Title"),
-            f.choice((*path, "role"), "Role in the decision", ROLES),
-            f.date((*path, "last_contact"), "Last contact"),
-            f.score((*path, "influence"), "Influence (1-5)"),
-            f.stance((*path, "stance"), "Stance (-5 against … +5 for)"),
-            f.score((*path, "trust"), "Trust in us (1-5)"),
-            f.flag((*path, "active"), "Active in the decision (not just dropping in)"),
+            f.text((*path, "name")),
+            f.text((*path, "title")),
+            f.choice((*path, "role"), None, ROLES),
+            f.date((*path, "last_contact")),
+            f.score((*path, "influence")),
+            f.stance((*path, "stance")),
+            f.score((*path, "trust")),
+            f.flag((*path, "active")),
         ], columns=2),
-        grid([
-            f.text((*path, "business_goal"), "What they want for the business", area=True,
-                   rows=2),
-            f.text((*path, "personal_goal"), "What they want for themselves", area=True,
-                   rows=2),
-            f.text((*path, "view_of_problem"), "How they see the problem", area=True, rows=2),
-            f.text((*path, "concerns"), "Their concerns", area=True, rows=2),
-        ], columns=2),
+        grid([f.text((*path, name), area=True, rows=2) for name in (
+            "business_goal", "personal_goal", "view_of_problem", "concerns")], columns=2),
     ])
 
 
@@ -61,8 +56,7 @@ def _unused_name(names: list[str]) -> str:
 
 
 class StakeholdersStep(Step):
-    title = "Stakeholders"
-    sections = ("stakeholders", "disagreements")
+    key = "stakeholders"
 
     def build(self) -> list[w.Widget]:
         self.map = css_class(w.HTML(), "ck-map", "ck-stakeholder-map")
@@ -85,7 +79,7 @@ class StakeholdersStep(Step):
             self.people.widget,
             heading("Stakeholder map"),
             self.map,
-            heading("Where they disagree"),
+            heading(field_title(("disagreements",))),
             self.disagreements.widget,
         ]
 
@@ -95,11 +89,10 @@ class StakeholdersStep(Step):
 
     def _disagreement_row(self, f: Form, path: Path, i: int) -> w.Widget:
         return w.VBox([
-            f.people((*path, "between"), "Between", self._current_names()),
-            f.text((*path, "about"), "About what", area=True, rows=2),
-            grid([f.score((*path, "severity"), "Severity (1-5)"),
-                  f.flag((*path, "resolved"), "Resolved")]),
-            f.text((*path, "resolution_plan"), "Plan to resolve it", area=True, rows=2),
+            f.people((*path, "between"), None, self._current_names()),
+            f.text((*path, "about"), area=True, rows=2),
+            grid([f.score((*path, "severity")), f.flag((*path, "resolved"))]),
+            f.text((*path, "resolution_plan"), area=True, rows=2),
         ])
 
     def _new_disagreement(self) -> dict:

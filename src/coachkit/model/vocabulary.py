@@ -1,0 +1,124 @@
+"""The change story's sections and the workbook's steps, in order, each named once.
+
+Coaching, completeness, the app's tabs and coach panels, the reports and the terminal views
+all read these tuples, so adding a section or renaming one is one change here. Field labels
+live on the model's fields (``Field(title=...)``); :func:`label` reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, get_args
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+
+@dataclass(frozen=True)
+class Step:
+    """One tab of the workbook app."""
+
+    key: str
+    title: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step("deal", "Deal"),
+    Step("problem", "Problem"),
+    Step("risks", "Risks"),
+    Step("stakeholders", "Stakeholders"),
+    Step("confidence", "Decision confidence"),
+    Step("review", "Review"),
+)
+"""The app's steps, in the order a seller works through a deal."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the change story, as coaching, the app and the reports see it."""
+
+    key: str
+    """The id findings carry (``Finding.section``) and completeness is reported under."""
+    title: str
+    weight: float
+    """Its default weight in overall completeness (a team's settings may change it)."""
+    step: str
+    """The app step where the seller fills it in (a :data:`STEPS` key)."""
+    report: str
+    """The id of the deal report's section that shows it."""
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("deal", "Deal", 10, "deal", "header"),
+    Section("problem", "Problem", 30, "problem", "story"),
+    Section("risks", "Risks", 15, "risks", "risks"),
+    Section("stakeholders", "Stakeholders", 20, "stakeholders", "stakeholders"),
+    Section("disagreements", "Disagreements", 0, "stakeholders", "disagreements"),
+    Section("confidence", "Decision confidence", 15, "confidence", "confidence"),
+    Section("plan", "Mutual plan", 5, "confidence", "plan"),
+    Section("fit", "Fit", 5, "confidence", "plan"),
+)
+"""The change story's sections, in the order the workbook asks for them."""
+
+
+def section(key: str) -> Section:
+    """The section with ``key`` (a plugin rule's unknown section sorts last, untitled)."""
+    for s in SECTIONS:
+        if s.key == key:
+            return s
+    return Section(key, key.replace("_", " ").capitalize(), 0, "review", "findings")
+
+
+def section_rank(key: str) -> int:
+    """A section's place in the workbook's order (unknown sections last)."""
+    for i, s in enumerate(SECTIONS):
+        if s.key == key:
+            return i
+    return len(SECTIONS)
+
+
+def sections_of(step: str) -> tuple[Section, ...]:
+    """The sections a step fills in."""
+    return tuple(s for s in SECTIONS if s.step == step)
+
+
+def value_words(value: Any) -> str:
+    """An enumeration value as words: ``economic_buyer`` -> ``economic buyer``."""
+    return str(getattr(value, "value", value)).replace("_", " ")
+
+
+def _inner(annotation: Any) -> Any:
+    """``list[X]`` -> X, ``X | None`` -> X: the model a path steps into."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return args[0] if args else annotation
+
+
+def field_info(path: Sequence[str | int]) -> FieldInfo:
+    """The model field at a document path (``("stakeholders", 0, "name")``)."""
+    from coachkit.model.deal import Deal
+
+    model: Any = Deal
+    info: FieldInfo | None = None
+    for step in path:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise KeyError(f"{step} is not a field of {model}")
+        info = model.model_fields[step]
+        model = _inner(_inner(info.annotation))
+    if info is None:
+        raise KeyError("an empty path names no field")
+    return info
+
+
+def field_title(path: Sequence[str | int]) -> str:
+    """The label of the field at ``path``, as the app, the reports and the terminal show it."""
+    info = field_info(path)
+    last = next(str(p) for p in reversed(path) if isinstance(p, str))
+    return info.title or last.replace("_", " ").capitalize()
+
+
+def field_hint(path: Sequence[str | int]) -> str:
+    """The longer prompt of the field at ``path``, or ""."""
+    return field_info(path).description or ""
