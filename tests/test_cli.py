@@ -136,3 +136,21 @@ def test_unusable_store_is_one_line(tmp_path: Path, cli) -> None:
     result = cli("list", "--store", "nosuchdriver://x/y")
     assert result.code == 1 and result.err.startswith("coachkit: store:")
     assert "Traceback" not in result.err
+
+
+def test_exported_files_have_the_usual_mode(tmp_path: Path, cli) -> None:
+    """A workbook file is an ordinary file: 0644 under umask 022, 0600 under 077."""
+    import os
+    import stat
+
+    store = str(tmp_path / "s.db")
+    deal_id = cli("new", "--store", store, "--customer", "Acme", "--title", "t").out.strip()
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600)):
+        old = os.umask(umask)
+        try:
+            out = tmp_path / f"out-{umask:o}.coachkit.json"
+            assert cli("export", "--store", store, deal_id, "-o", str(out)).code == 0
+        finally:
+            os.umask(old)
+        assert stat.S_IMODE(out.stat().st_mode) == mode
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from importlib import resources
 
@@ -57,7 +56,6 @@ def test_scenario_loads_with_brief_and_goals(scenario_id: str) -> None:
     assert 3 <= len(s.learning_goals) <= 5
     assert all(goal.strip() for goal in s.learning_goals)
     assert s.focus
-    assert json.loads(json.dumps(s.to_json_dict()))["id"] == scenario_id
 
 
 @pytest.mark.parametrize("scenario_id", IDS)
@@ -204,8 +202,7 @@ def test_reference_compared_with_itself_finds_everything(scenario_id: str) -> No
     assert len(c.glossary_found) == len(ref.problem.glossary) and c.glossary_missed == ()
     assert c.has_metric and c.has_cost_of_inaction and c.has_do_nothing and c.has_why_now
     assert not c.problem_as_product
-    doc = json.loads(json.dumps(c.to_json_dict()))
-    assert doc["counts"]["stakeholders_found"] == doc["counts"]["stakeholders_total"]
+    assert len(c.stakeholders_found) == c.stakeholders_total
 
 
 @pytest.mark.parametrize("scenario_id", IDS)
@@ -217,7 +214,7 @@ def test_start_workbook_compared_finds_nothing(scenario_id: str) -> None:
     assert c.stakeholders_missed == tuple(p.name for p in ref.stakeholders)
     assert len(c.disagreements_missed) == len(ref.disagreements)
     assert not (c.has_metric or c.has_cost_of_inaction or c.has_do_nothing or c.has_why_now)
-    assert c.counts()["stakeholders_total"] == len(ref.stakeholders)
+    assert c.stakeholders_total == len(ref.stakeholders)
 
 
 def test_partial_answer_finds_part() -> None:
@@ -249,9 +246,9 @@ def test_partial_answer_finds_part() -> None:
     assert c.glossary_found == ("break (sheet break)", "the Yankee")
     assert c.has_metric and c.has_do_nothing
     assert not c.has_cost_of_inaction and not c.has_why_now
-    assert c.counts() == {"stakeholders_found": 4, "stakeholders_total": 6,
-                          "stakeholders_extra": 1, "disagreements_found": 1,
-                          "disagreements_total": 2, "glossary_found": 2, "glossary_total": 7}
+    assert (len(c.stakeholders_found), c.stakeholders_total, len(c.stakeholders_extra),
+            len(c.disagreements_found), c.disagreements_total, len(c.glossary_found),
+            c.glossary_total) == (4, 6, 1, 1, 2, 2, 7)
 
 
 def test_product_talk_is_noticed_in_a_participant_answer() -> None:

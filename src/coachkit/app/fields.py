@@ -244,7 +244,8 @@ class ListEditor:
         if self.summary is None:
             return css_class(w.VBox([self.build_row(self.form, (*self.list_path, i), i),
                                      remove]), "ck-row")
-        line = text_html(f"<b>{escape(self.summary(item))}</b>", "ck-row-summary")
+        summary = self.summary
+        line = text_html(f"<b>{escape(summary(item))}</b>", "ck-row-summary")
         toggle = css_class(w.Button(description="Close" if i in self.opened else "Edit",
                                     icon="pencil", layout=w.Layout(width="auto")), "ck-edit")
         body = w.VBox()
@@ -259,7 +260,7 @@ class ListEditor:
             if i in self.opened:
                 self.opened.discard(i)
                 current = self.form.session.get((*self.list_path, i))
-                line.value = f"<b>{escape(self.summary(current))}</b>"
+                line.value = f"<b>{escape(summary(current))}</b>"
             else:
                 self.opened.add(i)
             show(i in self.opened)

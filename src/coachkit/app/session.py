@@ -297,10 +297,6 @@ class WorkbookSession:
             raise CoachkitError("No deal is open.")
         return dumps(self.deal)
 
-    def error_field(self, message: str) -> str:
-        """The field path at the start of a refusal line (for showing it by its field)."""
-        return message.split(":", 1)[0] if ":" in message else ""
-
 
 def _loop() -> asyncio.AbstractEventLoop | None:
     """The kernel's running loop, or None outside one (then saving waits for flush)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from html import escape
 
@@ -44,7 +45,7 @@ class TrainingPanel:
     """Start (or come back to) a participant's workbook on a scenario."""
 
     def __init__(self, session: WorkbookSession, opened: Callable[[], None], *,
-                 today: Callable[[], object]):
+                 today: Callable[[], dt.date]):
         self.session = session
         self.opened = opened
         self.today = today

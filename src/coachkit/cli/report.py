@@ -164,12 +164,13 @@ def _cohort(args: argparse.Namespace) -> int:
 
 
 def _many(summaries: Sequence[DealSummary], team: str, ref: StoreRef, output: Output,
-          workers: int | None, *, since: str, **common: str) -> int:
+          workers: int | None, *, since: str, as_of: str, today: str, settings: str) -> int:
     from coachkit.reports.batch import Batch, TeamJob, deal_jobs, render_all
 
     batch = Batch(
-        deals=deal_jobs(summaries, store=ref, output=output, since=since, **common),
-        team=TeamJob(team, ref, output, **common),
+        deals=deal_jobs(summaries, store=ref, output=output, since=since, as_of=as_of,
+                        today=today, settings=settings),
+        team=TeamJob(team, ref, output, as_of=as_of, today=today, settings=settings),
     )
     render_all(batch, workers=workers)
     for result in batch.results:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 MAX_TEXT = 20_000
 """Characters in one free-text field: a long page of notes, far below anything hostile."""
@@ -455,7 +455,7 @@ DO_NOTHING = "Do nothing"
 def empty_deal(deal_id: str, **info: object) -> Deal:
     """A new deal with only its header filled: how every workbook starts. "Do nothing" is
     already among the alternatives, because it always is one."""
-    return Deal(deal=DealInfo(id=deal_id, **info),  # type: ignore[arg-type]
+    return Deal(deal=DealInfo(id=deal_id, **info),
                 problem=Problem(alternatives=[DO_NOTHING]))
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from coachkit.errors import InvalidWorkbook
+from coachkit.fs import write_atomic
 from coachkit.model import Deal
 from coachkit.model.migrations import MigrationError, migrate
 from coachkit.model.vocabulary import field_title
@@ -139,17 +139,5 @@ def dumps(deal: Deal) -> str:
 
 
 def write_workbook(deal: Deal, path: str | os.PathLike[str]) -> Path:
-    """Write atomically (temp file + rename): a crash never leaves half a workbook."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dumps(deal))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write a workbook file atomically: a crash never leaves half a workbook."""
+    return write_atomic(path, dumps(deal))

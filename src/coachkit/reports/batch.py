@@ -24,14 +24,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from coachkit.fs import write_atomic
 from coachkit.model import DEAL_ID_PATTERN
-from coachkit.reports.render import (
-    COHORT_NOTEBOOK,
-    DEAL_NOTEBOOK,
-    TEAM_NOTEBOOK,
-    Renderer,
-    write_atomic,
-)
+from coachkit.model.ids import slug
+from coachkit.reports.render import COHORT_NOTEBOOK, DEAL_NOTEBOOK, TEAM_NOTEBOOK, Renderer
 
 FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
 _SAFE_ID = re.compile(DEAL_ID_PATTERN)
@@ -208,7 +204,7 @@ def team_slug(team: str) -> str:
     """A team name as a file name part: ``"EMEA / Industry"`` -> ``EMEA-Industry``."""
     if not team:
         return "all"
-    return re.sub(r"[^A-Za-z0-9_]+", "-", team).strip("-")[:60] or "team"
+    return slug(team, 60, lower=False, fallback="team-")
 
 
 def _write(renderer: Renderer, out: Output, stem: str, html: str) -> list[Path]:
@@ -306,7 +302,7 @@ def render_all(
     """
     from tqdm import tqdm
 
-    jobs: list[Job] = ([batch.team] if batch.team else []) + list(batch.deals)
+    jobs: list[Job] = [*([batch.team] if batch.team else []), *batch.deals]
     own = executor is None
     if executor is None:
         executor = process_pool(max(1, min(workers or os.cpu_count() or 1, len(jobs))))
@@ -320,7 +316,7 @@ def render_all(
         if batch.team and team_result and team_result.ok and failed & {
                 d.name for d in batch.deals}:
             linked = tuple(d.deal_id for d in batch.deals if d.name not in failed)
-            bar.total += 1
+            bar.total = (bar.total or 0) + 1
             again = _collect(executor, [replace(batch.team, linked=linked)], bar, on_result)
             results = [r for r in results if r is not team_result] + again
     finally:

@@ -16,14 +16,14 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from coachkit.coaching.settings import ConfidenceSettings
 from coachkit.reports.markup import Safe, el
 
 BAND_COLOURS = {"high": "#15803d", "medium": "#d97706", "low": "#b91c1c",
                 "unknown": "#94a3b8"}
-STYLE = {
+STYLE: dict[str, Any] = {
     "svg.fonttype": "path",
     "svg.hashsalt": "coachkit",  # the same picture gives the same file
     "text.parse_math": False,  # a "$" in a customer's name is a dollar, not TeX
@@ -71,7 +71,7 @@ def svg_image(fig: Any, alt: str) -> Safe:
 def _figure(width: float, height: float) -> Any:
     import matplotlib
 
-    matplotlib.rcParams.update(STYLE)
+    cast(Any, matplotlib.rcParams).update(STYLE)
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")

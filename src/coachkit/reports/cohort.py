@@ -104,7 +104,7 @@ class CohortReport:
                 pill("product talk", "critical") if _product_talk(e) else pill("problem", "ok"),
                 f"{len(c.stakeholders_found)} of {c.stakeholders_total}" if c else "–",
                 f"{len(c.disagreements_found)} of {c.disagreements_total}" if c else "–",
-                (f"{len(c.glossary_found)} of {len(c.glossary_found) + len(c.glossary_missed)}"
+                (f"{len(c.glossary_found)} of {c.glossary_total}"
                  if c else "–"),
                 _yes(c.has_metric if c else _has_metric(e.deal)),
                 _yes(c.has_cost_of_inaction if c else
@@ -142,9 +142,9 @@ class CohortReport:
             entries = [e for e in self.entries if e.scenario and e.scenario.id == scenario.id]
             found_people: Counter[str] = Counter()
             found_pairs: Counter[str] = Counter()
-            for e in entries:
-                found_people.update(e.comparison.stakeholders_found)
-                found_pairs.update(" vs ".join(d) for d in e.comparison.disagreements_found)
+            for c in (e.comparison for e in entries if e.comparison is not None):
+                found_people.update(c.stakeholders_found)
+                found_pairs.update(" vs ".join(d) for d in c.disagreements_found)
             answer = scenario.reference(self.today)
             people = [[s.name, s.title, s.role.value.replace("_", " "),
                        f"{found_people[s.name]} of {len(entries)}"]

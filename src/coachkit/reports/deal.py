@@ -372,9 +372,10 @@ class DealReport:
             rows = []
             for dim in DIMENSIONS:
                 a, b = customer[dim], seller[dim]
-                gap = "" if a is None or b is None else f"{b - a:+d}"
+                diff = None if a is None or b is None else b - a
+                gap = "" if diff is None else f"{diff:+d}"
                 rows.append((DIMENSION_WORDS[dim], _level(a, "customer"), _level(b, "seller"),
-                             el("span", gap, class_="gap-big") if gap and b - a > 1 else gap,
+                             el("span", gap, class_="gap-big") if diff and diff > 1 else gap,
                              text(evidence[dim], empty="no evidence")))
             body = [table(("the customer is sure about", "customer", "our view", "gap",
                            "evidence"), rows, class_="confidence",

@@ -10,13 +10,10 @@ anywhere, charts embedded. The PDF is made from that same HTML.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from coachkit.errors import CoachkitError
 from coachkit.reports import stack
 from coachkit.shipped import templates_dir
 
@@ -29,36 +26,11 @@ START_TIMEOUT = 60
 EXECUTION_TIMEOUT = 600
 
 
-class KernelTrouble(CoachkitError):
-    """The kernel did not start or died: worth one more try (port clash, slow start)."""
-
-
 def is_kernel_trouble(exc: BaseException) -> bool:
     from nbclient.exceptions import DeadKernelError
     from zmq import ZMQError
 
     return isinstance(exc, DeadKernelError | TimeoutError | ZMQError | RuntimeError)
-
-
-def _file_mode() -> int:
-    """What ``open()`` would give a new file: 0o666 less the umask."""
-    mask = os.umask(0o22)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write via a temporary file in the same folder: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, _file_mode())  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Renderer:

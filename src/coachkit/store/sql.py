@@ -198,12 +198,14 @@ class Store:
                 latest = conn.execute(
                     sa.select(deals_table.c.latest_version).where(deals_table.c.id == deal_id)
                 ).scalar() or 0
-            conflict_id = conn.execute(
+            key = conn.execute(
                 conflicts_table.insert().values(
                     deal_id=deal_id, base_version=base, latest_version=latest, saved_at=saved_at,
                     author=author, document=document,
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert key is not None
+            conflict_id = int(key[0])
         return conflict_id, latest
 
     def keep(self, deal: Deal, *, base_version: int | None, author: str) -> int:

@@ -50,7 +50,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -90,10 +89,6 @@ class CollectedFile:
     version: int
     changed: bool
 
-    def to_json_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "deal": self.deal_id, "participant": self.participant,
-                "scenario": self.scenario, "version": self.version, "changed": self.changed}
-
 
 @dataclass(frozen=True)
 class RefusedFile:
@@ -105,9 +100,6 @@ class RefusedFile:
     @property
     def line(self) -> str:
         return f"{self.source}: {self.reason}"
-
-    def to_json_dict(self) -> dict[str, str]:
-        return {"source": self.source, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -135,11 +127,6 @@ class CollectReport:
         return (f"{len(self.imported)} imported, {len(self.unchanged)} unchanged, "
                 f"{len(self.refused)} refused")
 
-    def to_json_dict(self) -> dict[str, Any]:
-        return {"cohort": self.cohort, "summary": self.summary(),
-                "collected": [c.to_json_dict() for c in self.collected],
-                "refused": [r.to_json_dict() for r in self.refused]}
-
 
 # -- ids and names -------------------------------------------------------------------------------
 
@@ -148,19 +135,15 @@ def _digest(text: str, length: int = 8) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
-def _safe(text: str, prefix: str) -> str:
-    """A slug, or a stable hash when nothing of the text survives as ASCII."""
-    return slug(text, 200) or f"{prefix}{_digest(text)}"
-
-
 def collected_id(cohort: str, participant: str, key: str) -> str:
     """``<cohort>--<participant>--<key>``: the id a collected workbook is saved under.
 
     ``key`` is the scenario id, or the workbook's own deal id outside any scenario (kept as it
     is: it is already a valid id). Cut to 80 characters with a hash of the whole when longer.
     """
-    tail = key if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", key) else _safe(key, "d")
-    full = f"{_safe(cohort, 'c')}--{_safe(participant, 'p')}--{tail}"
+    tail = key if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", key) else slug(key, 200,
+                                                                           fallback="d-")
+    full = f"{slug(cohort, 200, fallback='c-')}--{slug(participant, 200, fallback='p-')}--{tail}"
     if len(full) <= MAX_ID:
         return full
     return full[: MAX_ID - 9].rstrip("-_") + "-" + _digest(full)

@@ -16,7 +16,6 @@ reference a participant's workbook found: the cohort report puts that side by si
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import tomllib
@@ -53,8 +52,7 @@ def participant_key(participant: str) -> str:
     A name with no letters or digits left in ASCII (``"李雷"``) becomes a stable hash, so two
     such names never collide by both becoming empty.
     """
-    return slug(participant, 40) or "p-" + hashlib.sha1(
-        participant.strip().encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return slug(participant, 40, fallback="p-")
 
 
 def participant_deal_id(participant: str, scenario_id: str) -> str:
@@ -109,10 +107,6 @@ class Scenario:
         """The trainer's answer: complete and exemplary. Never show it to participants."""
         return validate_document(self._document(REFERENCE_FILE, today),
                                  f"scenario {self.id}: {REFERENCE_FILE}")
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "summary": self.summary,
-                "learning_goals": list(self.learning_goals), "focus": list(self.focus)}
 
 
 def _folder() -> Any:
@@ -284,35 +278,9 @@ class ReferenceComparison:
     def disagreements_total(self) -> int:
         return len(self.disagreements_found) + len(self.disagreements_missed)
 
-    def counts(self) -> dict[str, int]:
-        return {
-            "stakeholders_found": len(self.stakeholders_found),
-            "stakeholders_total": self.stakeholders_total,
-            "stakeholders_extra": len(self.stakeholders_extra),
-            "disagreements_found": len(self.disagreements_found),
-            "disagreements_total": self.disagreements_total,
-            "glossary_found": len(self.glossary_found),
-            "glossary_total": len(self.glossary_found) + len(self.glossary_missed),
-        }
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "deal": self.deal_id,
-            "scenario": self.scenario,
-            "counts": self.counts(),
-            "stakeholders": {"found": list(self.stakeholders_found),
-                             "missed": list(self.stakeholders_missed),
-                             "extra": list(self.stakeholders_extra)},
-            "disagreements": {"found": [list(d) for d in self.disagreements_found],
-                              "missed": [list(d) for d in self.disagreements_missed]},
-            "glossary": {"found": list(self.glossary_found),
-                         "missed": list(self.glossary_missed)},
-            "has_metric": self.has_metric,
-            "has_cost_of_inaction": self.has_cost_of_inaction,
-            "has_do_nothing": self.has_do_nothing,
-            "has_why_now": self.has_why_now,
-            "problem_as_product": self.problem_as_product,
-        }
+    @property
+    def glossary_total(self) -> int:
+        return len(self.glossary_found) + len(self.glossary_missed)
 
 
 def compare_with_reference(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from coachkit.coaching.settings import RiskSettings
-from coachkit.model import Deal, Role
+from coachkit.model import Deal, Role, Stakeholder
 
 ROLE_COLOURS: dict[Role, str] = {
     Role.economic_buyer: "#b45309",
@@ -57,7 +57,7 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
                f"text-anchor='middle' transform='rotate(-90 12 {top + plot_h / 2})'>"
                "influence</text>")
     placed: dict[tuple[int, int], int] = {}
-    dots = []
+    dots: list[tuple[Stakeholder, int, float, float]] = []
     unplaced = []
     for person in deal.stakeholders:
         if person.stance is None or person.influence is None:
@@ -66,16 +66,17 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
         key = (person.stance, person.influence)
         offset = placed.get(key, 0)
         placed[key] = offset + 1
-        dots.append((person, x(person.stance), y(person.influence) + offset * 14))
+        dots.append((person, person.stance, x(person.stance),
+                     y(person.influence) + offset * 14))
     # Labels may not cover a dot or an earlier label: move a label down until it is clear.
-    taken = [(cx - 7, cx + 7, cy) for _, cx, cy in dots]
-    for person, cx, cy in dots:
+    taken = [(cx - 7, cx + 7, cy) for _, _, cx, cy in dots]
+    for person, stance, cx, cy in dots:
         colour = ROLE_COLOURS[person.role]
         fill = colour if person.active else "white"
         name = escape(person.name[:24])
         tip = escape(f"{person.name} ({role_label(person.role)}, influence {person.influence}, "
-                     f"stance {person.stance:+d}{'' if person.active else ', drops in'})")
-        anchor, dx = ("end", -9) if person.stance >= 4 else ("start", 9)
+                     f"stance {stance:+d}{'' if person.active else ', drops in'})")
+        anchor, dx = ("end", -9) if stance >= 4 else ("start", 9)
         span = 6.6 * len(person.name[:24])
         x0 = cx + dx - (span if anchor == "end" else 0)
         ly = cy + 4

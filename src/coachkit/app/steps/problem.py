@@ -10,7 +10,8 @@ from coachkit.app.fields import Form, ListEditor, css_class, format_number, grid
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
 from coachkit.coaching.language import check
-from coachkit.model import Period
+from coachkit.errors import CoachkitError
+from coachkit.model import Deal, Period
 from coachkit.model.vocabulary import field_hint, field_title
 
 
@@ -95,16 +96,22 @@ class ProblemStep(Step):
         if coi != self._last_coi:
             self.coi_result.value = self._last_coi = coi
 
+    def _deal(self) -> Deal:
+        deal = self.session.deal
+        if deal is None:
+            raise CoachkitError("No deal is open.")
+        return deal
+
     def _sync_amount(self) -> None:
-        """The factors, once all filled, decide the amount."""
-        coi = self.session.deal.problem.cost_of_inaction
+        """The assumptions, once all filled, decide the amount."""
+        coi = self._deal().problem.cost_of_inaction
         computed = coi.computed_amount()
         if computed is not None and coi.amount != computed and computed >= 0:
             self.session.set(("problem", "cost_of_inaction", "amount"), computed)
             self.amount.input.value = format_number(computed)
 
     def _nudge_html(self) -> str:
-        statement = self.session.deal.problem.statement
+        statement = self._deal().problem.statement
         if not statement.strip():
             return ""
         verdict = check(statement, self.session.coach.language)
@@ -120,7 +127,7 @@ class ProblemStep(Step):
                 "they measure it.</div>")
 
     def _coi_html(self) -> str:
-        deal = self.session.deal
+        deal = self._deal()
         coi = deal.problem.cost_of_inaction
         if coi.amount is None:
             return "<div class='ck-coi'>No cost of inaction yet.</div>"
