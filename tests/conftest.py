@@ -185,3 +185,20 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+# -- a real PostgreSQL server, for the tests that need one ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """Debian's PostgreSQL on 127.0.0.1. Skips locally without it; fails in CI
+    (``COACHKIT_REQUIRE_POSTGRES=1``)."""
+    from postgres import find_bin, running_postgres
+
+    if find_bin() is None:
+        if os.environ.get("COACHKIT_REQUIRE_POSTGRES"):
+            pytest.fail("no PostgreSQL found, and COACHKIT_REQUIRE_POSTGRES is set")
+        pytest.skip("no PostgreSQL on this machine (apt-get install postgresql)")
+    with running_postgres() as server:
+        yield server

@@ -45,11 +45,12 @@ def run_app(args: argparse.Namespace) -> int:
     from coachkit.store import Store, default_location
 
     location = args.store or default_location()
-    Store(location).close()  # a bad store fails here, with one line, not in every page
+    with Store(location) as store:  # a bad store fails here, with one line, not in every page
+        name = store.name
     notebook = workbooks_dir() / APP_NOTEBOOK
     port = args.port or free_port()
     env = {**os.environ, "COACHKIT_STORE": location}
-    print(f"coachkit app: http://127.0.0.1:{port}/  (store: {location}; Ctrl-C stops)",
+    print(f"coachkit app: http://127.0.0.1:{port}/  (store: {name}; Ctrl-C stops)",
           flush=True)
     proc = subprocess.Popen(
         voila_command(notebook, port, pool_size=args.pool_size,

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 
 from coachkit.cli import app, coach, deals, files, report, training
-from coachkit.cli.common import err, parents
+from coachkit.cli.common import err, parents, shown
 
 FAMILIES = (files, deals, coach, report, app, training)
 """Where the subcommands come from, in the order ``--help`` lists them."""
@@ -49,12 +49,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    from pydantic import ValidationError
+
     from coachkit.errors import CoachkitError
 
     try:
         return int(args.run(args))
     except CoachkitError as exc:
-        err(str(exc))
+        err(shown(str(exc)))
+        return 1
+    except ValidationError as exc:  # a value typed on the command line that a deal refuses
+        from coachkit.model.files import describe_validation_error
+
+        err(shown(describe_validation_error(exc)))
         return 1
     except KeyboardInterrupt:
         err("interrupted")
@@ -64,6 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("COACHKIT_DEBUG"):
             raise
-        err(f"internal error: {type(exc).__name__}: {exc} (set COACHKIT_DEBUG=1 for the "
-            "traceback)")
+        err(shown(f"internal error: {type(exc).__name__}: {exc}")[:300]
+            + " (set COACHKIT_DEBUG=1 for the traceback)")
         return 3

@@ -132,5 +132,5 @@ def demo(args: argparse.Namespace) -> int:
         for deal in demo_deals():
             version, changed = store.put(deal, author="coachkit demo")
             print(f"{deal.id}\tversion {version}{'' if changed else ' (unchanged)'}")
-        print(f"store: {store.location}", file=sys.stderr)
+        print(f"store: {store.name}", file=sys.stderr)
     return 0

@@ -77,10 +77,10 @@ def import_(args: argparse.Namespace) -> int:
         err("nothing imported")
         return 1
     with open_store(args) as store:
-        for deal in deals:
-            version, changed = store.put(deal, author=args.author)
-            note = "" if changed else " (unchanged)"
-            print(f"{deal.id}\tversion {version}{note}" if args.verbose else deal.id)
+        saved = store.put_many(deals, author=args.author)  # all or nothing
+    for deal, (version, changed) in zip(deals, saved, strict=True):
+        note = "" if changed else " (unchanged)"
+        print(f"{deal.id}\tversion {version}{note}" if args.verbose else deal.id)
     return 0
 
 

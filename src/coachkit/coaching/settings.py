@@ -18,8 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coachkit.errors import CoachkitError
+from coachkit.fs import read_regular
 
 ENV_VAR = "COACHKIT_SETTINGS"
+MAX_SETTINGS_BYTES = 1_000_000
+"""A team's settings file is a page or two of TOML."""
 
 
 class Table(BaseModel):
@@ -232,9 +235,10 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         return _validate(settings, "defaults")
     file = Path(chosen)
     try:
-        override = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CoachkitError(f"settings: cannot read {file}: {exc.strerror}") from None
+        override = tomllib.loads(read_regular(file, MAX_SETTINGS_BYTES, "settings file")
+                                 .decode("utf-8"))
+    except CoachkitError as exc:
+        raise CoachkitError(f"settings: {exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CoachkitError(f"settings: {file} is not valid TOML: {exc}") from None
     return _validate(_merge(settings, override), str(file))

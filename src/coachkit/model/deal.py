@@ -42,11 +42,9 @@ def _clean_text(value: str) -> str:
     """Refuse control characters and lone surrogates: they cannot be stored or shown."""
     bad = _FORBIDDEN_CHARS.search(value)
     if bad:
+        # pydantic fills in plain {name} placeholders only: the code is formatted here
         raise PydanticCustomError(
-            "bad_character",
-            "contains a character that is not text (U+{code:04X})",
-            {"code": ord(bad.group())},
-        )
+            "bad_character", f"contains a character that is not text (U+{ord(bad.group()):04X})")
     return value
 
 

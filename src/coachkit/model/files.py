@@ -14,14 +14,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coachkit.errors import InvalidWorkbook
-from coachkit.fs import write_atomic
+from coachkit.errors import CoachkitError, InvalidWorkbook
+from coachkit.fs import read_regular, size_text, write_atomic
 from coachkit.model import Deal
 from coachkit.model.migrations import MigrationError, migrate
 from coachkit.model.vocabulary import field_title
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-"""A full workbook is tens of kilobytes; anything past this is not one (or is hostile)."""
+MAX_FILE_BYTES = 5_000_000
+"""A full workbook is tens of kilobytes; anything past this is not one (or is hostile). It is
+judged on the workbook file as :func:`dumps` writes it, on the way in (a file, an upload) and
+on the way out (a save, so that every stored deal exports to a file import accepts)."""
 
 SUFFIX = ".coachkit.json"
 """The file ending the app downloads and the docs recommend (plain ``.json`` works too)."""
@@ -76,23 +78,23 @@ def validate_document(doc: Any, source: str = "document") -> Deal:
         )
     try:
         current = migrate(doc)
-        return Deal.model_validate(current)
+        deal = Deal.model_validate(current)
     except MigrationError as exc:
         raise InvalidWorkbook(f"{source}: {exc}") from None
     except ValidationError as exc:
         raise InvalidWorkbook(f"{source}: {describe_validation_error(exc)}") from None
     except RecursionError:
         raise InvalidWorkbook(f"{source}: nested too deeply to be a workbook") from None
+    check_size(deal, source)
+    return deal
 
 
 def parse_workbook(data: bytes | str, source: str = "document") -> Deal:
     """The bytes of a workbook file -> a valid :class:`Deal`, or one line saying what is wrong."""
     size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
     if size > MAX_FILE_BYTES:
-        raise InvalidWorkbook(
-            f"{source}: file is {size / 1e6:.1f} MB; a workbook is at most "
-            f"{MAX_FILE_BYTES / 1e6:.0f} MB"
-        )
+        raise InvalidWorkbook(f"{source}: file is {size_text(size, 1)}; a workbook is at most "
+                              f"{size_text(MAX_FILE_BYTES)}")
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -116,21 +118,27 @@ def parse_workbook(data: bytes | str, source: str = "document") -> Deal:
 
 
 def read_workbook(path: str | os.PathLike[str]) -> Deal:
-    """Read and validate one workbook file; the size is checked before anything is read."""
-    file = Path(path)
+    """Read and validate one workbook file: only a regular file, its size checked before
+    anything is read (a FIFO or a link to /dev/zero is refused, never waited on)."""
     try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InvalidWorkbook(
-                f"{file}: file is {size / 1e6:.1f} MB; a workbook is at most "
-                f"{MAX_FILE_BYTES / 1e6:.0f} MB"
-            )
-        data = file.read_bytes()
-    except IsADirectoryError:
-        raise InvalidWorkbook(f"{file}: is a folder, not a workbook file") from None
-    except OSError as exc:
-        raise InvalidWorkbook(f"{file}: cannot read ({exc.strerror})") from None
-    return parse_workbook(data, str(file))
+        data = read_regular(path, MAX_FILE_BYTES, "workbook")
+    except CoachkitError as exc:
+        raise InvalidWorkbook(str(exc)) from None
+    return parse_workbook(data, os.fspath(path))
+
+
+def check_size(deal: Deal, source: str = "document") -> None:
+    """Refuse a deal whose workbook file would be larger than :data:`MAX_FILE_BYTES`."""
+    size = len(dumps(deal).encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise InvalidWorkbook(
+            f"{source}: the workbook is {size_text(size, 1)} as a file; a workbook is at most "
+            f"{size_text(MAX_FILE_BYTES)} (shorten the longest texts or lists)")
+
+
+def canonical(deal: Deal) -> str:
+    """The compact canonical JSON of a deal: what the store keeps, byte for byte comparable."""
+    return json.dumps(deal.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
 def dumps(deal: Deal) -> str:

@@ -22,12 +22,12 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from coachkit.fs import write_atomic
 from coachkit.model import DEAL_ID_PATTERN
 from coachkit.model.ids import slug
 from coachkit.reports.render import COHORT_NOTEBOOK, DEAL_NOTEBOOK, TEAM_NOTEBOOK, Renderer
+from coachkit.store.sql import has_secret
 
 FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
 _SAFE_ID = re.compile(DEAL_ID_PATTERN)
@@ -74,7 +74,7 @@ class StoreRef:
 
     @property
     def secret(self) -> bool:
-        return "://" in self.location and urlsplit(self.location).password is not None
+        return has_secret(self.location)
 
     @property
     def parameter(self) -> str:

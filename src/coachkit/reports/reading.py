@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
 from coachkit.clock import When, coaching_day, day_of, parse_when
-from coachkit.errors import CoachkitError, NotFound
+from coachkit.errors import CoachkitError, InvalidWorkbook, NotFound
 from coachkit.model import Deal
 from coachkit.store import Store, VersionInfo
 
@@ -55,13 +53,8 @@ def read_deal(found: VersionInfo) -> Deal:
     """The deal of a stored version; a document that no longer validates is a ReportError."""
     try:
         return found.deal
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "document"
-        raise ReportError(
-            f"deal '{found.deal_id}' version {found.version}: the stored document is not a "
-            f"valid deal ({where}: {first['msg']})"
-        ) from None
+    except InvalidWorkbook as exc:
+        raise ReportError(str(exc)) from None
 
 
 @dataclass(frozen=True)

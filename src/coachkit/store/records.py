@@ -12,7 +12,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
+from coachkit.errors import InvalidWorkbook
 from coachkit.model import Deal
+from coachkit.model.files import describe_validation_error
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,9 @@ class VersionInfo:
 
     @property
     def deal(self) -> Deal:
-        return Deal.model_validate_json(self.document)
+        """The stored document as a deal; one line if it no longer is one."""
+        return _read(self.document, f"deal '{self.deal_id}' version {self.version}",
+                     f"coachkit history {self.deal_id}")
 
 
 @dataclass(frozen=True)
@@ -91,4 +97,13 @@ class Conflict:
 
     @property
     def deal(self) -> Deal:
-        return Deal.model_validate_json(self.document)
+        return _read(self.document, f"conflict {self.id}", f"coachkit conflicts {self.deal_id}")
+
+
+def _read(document: str, what: str, look: str) -> Deal:
+    try:
+        return Deal.model_validate_json(document)
+    except ValidationError as exc:
+        raise InvalidWorkbook(
+            f"{what}: the stored document is not a valid deal ({describe_validation_error(exc)}"
+            f"); see {look} for another version to restore") from None

@@ -1,26 +1,32 @@
 """The SQL store: every deal with its whole version history; a save never overwrites anything.
 
-SQLAlchemy Core over SQLite by default; a database URL (``postgresql://...``) selects another
-engine. Nothing here depends on SQLite beyond the connection pragmas: concurrency is an
+SQLAlchemy Core over SQLite by default; a database URL (``postgresql+psycopg://...``) selects
+another engine. Nothing here depends on SQLite beyond the connection pragmas: concurrency is an
 optimistic compare-and-set on ``deals.latest_version``, which every SQL database supports.
+
+Every database error becomes one line that says what to do (:func:`_errors`), and no message
+ever shows a password: the store is named by :attr:`Store.name`, its URL with the password
+hidden.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from coachkit.clock import When, end_of, now
-from coachkit.errors import CoachkitError, ConflictError, NotFound
+from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook, NotFound
 from coachkit.model import Deal
+from coachkit.model.files import canonical, check_size
 from coachkit.store.records import Conflict, DealSummary, VersionInfo, header_values
 from coachkit.store.tables import (
     STORE_FORMAT,
@@ -32,6 +38,13 @@ from coachkit.store.tables import (
 )
 
 ENV_VAR = "COACHKIT_STORE"
+SCHEMA_LOCK = 7_311_427_001
+"""PostgreSQL advisory lock held while creating the tables, so that many processes opening a
+new database at once create them once."""
+MAX_ID = 2**63 - 1
+"""Ids the database can hold; a larger number is simply not found."""
+SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "sslpassword"})
+"""Query parameters of a database URL that hold a secret."""
 
 
 def default_location() -> str:
@@ -49,12 +62,34 @@ def to_url(location: str) -> str:
     if "://" in location:
         return location
     path = Path(location).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoachkitError(f"store: cannot make the folder {path.parent} ({exc.strerror})") \
+            from None
     return f"sqlite:///{path}"
 
 
-def _canonical(deal: Deal) -> str:
-    return json.dumps(deal.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
+def has_secret(location: str) -> bool:
+    """Does a store location carry a password (in the URL or its query)?"""
+    if "://" not in location:
+        return False
+    parts = urlsplit(location)
+    return bool(parts.password) or any(k.lower() in SECRET_PARAMS
+                                       for k, _ in parse_qsl(parts.query))
+
+
+def display(location: str) -> str:
+    """A store location safe to print and to write down: passwords replaced by ``***``."""
+    if "://" not in location:
+        return location
+    parts = urlsplit(location)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    query = urlencode([(k, "***" if k.lower() in SECRET_PARAMS else v)
+                       for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class Store:
@@ -62,24 +97,22 @@ class Store:
 
     def __init__(self, location: str | None = None, *, busy_timeout_ms: int = 30_000):
         self.location = location or default_location()
+        self.name = display(self.location)
+        """The location with any password hidden: what messages show."""
+        self._secrets = [s for s in _secrets_of(self.location) if s]
         self.url = to_url(self.location)
         try:
-            self.engine = sa.create_engine(self.url, future=True)
-        except (sa.exc.ArgumentError, ImportError) as exc:
-            raise CoachkitError(f"store: cannot use '{self.location}': {exc}") from None
+            self.engine = sa.create_engine(self.url, pool_pre_ping=True)
+        except ImportError as exc:
+            raise CoachkitError(f"store: '{self.name}' needs a database driver that is not "
+                                f"installed ({exc.name or exc}); for PostgreSQL: pip install "
+                                "'coachkit[postgres]'") from None
+        except (sa.exc.ArgumentError, ValueError):
+            raise CoachkitError(f"store: '{self.name}' is neither a file path nor a database "
+                                "URL (e.g. postgresql+psycopg://user@host/db)") from None
         if self.engine.dialect.name == "sqlite":
             self._tune_sqlite(busy_timeout_ms)
-        try:
-            metadata.create_all(self.engine)
-            self._check_format()
-        except OperationalError as exc:
-            raise CoachkitError(
-                f"store: cannot open '{self.location}': {exc.orig}"
-            ) from None
-        except sa.exc.DatabaseError as exc:
-            raise CoachkitError(
-                f"store: '{self.location}' is not a coachkit store: {exc.orig}"
-            ) from None
+        self._create_schema()
 
     def _tune_sqlite(self, busy_timeout_ms: int) -> None:
         """WAL for readers beside a writer; FULL sync; writes take the lock up front."""
@@ -89,7 +122,7 @@ class Store:
             dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
             cur = dbapi_conn.cursor()
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cur.execute("PRAGMA journal_mode=WAL")
+            _retry_locked(lambda: cur.execute("PRAGMA journal_mode=WAL"), busy_timeout_ms)
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -101,8 +134,13 @@ class Store:
             write = conn.get_execution_options().get("coachkit_write", False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
-    def _check_format(self) -> None:
-        with self._writing() as conn:
+    def _create_schema(self) -> None:
+        """The tables, created once however many processes open a new store at the same time:
+        SQLite's write lock (taken up front) or a PostgreSQL advisory lock serialises them."""
+        with self._writing("open") as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+            metadata.create_all(conn, checkfirst=True)
             found = conn.execute(
                 sa.select(meta_table.c.value).where(meta_table.c.key == "store_format")
             ).scalar()
@@ -112,18 +150,59 @@ class Store:
                 )
             elif int(found) > STORE_FORMAT:
                 raise CoachkitError(
-                    f"store: '{self.location}' was made by a newer coachkit "
-                    f"(store format {found}); upgrade coachkit"
+                    f"store: '{self.name}' was made by a newer coachkit (store format {found}); "
+                    "upgrade coachkit"
                 )
 
     @contextmanager
-    def _writing(self) -> Iterator[sa.Connection]:
-        with self.engine.connect().execution_options(coachkit_write=True) as conn, conn.begin():
+    def _errors(self, action: str) -> Iterator[None]:
+        """Database errors as one line that says what to do, with no password in it."""
+        try:
+            yield
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise CoachkitError(self._explain(exc, action)) from None
+
+    def _explain(self, exc: DBAPIError, action: str) -> str:
+        reason = " ".join(str(exc.orig).split())[:200]
+        for secret in self._secrets:
+            reason = reason.replace(secret, "***")
+        low = reason.lower()
+        where = f"'{self.name}'"
+        if "readonly" in low or "read-only" in low:
+            return (f"store: {where} is read-only; coachkit needs to write to the file and its "
+                    "folder (check their permissions)")
+        if "database is locked" in low:
+            return f"store: {where} is busy (another program holds it); try again"
+        if "unable to open database file" in low:
+            return f"store: cannot open {where}; check that its folder exists and is writable"
+        if "malformed" in low or "not a database" in low or "file is encrypted" in low:
+            return (f"store: {where} is damaged or not a coachkit store ({reason}); restore "
+                    "it from a backup, or choose another store with --store")
+        if "disk is full" in low or "disk i/o" in low:
+            return f"store: cannot write to {where} ({reason}); free some disk space"
+        if "password authentication failed" in low or "authentication failed" in low:
+            return (f"store: the database refused the login for {where}; check the user and "
+                    "the password")
+        if "does not exist" in low and "database" in low:
+            return f"store: the database of {where} does not exist; create it first"
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            return (f"store: lost the connection to the database at {where} while trying to "
+                    f"{action} ({reason}); check that the server is running and try again "
+                    "(nothing was half-saved)")
+        return f"store: the database at {where} failed to {action} ({reason})"
+
+    @contextmanager
+    def _writing(self, action: str = "save") -> Iterator[sa.Connection]:
+        with self._errors(action), \
+                self.engine.connect().execution_options(coachkit_write=True) as conn, \
+                conn.begin():
             yield conn
 
     @contextmanager
     def _reading(self) -> Iterator[sa.Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._errors("read"), self.engine.connect() as conn, conn.begin():
             yield conn
 
     def close(self) -> None:
@@ -144,42 +223,43 @@ class Store:
         deal has moved on since, nothing is overwritten: the edit is kept as a conflict and
         :class:`ConflictError` is raised.
         """
-        document = _canonical(deal)
+        _check(deal)
+        document = canonical(deal)
         saved_at = now()
-        deal_id = deal.deal.id
-        latest: int | None = None
         try:
             with self._writing() as conn:
-                latest = conn.execute(
-                    sa.select(deals_table.c.latest_version).where(deals_table.c.id == deal_id)
-                ).scalar()
-                if latest != base_version:
-                    raise _Moved(latest)
-                version = (latest or 0) + 1
-                values = {**header_values(deal), "latest_version": version,
-                          "updated_at": saved_at, "updated_by": author}
-                if latest is None:
-                    conn.execute(deals_table.insert().values(id=deal_id, created_at=saved_at,
-                                                             **values))
-                else:
-                    done = conn.execute(
-                        deals_table.update()
-                        .where(deals_table.c.id == deal_id)
-                        .where(deals_table.c.latest_version == latest)
-                        .values(**values)
-                    )
-                    if done.rowcount != 1:
-                        raise _Moved(None)
-                conn.execute(
-                    versions_table.insert().values(
-                        deal_id=deal_id, version=version, saved_at=saved_at, author=author,
-                        document=document,
-                    )
-                )
-            return version
+                return self._append(conn, deal, document, base_version, author, saved_at)
         except (_Moved, IntegrityError) as exc:
             moved_to = exc.latest if isinstance(exc, _Moved) else None
-            return self._refuse(deal_id, base_version, moved_to, document, author, saved_at)
+            return self._refuse(deal.id, base_version, moved_to, document, author, saved_at)
+
+    def _append(self, conn: sa.Connection, deal: Deal, document: str, base: int | None,
+                author: str, saved_at: dt.datetime) -> int:
+        """Add a version inside a transaction; :class:`_Moved` if ``base`` is not latest."""
+        deal_id = deal.id
+        latest = conn.execute(
+            sa.select(deals_table.c.latest_version).where(deals_table.c.id == deal_id)
+        ).scalar()
+        if latest != base:
+            raise _Moved(latest)
+        version = (latest or 0) + 1
+        values = {**header_values(deal), "latest_version": version, "updated_at": saved_at,
+                  "updated_by": author}
+        if latest is None:
+            conn.execute(deals_table.insert().values(id=deal_id, created_at=saved_at, **values))
+        else:
+            done = conn.execute(
+                deals_table.update()
+                .where(deals_table.c.id == deal_id)
+                .where(deals_table.c.latest_version == latest)
+                .values(**values)
+            )
+            if done.rowcount != 1:
+                raise _Moved(None)
+        conn.execute(versions_table.insert().values(
+            deal_id=deal_id, version=version, saved_at=saved_at, author=author,
+            document=document))
+        return version
 
     def _refuse(
         self, deal_id: str, base: int | None, latest: int | None, document: str, author: str,
@@ -191,13 +271,22 @@ class Store:
 
     def _keep(
         self, deal_id: str, base: int | None, latest: int | None, document: str, author: str,
-        saved_at: dt.datetime,
+        saved_at: dt.datetime, conflict_id: int | None = None,
     ) -> tuple[int, int]:
         with self._writing() as conn:
             if latest is None:
                 latest = conn.execute(
                     sa.select(deals_table.c.latest_version).where(deals_table.c.id == deal_id)
                 ).scalar() or 0
+            if conflict_id is not None:
+                done = conn.execute(
+                    conflicts_table.update()
+                    .where(conflicts_table.c.id == conflict_id)
+                    .where(conflicts_table.c.deal_id == deal_id)
+                    .where(conflicts_table.c.restored_as.is_(None))
+                    .values(document=document, saved_at=saved_at, latest_version=latest))
+                if done.rowcount == 1:
+                    return conflict_id, latest
             key = conn.execute(
                 conflicts_table.insert().values(
                     deal_id=deal_id, base_version=base, latest_version=latest, saved_at=saved_at,
@@ -205,31 +294,57 @@ class Store:
                 )
             ).inserted_primary_key
             assert key is not None
-            conflict_id = int(key[0])
-        return conflict_id, latest
+            return int(key[0]), latest
 
-    def keep(self, deal: Deal, *, base_version: int | None, author: str) -> int:
-        """Keep an edit that will not become a version (the seller chose the other one) as a
-        conflict record, so it can still be restored. Returns the conflict id."""
-        conflict_id, _ = self._keep(deal.deal.id, base_version, None, _canonical(deal), author,
-                                    now())
-        return conflict_id
+    def keep(self, deal: Deal, *, base_version: int | None, author: str,
+             conflict_id: int | None = None) -> int:
+        """Keep an edit that is not a version (refused, or the seller chose the other one) as
+        a conflict record, so it can still be restored. With ``conflict_id``, that record
+        (if not restored yet) is brought up to date instead: a page that keeps typing after a
+        conflict keeps one record with its latest text. Returns the conflict id."""
+        _check(deal)
+        found, _ = self._keep(deal.id, base_version, None, canonical(deal), author, now(),
+                              conflict_id)
+        return found
 
     def put(self, deal: Deal, *, author: str) -> tuple[int, bool]:
         """Save ``deal`` on top of whatever is latest, unless it is already the latest.
 
         For imports: returns ``(version, changed)``; importing the same file twice adds
-        nothing. Retries once if another writer slips in between.
+        nothing.
         """
+        return self.put_many([deal], author=author)[0]
+
+    def put_many(self, deals: Sequence[Deal], *, author: str) -> list[tuple[int, bool]]:
+        """:meth:`put` for many deals in one transaction: all of them are saved, or none
+        (a dropped connection or a crash half-way leaves the store as it was). Retried once
+        if another writer slips in between."""
+        for deal in deals:
+            _check(deal)
+        documents = [canonical(d) for d in deals]
         for attempt in range(2):
-            latest = self.latest_version(deal.deal.id)
-            if latest is not None and self.get(deal.deal.id).document == _canonical(deal):
-                return latest, False
+            saved_at = now()
             try:
-                return self.save(deal, base_version=latest, author=author), True
-            except ConflictError:
+                with self._writing() as conn:
+                    out = []
+                    for deal, document in zip(deals, documents, strict=True):
+                        row = conn.execute(
+                            sa.select(versions_table.c.version, versions_table.c.document)
+                            .join(deals_table, sa.and_(
+                                deals_table.c.id == versions_table.c.deal_id,
+                                deals_table.c.latest_version == versions_table.c.version))
+                            .where(deals_table.c.id == deal.id)).first()
+                        if row is not None and row.document == document:
+                            out.append((int(row.version), False))
+                            continue
+                        base = None if row is None else int(row.version)
+                        out.append((self._append(conn, deal, document, base, author,
+                                                 saved_at), True))
+                return out
+            except (_Moved, IntegrityError):
                 if attempt:
-                    raise
+                    raise CoachkitError("store: other saves kept changing these deals; "
+                                        "nothing was imported, try again") from None
         raise AssertionError("unreachable")
 
     def restore(self, conflict_id: int, *, author: str) -> int:
@@ -264,6 +379,8 @@ class Store:
         as_of: When | None = None,
     ) -> VersionInfo:
         """The latest version, a given version, or the version that was latest ``as_of``."""
+        if version is not None and not 0 < version <= MAX_ID:
+            raise NotFound(f"deal '{deal_id}' has no version {version}")
         query = sa.select(versions_table).where(versions_table.c.deal_id == deal_id)
         if version is not None:
             query = query.where(versions_table.c.version == version)
@@ -319,6 +436,8 @@ class Store:
             return [Conflict(**row) for row in conn.execute(query).mappings().all()]
 
     def conflict(self, conflict_id: int) -> Conflict:
+        if not 0 < conflict_id <= MAX_ID:
+            raise NotFound(f"no conflict {conflict_id} in the store")
         with self._reading() as conn:
             row = conn.execute(
                 sa.select(conflicts_table).where(conflicts_table.c.id == conflict_id)
@@ -335,4 +454,37 @@ class _Moved(Exception):
         self.latest = latest
 
 
-__all__ = ["ENV_VAR", "Store", "default_location", "to_url"]
+def _check(deal: Deal) -> None:
+    """A deal too large for a workbook file is not stored: every stored deal exports."""
+    try:
+        check_size(deal, f"deal {deal.id}")
+    except InvalidWorkbook as exc:
+        raise CoachkitError(str(exc)) from None
+
+
+def _secrets_of(location: str) -> list[str]:
+    if "://" not in location:
+        return []
+    parts = urlsplit(location)
+    found = [parts.password or ""]
+    found += [v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMS]
+    return found
+
+
+def _retry_locked(step: Callable[[], object], busy_timeout_ms: int) -> None:
+    """Run a SQLite statement that does not wait on a busy database by itself (switching the
+    journal mode of a new file), retrying while another process holds the lock."""
+    import sqlite3
+
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+__all__ = ["ENV_VAR", "Store", "default_location", "display", "has_secret", "to_url"]

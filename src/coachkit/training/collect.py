@@ -54,6 +54,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from coachkit.errors import CoachkitError, InvalidWorkbook
+from coachkit.fs import read_regular
 from coachkit.model import Deal, Training
 from coachkit.model.files import (
     MAX_FILE_BYTES,
@@ -223,8 +224,10 @@ def _folder_entries(root: Path) -> Iterator[list[_Entry | RefusedFile]]:
 
 def _file_reader(path: Path) -> Callable[[], bytes]:
     def read() -> bytes:
-        with path.open("rb") as fh:
-            return fh.read(MAX_FILE_BYTES + 1)
+        try:
+            return read_regular(path, MAX_FILE_BYTES, "workbook")
+        except CoachkitError as exc:  # a FIFO, a device, a file that grew
+            raise _Unreadable(str(exc).removeprefix(f"{path}: ")) from None
 
     return read
 
