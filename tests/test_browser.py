@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from coachkit.model.vocabulary import STEPS
 from coachkit.store import Store
 from conftest import ARTIFACTS, Server
 
@@ -42,7 +43,7 @@ def open_app(page, url: str) -> None:
 
 def tab(page, title: str) -> None:
     page.get_by_role("tab", name=re.compile(f"^{title}")).click()
-    key = title.lower().replace(" ", "-")
+    key = next(s.key for s in STEPS if s.title == title)
     page.locator(f".ck-step-{key} .ck-step-body").wait_for()
 
 

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def shown(text: str) -> str:
+    """Text safe for a terminal, on one line: escape sequences, newlines and other control
+    characters a user typed (an id, a name) are shown as ``\x1b``, never obeyed."""
+    return "".join(ch if ch.isprintable() or ch == " " else
+                   ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 class CoachkitError(Exception):
     """Anything the user can fix; the CLI prints its message on one line and exits 1."""
 

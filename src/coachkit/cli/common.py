@@ -96,9 +96,3 @@ def err(line: str) -> None:
     """One line on stderr, prefixed like every coachkit message."""
     print(f"coachkit: {line}", file=sys.stderr)
 
-
-def shown(text: str) -> str:
-    """Text safe for a terminal, on one line: escape sequences, newlines and other control
-    characters a user typed (an id, a name) are shown as ``\x1b``, never obeyed."""
-    return "".join(ch if ch.isprintable() or ch == " " else
-                   ch.encode("unicode_escape").decode("ascii") for ch in text)

@@ -453,8 +453,8 @@ DO_NOTHING = "Do nothing"
 def empty_deal(deal_id: str, **info: object) -> Deal:
     """A new deal with only its header filled: how every workbook starts. "Do nothing" is
     already among the alternatives, because it always is one."""
-    return Deal(deal=DealInfo(id=deal_id, **info),
-                problem=Problem(alternatives=[DO_NOTHING]))
+    return Deal.model_validate({"deal": {"id": deal_id, **info},
+                                "problem": {"alternatives": [DO_NOTHING]}})
 
 
 def json_schema() -> dict:

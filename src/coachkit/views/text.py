@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from coachkit.coaching.coach import Coaching
+from coachkit.errors import shown
 from coachkit.model import Deal
 from coachkit.model.diff import changed_sections
 from coachkit.model.vocabulary import field_title, section, value_words
@@ -15,13 +17,34 @@ def _money(value: float | None, currency: str) -> str:
     return "" if value is None else f"{value:,.0f} {currency}"
 
 
-def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
-    """Columns padded to their widest cell; long cells are cut with an ellipsis."""
-    cells = [[str(c) if len(str(c)) <= 40 else str(c)[:39] + "…" for c in row]
-             for row in [header, *rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in cells]
+def width(text: str) -> int:
+    """Columns a text takes in a terminal: CJK and other wide characters take two, combining
+    marks none."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def cell(value: object, limit: int = 40) -> str:
+    """A value as one table cell: on one line, control characters shown escaped (a newline or
+    an escape sequence in a name must not break or colour the table), cut to ``limit``
+    columns with an ellipsis."""
+    text = shown(" ".join(str(value).splitlines()))
+    if width(text) <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if width(out + ch) > limit - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    """Columns padded to their widest cell (by display width); long cells are cut."""
+    cells = [[cell(c) for c in row] for row in [header, *rows]]
+    widths = [max(width(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c + " " * (w - width(c)) for c, w in zip(row, widths, strict=True))
+             .rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
