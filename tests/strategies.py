@@ -30,7 +30,7 @@ def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 def deal_documents(draw: st.DrawFn) -> dict[str, Any]:
     """A valid document; sections are often absent or empty, as in a real workbook."""
     doc: dict[str, Any] = {
-        "schema_version": 1,
+        "schema_version": 2,
         "deal": {
             "id": draw(st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,20}\Z")),
             "customer": draw(text),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coachkit.errors import InvalidWorkbook
-from coachkit.model import empty_deal
+from coachkit.model import SCHEMA_VERSION, empty_deal
 from coachkit.model.files import MAX_FILE_BYTES, parse_workbook
 from coachkit.store import Store
 
@@ -38,7 +38,8 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "empty": (b"", "file is empty"),
     "whitespace": (b"  \n\t ", "file is empty"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not UTF-8"),
-    "newer": (json.dumps({**_good(), "schema_version": 2}).encode(), "made by a newer coachkit"),
+    "newer": (json.dumps({**_good(), "schema_version": SCHEMA_VERSION + 1}).encode(),
+              "made by a newer coachkit"),
     "version-text": (json.dumps({**_good(), "schema_version": "1"}).encode(), "schema_version"),
     "version-negative": (json.dumps({**_good(), "schema_version": -1}).encode(),
                          "schema_version"),
@@ -141,7 +142,7 @@ def test_older_version_is_migrated(tmp_path: Path, cli) -> None:
     assert cli("import", "--store", str(store), str(path)).code == 0
     with Store(str(store)) as s:
         deal = s.get("old-deal").deal
-    assert deal.schema_version == 1
+    assert deal.schema_version == SCHEMA_VERSION
     assert deal.risks[0].likelihood == 3
     assert deal.stakeholders[0].stance == -2
     assert deal.fit.good_for_customer == "yes"

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from coachkit.model import (
     DIMENSIONS,
+    SCHEMA_VERSION,
     CostOfInaction,
     Deal,
     Period,
@@ -26,7 +27,7 @@ REQUIRED_KEYS = {
 
 def test_document_has_the_contracted_keys() -> None:
     doc = empty_deal("acme-1").to_json_dict()
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == SCHEMA_VERSION == 2
     for section, keys in REQUIRED_KEYS.items():
         assert keys <= set(doc[section])
     assert set(doc["problem"]["cost_of_inaction"]) >= {"amount", "period", "assumptions"}

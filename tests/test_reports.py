@@ -60,6 +60,8 @@ def hostile_deal(deal_id: str, base: Deal) -> tuple[Deal, list[str]]:
         return value
 
     def walk(model: BaseModel) -> None:
+        if type(model).__name__ == "CrmRecord":
+            return  # a CRM's name and id are not free text
         for name in type(model).model_fields:
             value = getattr(model, name)
             if isinstance(value, BaseModel):

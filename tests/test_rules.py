@@ -250,7 +250,7 @@ def test_doubtful_fit_no_is_critical(coach: Coach) -> None:
 
 
 def test_stage_gates_spare_an_early_deal(coach: Coach) -> None:
-    doc = {"schema_version": 1, "deal": {"id": "early", "stage": "discovery"},
+    doc = {"deal": {"id": "early", "stage": "discovery"},
            "problem": {"statement": "Crews lose two hours a day driving between sites"}}
     assert fired(coach, doc) == {}
     doc["deal"]["stage"] = "proposal"

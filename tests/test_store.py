@@ -150,3 +150,31 @@ def test_default_store_is_in_the_user_data_folder(monkeypatch) -> None:
     monkeypatch.delenv("COACHKIT_STORE")
     assert default_location().endswith("coachkit.db")
     assert "coachkit" in Path(default_location()).parent.name
+
+
+def test_a_store_of_an_older_format_is_upgraded(tmp_path: Path) -> None:
+    """A store made by coachkit 0.1 (format 1: no CRM column) opens, upgraded in place."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with Store(str(path)) as s:
+        s.save(empty_deal("d1"), base_version=None, author="t")
+    with sqlite3.connect(path) as conn:  # back to format 1
+        conn.execute("DROP INDEX deals_by_crm_key")
+        conn.execute("ALTER TABLE deals DROP COLUMN crm_key")
+        conn.execute("UPDATE coachkit_meta SET value='1' WHERE key='store_format'")
+    with Store(str(path)) as s:
+        assert s.get("d1").version == 1
+        doc = s.get("d1").deal.to_json_dict()
+        doc["deal"]["crm"] = {"source": "hubspot", "record_id": "123"}
+        s.save(Deal.model_validate(doc), base_version=1, author="t")
+        assert s.list_deals()[0].crm_key == "hubspot:123"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM coachkit_meta").fetchone() == ("2",)
+
+
+def test_a_schema_1_file_is_read_as_schema_2() -> None:
+    from coachkit.model.files import parse_workbook
+
+    deal = parse_workbook(b'{"schema_version": 1, "deal": {"id": "x"}, "risks": [{}]}')
+    assert deal.schema_version == 2 and deal.deal.crm.key == "" and not deal.risks[0].shared

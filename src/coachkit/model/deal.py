@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 MAX_TEXT = 20_000
 """Characters in one free-text field: a long page of notes, far below anything hostile."""
@@ -120,6 +120,20 @@ class FitAnswer(StrEnum):
     no = "no"
 
 
+class CrmRecord(_Section):
+    """Where the deal is in the team's CRM, so that the next export updates this deal."""
+
+    source: Annotated[str, StringConstraints(pattern=r"^([a-z][a-z0-9_-]{0,39})?$")] = Field(
+        "", title="CRM", description="salesforce, hubspot, or the name of a mapping")
+    record_id: Annotated[str, StringConstraints(max_length=100)] = Field(
+        "", title="CRM record id")
+
+    @property
+    def key(self) -> str:
+        """``salesforce:006...``: how the store finds the deal of a CRM record ("" if none)."""
+        return f"{self.source}:{self.record_id}" if self.source and self.record_id else ""
+
+
 class DealInfo(_Section):
     """Who is buying what, from whom, and by when."""
 
@@ -139,6 +153,7 @@ class DealInfo(_Section):
         description="Something in their calendar that makes this matter by a date: an audit, "
                     "a contract, a season. Not our quarter end.")
     compelling_event_date: dt.date | None = Field(None, title="Event date")
+    crm: CrmRecord = Field(CrmRecord(), title="CRM record")
 
 
 class Metric(_Section):
@@ -261,6 +276,8 @@ class Risk(_Section):
     owner: Text = Field("", title="Owner")
     mitigation: Text = Field("", title="Mitigation")
     status: RiskStatus = Field(RiskStatus.open, title="Status")
+    shared: bool = Field(False, title="Share with the customer",
+                         description="Show this risk on the customer's page")
 
     @property
     def exposure(self) -> int | None:
@@ -383,7 +400,7 @@ class Training(_Section):
 class Deal(_Section):
     """The whole change story of one deal: the document a workbook file holds."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     deal: DealInfo = Field(title="Deal")
     problem: Problem = Field(Problem(), title="Problem")
     risks: list[Risk] = Field([], max_length=MAX_ITEMS, title="Risks")

@@ -42,7 +42,13 @@ def _v0_to_v1(doc: Document) -> Document:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1}
+def _v1_to_v2(doc: Document) -> Document:
+    """Version 2 added fields with defaults: ``deal.crm`` (the CRM record a deal came from)
+    and ``risks[].shared`` (shown on the customer's page). Nothing else changed."""
+    return {**doc, "schema_version": 2}
+
+
+MIGRATIONS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2}
 """``MIGRATIONS[n]`` turns a version-n document into version n+1."""
 
 

@@ -35,6 +35,7 @@ class DealSummary:
     cohort: str = field(metadata={"from": "training.cohort"})
     participant: str = field(metadata={"from": "training.participant"})
     scenario: str = field(metadata={"from": "training.scenario"})
+    crm_key: str = field(metadata={"from": "deal.crm.key"})
     version: int = 0
     updated_at: dt.datetime = dt.datetime.min
     updated_by: str = ""

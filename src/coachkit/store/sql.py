@@ -30,6 +30,7 @@ from coachkit.model.files import canonical, check_size
 from coachkit.store.records import Conflict, DealSummary, VersionInfo, header_values
 from coachkit.store.tables import (
     STORE_FORMAT,
+    UPGRADES,
     conflicts_table,
     deals_table,
     meta_table,
@@ -153,6 +154,11 @@ class Store:
                     f"store: '{self.name}' was made by a newer coachkit (store format {found}); "
                     "upgrade coachkit"
                 )
+            elif int(found) < STORE_FORMAT:
+                for step in range(int(found), STORE_FORMAT):
+                    UPGRADES[step](conn)
+                conn.execute(meta_table.update().where(meta_table.c.key == "store_format")
+                             .values(value=str(STORE_FORMAT)))
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:
@@ -187,7 +193,10 @@ class Store:
                     "the password")
         if "does not exist" in low and "database" in low:
             return f"store: the database of {where} does not exist; create it first"
-        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        lost = ("connection", "server closed", "terminat", "could not connect", "refused",
+                "timeout", "timed out", "broken pipe", "reset by peer")
+        if exc.connection_invalidated or (isinstance(exc, OperationalError)
+                                          and any(word in low for word in lost)):
             return (f"store: lost the connection to the database at {where} while trying to "
                     f"{action} ({reason}); check that the server is running and try again "
                     "(nothing was half-saved)")

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from coachkit.store.records import HEADER_FIELDS
 
-STORE_FORMAT = 1
-"""The layout of the tables, kept in ``coachkit_meta`` so a later coachkit can migrate it."""
+STORE_FORMAT = 2
+"""The layout of the tables, kept in ``coachkit_meta``; :data:`UPGRADES` brings an older store
+up to it (a newer one is refused)."""
 
 metadata = sa.MetaData()
 
@@ -32,6 +33,7 @@ deals_table = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Index("deals_by_crm_key", "crm_key"),
 )
 
 versions_table = sa.Table(
@@ -65,5 +67,25 @@ meta_table = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
-__all__ = ["STORE_FORMAT", "conflicts_table", "deals_table", "meta_table", "metadata",
-           "versions_table"]
+def _add_crm_key(conn: sa.Connection) -> None:
+    """Format 2: the CRM record a deal came from, to find it on the next import."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("deals")}
+    if "crm_key" not in columns:
+        conn.execute(sa.text("ALTER TABLE deals ADD COLUMN crm_key TEXT NOT NULL DEFAULT ''"))
+    # the table's own index object (a new Index(...) would attach a second one to the table)
+    index = next(i for i in deals_table.indexes if i.name == "deals_by_crm_key")
+    index.create(conn, checkfirst=True)
+
+
+UPGRADES: dict[int, typing.Callable[[sa.Connection], None]] = {1: _add_crm_key}
+"""``UPGRADES[n]`` brings a store of format n to n+1, inside the schema lock."""
+
+__all__ = [
+    "STORE_FORMAT",
+    "UPGRADES",
+    "conflicts_table",
+    "deals_table",
+    "meta_table",
+    "metadata",
+    "versions_table",
+]
