@@ -24,8 +24,9 @@ from coachkit.coaching.coach import Coach
 from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError
 from coachkit.model import Deal, empty_deal
+from coachkit.model.diff import value_at
 from coachkit.reports import batch
-from coachkit.reports.changes import shown, value_at
+from coachkit.reports.changes import shown
 from coachkit.reports.deal import DealReport
 from coachkit.reports.markup import NOT_FILLED, Safe, el, esc, join, text
 from coachkit.reports.reading import Dates, ReportError, default_since

@@ -156,6 +156,8 @@ def test_a_store_of_an_older_format_is_upgraded(tmp_path: Path) -> None:
     """A store made by coachkit 0.1 (format 1: no CRM column) opens, upgraded in place."""
     import sqlite3
 
+    from coachkit.store.tables import STORE_FORMAT
+
     path = tmp_path / "old.db"
     with Store(str(path)) as s:
         s.save(empty_deal("d1"), base_version=None, author="t")
@@ -170,7 +172,8 @@ def test_a_store_of_an_older_format_is_upgraded(tmp_path: Path) -> None:
         s.save(Deal.model_validate(doc), base_version=1, author="t")
         assert s.list_deals()[0].crm_key == "hubspot:123"
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM coachkit_meta").fetchone() == ("2",)
+        assert conn.execute("SELECT value FROM coachkit_meta").fetchone() == (
+            str(STORE_FORMAT),)
 
 
 def test_a_schema_1_file_is_read_as_schema_2() -> None:

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
 def coach(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from coachkit.clock import coaching_day
+    from coachkit.clock import coaching_day, end_of
     from coachkit.coaching.coach import Coach
     from coachkit.coaching.settings import load_settings
     from coachkit.views.text import coaching_text
@@ -34,13 +34,16 @@ def coach(args: argparse.Namespace) -> int:
     coach_ = Coach(load_settings(args.settings))  # bad settings fail before any work
     target = Path(args.deal)
     if target.suffix == ".json" or target.exists():
-        from coachkit.model.files import read_workbook
+        from coachkit.model.files import read_workbook_file
 
-        deal = read_workbook(target)
+        book = read_workbook_file(target)
+        deal, reviews = book.deal, book.reviews
     else:
         with open_store(args) as store:
             deal = store.get(args.deal, as_of=args.as_of).deal
-    result = coach_.run(deal, coaching_day(args.as_of, args.today))
+            reviews = tuple(r for r in store.reviews(args.deal)
+                            if args.as_of is None or r.at <= end_of(args.as_of))
+    result = coach_.run(deal, coaching_day(args.as_of, args.today), reviews)
     if args.json:
         print_json(result.to_json_dict())
     else:

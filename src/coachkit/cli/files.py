@@ -63,12 +63,12 @@ def validate(args: argparse.Namespace) -> int:
 
 def import_(args: argparse.Namespace) -> int:
     from coachkit.errors import InvalidWorkbook
-    from coachkit.model.files import read_workbook
+    from coachkit.model.files import read_workbook_file
 
-    deals, errors = [], []
+    books, errors = [], []
     for path in args.files:
         try:
-            deals.append(read_workbook(path))
+            books.append(read_workbook_file(path))
         except InvalidWorkbook as exc:
             errors.append(str(exc))
     if errors:
@@ -77,21 +77,26 @@ def import_(args: argparse.Namespace) -> int:
         err("nothing imported")
         return 1
     with open_store(args) as store:
-        saved = store.put_many(deals, author=args.author)  # all or nothing
-    for deal, (version, changed) in zip(deals, saved, strict=True):
-        note = "" if changed else " (unchanged)"
-        print(f"{deal.id}\tversion {version}{note}" if args.verbose else deal.id)
+        saved = store.put_many([b.deal for b in books], author=args.author)  # all or nothing
+        reviews = [store.put_reviews(b.deal.id, b.reviews) if b.reviews else 0
+                   for b in books]
+    for book, (version, changed), added in zip(books, saved, reviews, strict=True):
+        note = ("" if changed else " (unchanged)") + (f", {added} reviews" if added else "")
+        print(f"{book.deal.id}\tversion {version}{note}" if args.verbose else book.deal.id)
     return 0
 
 
 def export(args: argparse.Namespace) -> int:
+    from coachkit.clock import end_of
     from coachkit.model.files import dumps, write_workbook
 
     with open_store(args) as store:
         deal = store.get(args.id, as_of=args.as_of).deal
+        reviews = [r for r in store.reviews(args.id)
+                   if args.as_of is None or r.at <= end_of(args.as_of)]
     if args.output:
-        write_workbook(deal, args.output)
+        write_workbook(deal, args.output, reviews)
         print(args.output)
     else:
-        sys.stdout.write(dumps(deal))
+        sys.stdout.write(dumps(deal, reviews))
     return 0

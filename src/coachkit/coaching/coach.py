@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from coachkit.coaching.dismissals import Dismissed, Key, active, key
 from coachkit.coaching.registry import Finding, Rule, Rulebook, Severity, registry
 from coachkit.coaching.scores import (
     Score,
@@ -21,6 +22,7 @@ from coachkit.coaching.scores import (
 )
 from coachkit.coaching.settings import Settings
 from coachkit.model import Deal
+from coachkit.model.review import Review
 from coachkit.model.vocabulary import section_rank
 
 
@@ -48,6 +50,16 @@ class Coaching:
     scores: dict[str, Score]
     sections: dict[str, Score]
     questions: tuple[Question, ...]
+    dismissed: Mapping[Key, Dismissed] = field(default_factory=dict)
+    """Findings a review dismissed (still listed, no longer counted), by (rule, field)."""
+
+    def dismissal(self, finding: Finding) -> Dismissed | None:
+        return self.dismissed.get(key(finding))
+
+    @property
+    def standing(self) -> tuple[Finding, ...]:
+        """The findings nobody dismissed: what counts."""
+        return tuple(f for f in self.findings if key(f) not in self.dismissed)
 
     def by_severity(self) -> dict[Severity, list[Finding]]:
         out: dict[Severity, list[Finding]] = {s: [] for s in sorted(Severity,
@@ -61,7 +73,11 @@ class Coaching:
         return [f for f in self.findings if f.section == section]
 
     def counts(self) -> dict[str, int]:
-        return {s.value: len(fs) for s, fs in self.by_severity().items()}
+        """Findings per severity, dismissed ones left out."""
+        out = {s.value: 0 for s in Severity}
+        for f in self.standing:
+            out[f.severity.value] += 1
+        return out
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -71,7 +87,8 @@ class Coaching:
                 **{name: score.to_json_dict() for name, score in self.scores.items()},
                 "sections": {name: score.to_json_dict() for name, score in self.sections.items()},
             },
-            "findings": [f.to_json_dict() for f in self.findings],
+            "findings": [{**f.to_json_dict(), "dismissed": (
+                d.to_json_dict() if (d := self.dismissal(f)) else None)} for f in self.findings],
             "questions": [q.to_json_dict() for q in self.questions],
         }
 
@@ -101,8 +118,10 @@ class Coach:
         self.rulebook = Rulebook.of(self.settings, self.rules)  # bad rule options fail here
         self.language = ProductLanguage.from_settings(self.settings)
 
-    def run(self, deal: Deal, today: dt.date) -> Coaching:
+    def run(self, deal: Deal, today: dt.date, reviews: Sequence[Review] = ()) -> Coaching:
+        """Coach ``deal`` as on ``today``; findings that ``reviews`` dismissed are marked."""
         findings = tuple(self.rulebook.run(deal, today, self.language))
+        dismissed = active(deal, reviews) if reviews else {}
         limit = self.settings.coaching.max_questions
         return Coaching(
             deal_id=deal.id,
@@ -114,7 +133,8 @@ class Coach:
                 "consensus": consensus_index(deal, self.settings),
             },
             sections=section_completeness(deal, self.settings),
-            questions=questions_for(findings, limit),
+            questions=questions_for([f for f in findings if key(f) not in dismissed], limit),
+            dismissed=dismissed,
         )
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from typing import Any
 
 from coachkit.model.files import field_path
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def _walk(old: Any, new: Any, loc: tuple[int | str, ...], out: list[str]) -> None:
@@ -41,3 +46,23 @@ def changed_sections(old: dict, new: dict) -> list[str]:
     """The top-level sections touched between two versions, in document order."""
     return list(dict.fromkeys(path.split(".")[0].split("[")[0]
                               for path in changed_fields(old, new)))
+
+
+def value_at(doc: Any, path: str) -> Any:
+    """The value at a field path (``risks[2].owner``, as findings and :func:`changed_fields`
+    name fields), None if absent."""
+    path = path.split(" (")[0]
+    for name, index in _STEP.findall(path):
+        if name:
+            doc = doc.get(name) if isinstance(doc, dict) else None
+        else:
+            i = int(index)
+            doc = doc[i] if isinstance(doc, list) and i < len(doc) else None
+    return doc
+
+
+def fingerprint(doc: dict[str, Any], path: str) -> str:
+    """A short stable digest of the value at ``path``: equal exactly while the field is
+    unchanged (a dismissed finding comes back when its field changes)."""
+    text = json.dumps(value_at(doc, path), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -9,21 +9,26 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from coachkit.errors import CoachkitError, InvalidWorkbook
 from coachkit.fs import read_regular, size_text, write_atomic
 from coachkit.model import Deal
 from coachkit.model.migrations import MigrationError, migrate
+from coachkit.model.review import Review
 from coachkit.model.vocabulary import field_title
 
 MAX_FILE_BYTES = 5_000_000
 """A full workbook is tens of kilobytes; anything past this is not one (or is hostile). It is
 judged on the workbook file as :func:`dumps` writes it, on the way in (a file, an upload) and
 on the way out (a save, so that every stored deal exports to a file import accepts)."""
+
+_REVIEWS = TypeAdapter(list[Review])
 
 SUFFIX = ".coachkit.json"
 """The file ending the app downloads and the docs recommend (plain ``.json`` works too)."""
@@ -69,16 +74,35 @@ def describe_validation_error(exc: ValidationError) -> str:
     return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
 
 
+@dataclass(frozen=True)
+class Workbook:
+    """What a workbook file holds: the deal, and the managers' reviews of it (if any)."""
+
+    deal: Deal
+    reviews: tuple[Review, ...] = ()
+
+
 def validate_document(doc: Any, source: str = "document") -> Deal:
     """A decoded JSON value -> a valid, current-version :class:`Deal`, or InvalidWorkbook."""
+    return load_document(doc, source).deal
+
+
+def load_document(doc: Any, source: str = "document") -> Workbook:
+    """A decoded workbook file -> its deal and reviews, or InvalidWorkbook naming the field.
+
+    The reviews travel beside the deal under the top-level key ``reviews``: they are not part
+    of the deal's versions, but a file exported from one store imports them into another."""
     if not isinstance(doc, dict):
         raise InvalidWorkbook(
             f"{source}: not a coachkit workbook (expected a JSON object, "
             f"got {type(doc).__name__})"
         )
+    doc = dict(doc)
+    raw_reviews = doc.pop("reviews", [])
     try:
         current = migrate(doc)
         deal = Deal.model_validate(current)
+        reviews = _REVIEWS.validate_python(raw_reviews)
     except MigrationError as exc:
         raise InvalidWorkbook(f"{source}: {exc}") from None
     except ValidationError as exc:
@@ -86,11 +110,17 @@ def validate_document(doc: Any, source: str = "document") -> Deal:
     except RecursionError:
         raise InvalidWorkbook(f"{source}: nested too deeply to be a workbook") from None
     check_size(deal, source)
-    return deal
+    return Workbook(deal, tuple(reviews))
 
 
 def parse_workbook(data: bytes | str, source: str = "document") -> Deal:
     """The bytes of a workbook file -> a valid :class:`Deal`, or one line saying what is wrong."""
+    return load_workbook(data, source).deal
+
+
+def load_workbook(data: bytes | str, source: str = "document") -> Workbook:
+    """The bytes of a workbook file -> its deal and reviews, or one line saying what is
+    wrong."""
     size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
     if size > MAX_FILE_BYTES:
         raise InvalidWorkbook(f"{source}: file is {size_text(size, 1)}; a workbook is at most "
@@ -114,17 +144,22 @@ def parse_workbook(data: bytes | str, source: str = "document") -> Deal:
         ) from None
     except RecursionError:
         raise InvalidWorkbook(f"{source}: nested too deeply to be a workbook") from None
-    return validate_document(doc, source)
+    return load_document(doc, source)
 
 
 def read_workbook(path: str | os.PathLike[str]) -> Deal:
+    """Read and validate one workbook file (its deal)."""
+    return read_workbook_file(path).deal
+
+
+def read_workbook_file(path: str | os.PathLike[str]) -> Workbook:
     """Read and validate one workbook file: only a regular file, its size checked before
     anything is read (a FIFO or a link to /dev/zero is refused, never waited on)."""
     try:
         data = read_regular(path, MAX_FILE_BYTES, "workbook")
     except CoachkitError as exc:
         raise InvalidWorkbook(str(exc)) from None
-    return parse_workbook(data, os.fspath(path))
+    return load_workbook(data, os.fspath(path))
 
 
 def check_size(deal: Deal, source: str = "document") -> None:
@@ -141,11 +176,16 @@ def canonical(deal: Deal) -> str:
     return json.dumps(deal.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
-def dumps(deal: Deal) -> str:
-    """The canonical text of a workbook file: stable key order, readable, UTF-8."""
-    return json.dumps(deal.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+def dumps(deal: Deal, reviews: Sequence[Review] = ()) -> str:
+    """The canonical text of a workbook file: stable key order, readable, UTF-8; the reviews
+    (as recorded, with their events) under ``reviews`` when there are any."""
+    doc: dict[str, Any] = deal.to_json_dict()
+    if reviews:
+        doc["reviews"] = [r.model_dump(mode="json") for r in reviews]
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_workbook(deal: Deal, path: str | os.PathLike[str]) -> Path:
+def write_workbook(deal: Deal, path: str | os.PathLike[str],
+                   reviews: Sequence[Review] = ()) -> Path:
     """Write a workbook file atomically: a crash never leaves half a workbook."""
-    return write_atomic(path, dumps(deal))
+    return write_atomic(path, dumps(deal, reviews))

@@ -8,7 +8,6 @@ caused.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +15,10 @@ from coachkit.clock import day_of
 from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.registry import Finding
 from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal
-from coachkit.model.diff import changed_fields
+from coachkit.model.diff import changed_fields, value_at
 from coachkit.reports.markup import Safe, blank, day, el, number, section
 from coachkit.reports.reading import Baseline
 from coachkit.store import VersionInfo
-
-_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -76,18 +73,6 @@ def compare(baseline: Baseline, current: VersionInfo, deal: Deal, coaching: Coac
             moves.append(Move(f"{b.name} index", round(a.value) if a.known else None,
                               round(b.value) if b.known else None))
     return Changes(baseline, current, fields, before, after, appeared, resolved, tuple(moves))
-
-
-def value_at(doc: Any, path: str) -> Any:
-    """The value at a :func:`changed_fields` path (``risks[2].owner``), None if absent."""
-    path = path.split(" (")[0]
-    for name, index in _STEP.findall(path):
-        if name:
-            doc = doc.get(name) if isinstance(doc, dict) else None
-        else:
-            i = int(index)
-            doc = doc[i] if isinstance(doc, list) and i < len(doc) else None
-    return doc
 
 
 def shown(value: Any, limit: int = 160) -> str:

@@ -12,6 +12,7 @@ hidden.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,7 @@ from coachkit.clock import When, end_of, now
 from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook, NotFound
 from coachkit.model import Deal
 from coachkit.model.files import canonical, check_size
+from coachkit.model.review import Action, Dismissal, Review, ReviewEvent
 from coachkit.store.records import Conflict, DealSummary, VersionInfo, header_values
 from coachkit.store.tables import (
     STORE_FORMAT,
@@ -35,6 +37,8 @@ from coachkit.store.tables import (
     deals_table,
     meta_table,
     metadata,
+    review_events_table,
+    reviews_table,
     versions_table,
 )
 
@@ -454,6 +458,90 @@ class Store:
         if row is None:
             raise NotFound(f"no conflict {conflict_id} in the store")
         return Conflict(**row)
+
+
+    # -- reviews ---------------------------------------------------------------------------
+
+    def add_review(self, deal_id: str, *, version: int, by: str, note: str = "",
+                   dismissed: Sequence[Dismissal] = (), actions: Sequence[Action] = (),
+                   at: dt.datetime | None = None) -> Review:
+        """Record a review of ``version`` of a deal; returns it with its number (1, 2, ...
+        per deal). Reviews are appended, never changed."""
+        at = at or now()
+        review = Review(number=1, version=version, at=at, by=by, note=note,
+                        dismissed=list(dismissed), actions=list(actions))
+        document = review.model_dump_json(include={"note", "dismissed", "actions"})
+        with self._writing() as conn:
+            found = conn.execute(sa.select(versions_table.c.version).where(
+                versions_table.c.deal_id == deal_id,
+                versions_table.c.version == version)).scalar()
+            if found is None:
+                self._missing(conn, deal_id, version)
+            number = (conn.execute(sa.select(sa.func.max(reviews_table.c.number)).where(
+                reviews_table.c.deal_id == deal_id)).scalar() or 0) + 1
+            conn.execute(reviews_table.insert().values(
+                deal_id=deal_id, number=number, version=version, at=at, by=review.by,
+                document=document))
+        return review.model_copy(update={"number": number})
+
+    def add_review_event(self, deal_id: str, number: int, event: ReviewEvent) -> None:
+        """Append what happened to a review (an action done or reopened, an answer)."""
+        review = self.review(deal_id, number)
+        if event.action is not None and event.action >= len(review.actions):
+            raise NotFound(f"review {number} of deal '{deal_id}' has no action "
+                           f"{event.action + 1} (it has {len(review.actions)})")
+        with self._writing() as conn:
+            conn.execute(review_events_table.insert().values(
+                deal_id=deal_id, number=number, at=event.at, by=event.by,
+                document=event.model_dump_json()))
+
+    def reviews(self, deal_id: str) -> list[Review]:
+        """Every review of a deal with its events, oldest first ([] when none)."""
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(reviews_table).where(
+                reviews_table.c.deal_id == deal_id).order_by(reviews_table.c.number)).all()
+            events = conn.execute(sa.select(review_events_table).where(
+                review_events_table.c.deal_id == deal_id).order_by(
+                review_events_table.c.id)).all()
+        by_number: dict[int, list[ReviewEvent]] = {}
+        for e in events:
+            by_number.setdefault(e.number, []).append(ReviewEvent.model_validate_json(e.document))
+        return [Review.model_validate({
+            **json.loads(r.document), "number": r.number, "version": r.version, "at": r.at,
+            "by": r.by, "events": by_number.get(r.number, [])}) for r in rows]
+
+    def review(self, deal_id: str, number: int) -> Review:
+        found = next((r for r in self.reviews(deal_id) if r.number == number), None)
+        if found is None:
+            if not self.exists(deal_id):
+                raise NotFound(f"no deal '{deal_id}' in the store")
+            raise NotFound(f"deal '{deal_id}' has no review {number}")
+        return found
+
+    def put_reviews(self, deal_id: str, reviews: Sequence[Review]) -> int:
+        """Add reviews brought in with a workbook file, unless already here (the same time,
+        reviewer and version); their events come along. Returns how many were added."""
+        have = {(r.at, r.by, r.version): r for r in self.reviews(deal_id)}
+        added = 0
+        for review in sorted(reviews, key=lambda r: r.at):
+            mine = have.get((review.at, review.by, review.version))
+            if mine is None:
+                mine = self.add_review(deal_id, version=review.version, by=review.by,
+                                       note=review.note, dismissed=review.dismissed,
+                                       actions=review.actions, at=review.at)
+                added += 1
+            known = {(e.at, e.by, e.kind, e.action, e.text) for e in mine.events}
+            for event in review.events:
+                if (event.at, event.by, event.kind, event.action, event.text) not in known:
+                    self.add_review_event(deal_id, mine.number, event)
+        return added
+
+    def _missing(self, conn: sa.Connection, deal_id: str, version: int) -> NoReturn:
+        exists = conn.execute(sa.select(deals_table.c.id).where(
+            deals_table.c.id == deal_id)).scalar()
+        if exists is None:
+            raise NotFound(f"no deal '{deal_id}' in the store")
+        raise NotFound(f"deal '{deal_id}' has no version {version}")
 
 
 class _Moved(Exception):

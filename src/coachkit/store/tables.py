@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from coachkit.store.records import HEADER_FIELDS
 
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 """The layout of the tables, kept in ``coachkit_meta``; :data:`UPGRADES` brings an older store
 up to it (a newer one is refused)."""
 
@@ -60,6 +60,33 @@ conflicts_table = sa.Table(
     sa.Column("restored_as", sa.Integer, nullable=True),
 )
 
+reviews_table = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("deal_id", sa.String(80), sa.ForeignKey("deals.id"), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)
+"""Managers' reviews, numbered per deal like versions; the document holds the note, the
+dismissals and the actions."""
+
+review_events_table = sa.Table(
+    "review_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("deal_id", sa.String(80), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.ForeignKeyConstraint(["deal_id", "number"], ["reviews.deal_id", "reviews.number"]),
+    sa.Index("review_events_by_review", "deal_id", "number"),
+)
+"""What happened to a review afterwards (actions done or reopened, answers), appended."""
+
 meta_table = sa.Table(
     "coachkit_meta",
     metadata,
@@ -77,7 +104,12 @@ def _add_crm_key(conn: sa.Connection) -> None:
     index.create(conn, checkfirst=True)
 
 
-UPGRADES: dict[int, typing.Callable[[sa.Connection], None]] = {1: _add_crm_key}
+def _add_reviews(conn: sa.Connection) -> None:
+    """Format 3: reviews and their events (new tables, made by ``create_all``)."""
+
+
+UPGRADES: dict[int, typing.Callable[[sa.Connection], None]] = {1: _add_crm_key,
+                                                                2: _add_reviews}
 """``UPGRADES[n]`` brings a store of format n to n+1, inside the schema lock."""
 
 __all__ = [
@@ -87,5 +119,7 @@ __all__ = [
     "deals_table",
     "meta_table",
     "metadata",
+    "review_events_table",
+    "reviews_table",
     "versions_table",
 ]

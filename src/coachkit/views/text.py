@@ -9,6 +9,7 @@ from coachkit.coaching.coach import Coaching
 from coachkit.errors import shown
 from coachkit.model import Deal
 from coachkit.model.diff import changed_sections
+from coachkit.model.review import Review
 from coachkit.model.vocabulary import field_title, section, value_words
 from coachkit.store import Conflict, DealSummary, VersionInfo
 
@@ -150,7 +151,10 @@ def coaching_text(deal: Deal, result: Coaching) -> str:
             continue
         lines += ["", f"{severity.value.capitalize()} ({len(findings)})"]
         for f in findings:
-            lines.append(f"  [{f.rule}] {f.field}")
+            dismissed = result.dismissal(f)
+            lines.append(f"  [{f.rule}] {f.field}" + (
+                f"  (dismissed in review {dismissed.review} by {cell(dismissed.by, 40)}: "
+                f"{cell(dismissed.reason, 120)})" if dismissed else ""))
             lines.append(f"    {f.message}")
             lines.append(f"    Ask: {f.question}")
     if not result.findings:
@@ -159,3 +163,26 @@ def coaching_text(deal: Deal, result: Coaching) -> str:
         lines += ["", "Questions for the next call"]
         lines += [f"  {i}. {q.text}" for i, q in enumerate(result.questions, 1)]
     return "\n".join(lines)
+
+
+def reviews_text(reviews: Sequence[Review]) -> str:
+    """Each review: who, when, of which version; the note, dismissals, actions, answers."""
+    blocks = []
+    for r in reviews:
+        lines = [f"Review {r.number} of version {r.version}, {r.at:%Y-%m-%d %H:%M} UTC by "
+                 f"{cell(r.by, 80)}"]
+        if r.note.strip():
+            lines.append(f"  Note: {cell(r.note, 200)}")
+        for d in r.dismissed:
+            lines.append(f"  Dismissed [{d.rule}] {d.field}: {cell(d.reason, 160)}")
+        for i, a in enumerate(r.action_states(), 1):
+            state = (f"done {a.done_at:%Y-%m-%d} by {cell(a.done_by, 40)}" if a.done_at
+                     else "open")
+            due = f", due {a.due.isoformat()}" if a.due else ""
+            lines.append(f"  Action {r.number}.{i}: {cell(a.text, 160)} ({state}{due})")
+        for answer in r.answers():
+            lines.append(f"  Answer by {cell(answer.by, 40)} on {answer.at:%Y-%m-%d}"
+                         f"{f' ({answer.about})' if answer.about else ''}: "
+                         f"{cell(answer.text, 200)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

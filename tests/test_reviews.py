@@ -1,0 +1,113 @@
+"""The manager's review loop on the command line: reviews recorded and listed, findings
+dismissed (listed, not counted, back when their field changes), actions done, files that
+carry reviews from one store to another."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from coachkit.coaching.coach import Coach
+from coachkit.model import Deal
+from coachkit.store import Store
+from coachkit.training.demo import demo_deal
+from conftest import TODAY
+
+DEAL = "harbourline-crm-replacement"
+
+
+def _store(tmp_path: Path) -> str:
+    location = str(tmp_path / "s.db")
+    with Store(location) as s:
+        s.put(demo_deal(DEAL, TODAY), author="seller")
+    return location
+
+
+def test_the_cli_contract(tmp_path: Path, cli) -> None:
+    store = _store(tmp_path)
+    first = cli("review", DEAL, "--store", store, "--by", "maria", "--note", "Ask about OEE",
+                "--dismiss", "no-metric=They measure uptime monthly; we have the numbers",
+                "--action", "Call the CFO about the budget@2026-12-01",
+                "--action", "Map the buying group")
+    assert first.code == 0, first.err
+    assert first.out.strip() == "1"
+    assert cli("review", DEAL, "--store", store, "--by", "walt").out.strip() == "2"
+    out = json.loads(cli("reviews", DEAL, "--store", store, "--json").out)
+    assert [r["by"] for r in out] == ["maria", "walt"]  # oldest first
+    one = out[0]
+    assert one["version"] == 1 and one["note"] == "Ask about OEE" and one["at"]
+    assert [(d["rule"], d["reason"]) for d in one["dismissed"]] == [
+        ("no-metric", "They measure uptime monthly; we have the numbers")]
+    assert [(a["text"], a["due"], a["done"]) for a in one["actions"]] == [
+        ("Call the CFO about the budget", "2026-12-01", False),
+        ("Map the buying group", None, False)]
+    done = cli("done", DEAL, "1.2", "--store", store, "--author", "ana")
+    assert done.code == 0, done.err
+    out = json.loads(cli("reviews", DEAL, "--store", store, "--json").out)
+    assert [a["done"] for a in out[0]["actions"]] == [False, True]
+    assert out[0]["actions"][1]["done_by"] == "ana"
+    assert cli("done", DEAL, "1.2", "--undo", "--store", store).code == 0
+    out = json.loads(cli("reviews", DEAL, "--store", store, "--json").out)
+    assert [a["done"] for a in out[0]["actions"]] == [False, False]
+    text = cli("reviews", DEAL, "--store", store).out
+    assert "Review 1 of version 1" in text and "Dismissed [no-metric]" in text
+
+
+def test_a_dismissed_finding_is_listed_not_counted_and_comes_back(tmp_path: Path,
+                                                                  cli) -> None:
+    store = _store(tmp_path)
+    before = json.loads(cli("coach", DEAL, "--store", store, "--json").out)
+    assert cli("review", DEAL, "--store", store, "--by", "maria",
+               "--dismiss", "no-why-now=The audit date is the why-now").code == 0
+    after = json.loads(cli("coach", DEAL, "--store", store, "--json").out)
+    assert len(after["findings"]) == len(before["findings"])  # never hidden
+    why_now = [f for f in after["findings"] if f["rule"] == "no-why-now"]
+    assert why_now and why_now[0]["dismissed"] == {
+        "by": "maria", "reason": "The audit date is the why-now", "review": 1}
+    assert all(f["dismissed"] is None for f in after["findings"] if f["rule"] != "no-why-now")
+    assert why_now[0]["question"] not in [q["question"] for q in after["questions"]]
+    with Store(store) as s:
+        found = s.get(DEAL)
+        coaching = Coach().run(found.deal, TODAY, s.reviews(DEAL))
+        plain = Coach().run(found.deal, TODAY)
+        assert coaching.counts()["warning"] == plain.counts()["warning"] - 1
+        doc = found.deal.to_json_dict()
+        doc["problem"]["why_now"] = "  "  # the field changes (still no why-now)
+        s.save(Deal.model_validate(doc), base_version=found.version, author="seller")
+    back = json.loads(cli("coach", DEAL, "--store", store, "--json").out)
+    why_now = [f for f in back["findings"] if f["rule"] == "no-why-now"]
+    assert why_now and why_now[0]["dismissed"] is None  # undismissed: its field changed
+
+
+def test_review_mistakes_are_one_line(tmp_path: Path, cli) -> None:
+    store = _store(tmp_path)
+    nothing = cli("review", DEAL, "--store", store, "--by", "m", "--dismiss",
+                  "close-date-passed=not yet")
+    assert nothing.code == 1 and "has no finding on deal" in nothing.err
+    assert "=" in cli("review", DEAL, "--store", store, "--by", "m", "--dismiss",
+                      "no-metric").err
+    assert cli("review", "nope", "--store", store, "--by", "m").code == 1
+    assert "no review 9" in cli("done", DEAL, "9.1", "--store", store).err
+    assert "is not N.K" in cli("done", DEAL, "x", "--store", store).err
+    cli("review", DEAL, "--store", store, "--by", "m", "--action", "one")
+    assert "has no action 5" in cli("done", DEAL, "1.5", "--store", store).err
+    with Store(store) as s:
+        assert len(s.reviews(DEAL)) == 1  # the refused ones recorded nothing
+
+
+def test_reviews_travel_with_the_workbook_file(tmp_path: Path, cli) -> None:
+    store = _store(tmp_path)
+    cli("review", DEAL, "--store", store, "--by", "maria", "--note", "n",
+        "--dismiss", "no-metric=measured", "--action", "call@2026-12-01")
+    cli("done", DEAL, "1.1", "--store", store, "--author", "ana")
+    path = tmp_path / "h.coachkit.json"
+    assert cli("export", DEAL, "--store", store, "-o", str(path)).code == 0
+    assert json.loads(path.read_text())["reviews"][0]["by"] == "maria"
+    other = str(tmp_path / "other.db")
+    assert cli("import", str(path), "--store", other).code == 0
+    assert cli("import", str(path), "--store", other).code == 0  # twice: nothing doubled
+    mine = json.loads(cli("reviews", DEAL, "--store", store, "--json").out)
+    theirs = json.loads(cli("reviews", DEAL, "--store", other, "--json").out)
+    assert theirs == mine
+    coached = json.loads(cli("coach", str(path), "--json").out)  # a file coaches with them
+    assert any(f["dismissed"] for f in coached["findings"])
