@@ -87,8 +87,9 @@ class Coaching:
                 **{name: score.to_json_dict() for name, score in self.scores.items()},
                 "sections": {name: score.to_json_dict() for name, score in self.sections.items()},
             },
-            "findings": [{**f.to_json_dict(), "dismissed": (
-                d.to_json_dict() if (d := self.dismissal(f)) else None)} for f in self.findings],
+            # a dismissed finding carries "dismissed"; the others keep their contracted keys
+            "findings": [{**f.to_json_dict(), **({"dismissed": d.to_json_dict()} if (
+                d := self.dismissal(f)) else {})} for f in self.findings],
             "questions": [q.to_json_dict() for q in self.questions],
         }
 
