@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from coachkit.coaching.coach import Coach
 from coachkit.model import Deal
 from coachkit.store import Store
@@ -111,3 +113,34 @@ def test_reviews_travel_with_the_workbook_file(tmp_path: Path, cli) -> None:
     assert theirs == mine
     coached = json.loads(cli("coach", str(path), "--json").out)  # a file coaches with them
     assert any(f.get("dismissed") for f in coached["findings"])
+
+
+@pytest.mark.slow
+def test_reports_show_the_review_the_trend_and_the_week(tmp_path: Path, cli) -> None:
+    """The demo has a history and reviews: the deal report compares with the reviewed
+    version and shows the manager's note, dismissals and actions (done ones as done); the
+    trend has a line; the team report says what changed this week."""
+    store = str(tmp_path / "s.db")
+    assert cli("demo", "--store", store).code == 0
+    assert cli("done", "fjordbank-onboarding", "1.1", "--store", store,
+               "--author", "astrid").code == 0
+    out = tmp_path / "out"
+    assert cli("report", "--all", "--store", store, "--out", str(out), "--workers",
+               "2").code == 0
+    page = (out / "fjordbank-onboarding.html").read_text(encoding="utf-8")
+    changes = page[page.index('id="changes"'):]
+    assert "What changed since the last review" in changes
+    assert "the one review 1 by Maria Lund (manager) looked at" in changes
+    assert "Thomas Berg went from sceptical to against" in changes  # the note
+    assert "Erik signs what Ingrid recommends" in changes  # a dismissal and its reason
+    assert "Actions (1 of 2 done)" in changes and "by astrid" in changes
+    findings = page[page.index('id="findings"'):page.index('id="scores"')]
+    assert "dismissed" in findings and "in review 1 by Maria Lund" in findings
+    health = page[page.index('id="health"'):]
+    assert health.count("<polyline") == 3  # completeness, confidence, consensus
+    team = (out / "team-all.html").read_text(encoding="utf-8")
+    week = team[team.index('id="week"'):team.index('id="deals"')]
+    for heading in ("Stage changes", "Close dates moved", "Decision confidence down"):
+        assert heading in week
+    assert 'href="fjordbank-onboarding.html"' in week
+    assert team.count('class="trend"') == 4

@@ -126,11 +126,10 @@ def new(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from coachkit.training.demo import demo_deals
+    from coachkit.training.demo import load_demo
 
     with open_store(args) as store:
-        for deal in demo_deals():
-            version, changed = store.put(deal, author="coachkit demo")
-            print(f"{deal.id}\tversion {version}{'' if changed else ' (unchanged)'}")
+        for deal_id, version, changed in load_demo(store):
+            print(f"{deal_id}\tversion {version}{'' if changed else ' (unchanged)'}")
         print(f"store: {store.name}", file=sys.stderr)
     return 0

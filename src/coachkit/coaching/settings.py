@@ -93,6 +93,9 @@ class RankingSettings(Table):
 
 class ReportSettings(Table):
     since_days: int = Field(ge=0)
+    week_days: int = Field(ge=1, le=31)
+    confidence_move: float = Field(ge=0, le=100)
+    trend_days: int = Field(ge=7, le=366)
 
 
 class ProductLanguageSettings(Table):

@@ -61,6 +61,18 @@ def value_at(doc: Any, path: str) -> Any:
     return doc
 
 
+def set_at(doc: Any, path: str, value: Any) -> None:
+    """Set the value at a field path in a document (the path must exist but for its end)."""
+    steps = [(name, int(index) if index else None) for name, index in _STEP.findall(path)]
+    for name, index in steps[:-1]:
+        doc = doc[name] if name else doc[index]
+    name, index = steps[-1]
+    if name:
+        doc[name] = value
+    else:
+        doc[index] = value
+
+
 def fingerprint(doc: dict[str, Any], path: str) -> str:
     """A short stable digest of the value at ``path``: equal exactly while the field is
     unchanged (a dismissed finding comes back when its field changes)."""

@@ -8,15 +8,18 @@ caused.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coachkit.clock import day_of
+from coachkit.clock import day_of, end_of
 from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.registry import Finding
 from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal
 from coachkit.model.diff import changed_fields, value_at
-from coachkit.reports.markup import Safe, blank, day, el, number, section
+from coachkit.model.review import ActionState, Review
+from coachkit.reports.markup import Safe, blank, day, el, number, pill, section, text
 from coachkit.reports.reading import Baseline
 from coachkit.store import VersionInfo
 
@@ -47,15 +50,17 @@ def _key(f: Finding) -> tuple[str, str]:
 
 
 def compare(baseline: Baseline, current: VersionInfo, deal: Deal, coaching: Coaching,
-            coach: Coach) -> Changes | None:
-    """The changes from ``baseline`` to ``current``; None when the baseline is unreadable."""
+            coach: Coach, reviews: Sequence[Review] = ()) -> Changes | None:
+    """The changes from ``baseline`` to ``current``; None when the baseline is unreadable.
+    Both sides are coached with the reviews recorded by then (dismissals included)."""
     if baseline.deal is None or baseline.version is None:
         return None
     old_deal = baseline.deal
     before, after = old_deal.to_json_dict(), deal.to_json_dict()
     fields = () if baseline.version.version == current.version else tuple(
         changed_fields(before, after))
-    old = coach.run(old_deal, day_of(baseline.since))
+    old = coach.run(old_deal, day_of(baseline.since),
+                    [r for r in reviews if r.at <= end_of(baseline.since)])
     old_keys = {_key(f) for f in old.findings}
     new_keys = {_key(f) for f in coaching.findings}
     appeared = tuple(f for f in coaching.findings if _key(f) not in old_keys)
@@ -97,15 +102,23 @@ def _finding_item(f: Finding) -> Safe:
               f.message, " ", el("code", f.field))
 
 
-def changes_html(changes: Changes | None, baseline: Baseline, current: VersionInfo) -> Safe:
-    title = f"What changed since {day(baseline.since)}"
+def changes_html(changes: Changes | None, baseline: Baseline, current: VersionInfo,
+                 today: dt.date) -> Safe:
+    review = baseline.review
+    title = (f"What changed since the last review ({day(review.at)})" if review
+             else f"What changed since {day(baseline.since)}")
     if changes is None:
         return section("changes", title, blank(
             f"Cannot compare: {baseline.problem or 'no earlier version'}"))
     base = changes.baseline.version
     assert base is not None
     saved = f"version {base.version} (saved {day(base.saved_at)} by {base.author})"
-    if changes.baseline.created_after and base.version == current.version:
+    if review is not None:
+        note = (f"Compared {saved}, the one review {review.number} by {review.by} looked at, "
+                f"with version {current.version} shown here." if base.version != current.version
+                else f"No version was saved since review {review.number} by {review.by}: "
+                     f"{saved} is the one shown.")
+    elif changes.baseline.created_after and base.version == current.version:
         note = (f"The deal was created after that day, as {saved}, and has not changed since. "
                 "Findings below changed with the date alone.")
     elif changes.baseline.created_after:
@@ -140,11 +153,45 @@ def changes_html(changes: Changes | None, baseline: Baseline, current: VersionIn
              if changes.moves else blank("No confidence score moved."))
     return section(
         "changes", title,
+        review_html(review, today) if review else None,
         el("h3", f"Fields changed ({len(changes.fields)})"), fields,
         el("h3", f"Findings that appeared ({len(changes.appeared)})"), appeared,
         el("h3", f"Findings resolved ({len(changes.resolved)})"), resolved,
         el("h3", "Confidence moves"), moves,
         note=note,
+    )
+
+
+def review_html(review: Review, today: dt.date) -> Safe:
+    """What the manager said in a review, and where its actions stand today."""
+    actions = review.action_states()
+    done = sum(a.done for a in actions)
+
+    def state(a: ActionState) -> Safe:
+        if a.done:
+            return pill(f"done {day(a.done_at)}" + (f" by {a.done_by}" if a.done_by else ""),
+                        "ok")
+        if a.due is not None and a.due < today:
+            return pill(f"overdue since {a.due.isoformat()}", "critical")
+        return pill(f"due {a.due.isoformat()}" if a.due else "open", "warning")
+
+    return el(
+        "div",
+        el("h3", f"Review {review.number}: {review.by}, {day(review.at)}"),
+        el("p", text(review.note, empty="No note."), class_="review-note"),
+        el("h3", f"Dismissed ({len(review.dismissed)})"),
+        el("ul", [el("li", el("code", d.rule), " ", d.field, ": ",
+                     el("span", d.reason, class_="t")) for d in review.dismissed])
+        if review.dismissed else blank("Nothing dismissed."),
+        el("h3", f"Actions ({done} of {len(actions)} done)"),
+        el("ul", [el("li", el("span", a.text, class_="t"), " ", state(a)) for a in actions])
+        if actions else blank("No actions."),
+        el("h3", "The seller's answers"),
+        el("ul", [el("li", el("strong", e.by), f" ({day(e.at)}"
+                     + (f", about {e.about}" if e.about else "") + "): ",
+                     el("span", e.text, class_="t")) for e in review.answers()])
+        if review.answers() else blank("No answers yet."),
+        class_="review",
     )
 
 

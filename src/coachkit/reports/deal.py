@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from coachkit.clock import When, parse_when
 from coachkit.coaching.coach import Coach, Coaching
+from coachkit.coaching.dismissals import Dismissed
 from coachkit.coaching.scores import Score
 from coachkit.coaching.settings import Settings, load_settings
 from coachkit.model import (
@@ -25,8 +26,10 @@ from coachkit.model import (
     Risk,
     RiskStatus,
 )
+from coachkit.model.review import Review
 from coachkit.model.vocabulary import field_title
 from coachkit.reports.changes import Changes, changes_html, compare
+from coachkit.reports.health import Point, chart, daily
 from coachkit.reports.markup import (
     NOT_FILLED,
     Safe,
@@ -49,6 +52,8 @@ from coachkit.reports.reading import (
     find_version,
     open_store,
     read_deal,
+    review_baseline,
+    reviews_by,
 )
 from coachkit.store import VersionInfo
 from coachkit.views.maps import risk_map, role_label, stakeholder_map
@@ -72,24 +77,32 @@ class DealReport:
     baseline: Baseline
     changes: Changes | None
     settings: Settings
+    reviews: tuple[Review, ...] = ()
+    health_points: tuple[Point, ...] = ()
 
     @classmethod
     def load(cls, store: str, deal_id: str, *, as_of: str = "", since: str = "",
              today: str = "", settings: str = "") -> DealReport:
         """Read the deal (as of ``as_of``), coach it on ``today`` (default: the as-of day),
-        compare with ``since`` (default: 14 days earlier). Raises a one-line error."""
+        compare with ``since`` (default: the version the last review looked at, else
+        ``reports.since_days`` earlier). Raises a one-line error."""
         dates = Dates.of(as_of, today)
         coach = Coach(load_settings(settings or None))
-        since_when = parse_when(since, "since") or default_since(
-            dates.as_of, dates.today, coach.settings.reports.since_days)
+        since_when = parse_when(since, "since")
         with open_store(store) as st:
             found = find_version(st, deal_id, dates.as_of)
             deal = read_deal(found)
-            baseline = find_baseline(st, found, since_when)
-        coaching = coach.run(deal, dates.today)
-        changes = compare(baseline, found, deal, coaching, coach)
+            reviews = reviews_by(st, deal_id, dates.as_of)
+            if since_when is None and reviews:
+                baseline = review_baseline(st, found, reviews[-1])
+            else:
+                baseline = find_baseline(st, found, since_when or default_since(
+                    dates.as_of, dates.today, coach.settings.reports.since_days))
+            versions = [v for v in st.history(deal_id) if v.version <= found.version]
+        coaching = coach.run(deal, dates.today, reviews)
+        changes = compare(baseline, found, deal, coaching, coach, reviews)
         return cls(found, deal, coaching, dates.today, dates.as_of, baseline, changes,
-                   coach.settings)
+                   coach.settings, reviews, tuple(daily(versions, coach.settings)))
 
     @classmethod
     def of(cls, deal: Deal, today: dt.date, *, coach: Coach | None = None,
@@ -238,14 +251,16 @@ class DealReport:
                 "No findings: every rule for this stage is satisfied."))
         body = []
         for severity, found in groups:
-            body.append(el("h3", f"{severity.value.capitalize()} ({len(found)})",
+            standing = sum(1 for f in found if not self.coaching.dismissal(f))
+            body.append(el("h3", f"{severity.value.capitalize()} ({standing})",
                            class_=f"sev {severity.value}"))
             body.append(el("ol", [el(
                 "li",
                 el("p", f.message, class_="msg"),
                 el("p", el("span", "Ask: ", class_="ask-label"), f.question, class_="ask"),
+                _dismissed_note(d) if (d := self.coaching.dismissal(f)) else None,
                 el("p", el("code", f.field), " · ", f.rule, class_="where"),
-                class_=f"finding {severity.value}",
+                class_=f"finding {severity.value}" + (" dismissed" if d else ""),
             ) for f in found], class_="findings"))
         if self.coaching.questions:
             body.append(el("h3", "Questions for the next call"))
@@ -431,17 +446,42 @@ class DealReport:
         return pill("upcoming", "neutral")
 
     def changes_since(self) -> Safe:
-        return changes_html(self.changes, self.baseline, self.found)
+        return changes_html(self.changes, self.baseline, self.found, self.today)
+
+    def health(self) -> Safe:
+        """Completeness, decision confidence and consensus across the saved versions."""
+        points = self.health_points
+        if len(points) < 2:
+            return section("health", "Deal health over time", blank(
+                "One day of history so far: the lines start with the next day's changes."))
+        first, last = points[0], points[-1]
+
+        def move(name: str) -> str:
+            a, b = getattr(first, name), getattr(last, name)
+            return "not known" if b is None else (
+                f"{b:.0f}" if a is None else f"{a:.0f} → {b:.0f}")
+
+        return section(
+            "health", "Deal health over time",
+            el("div", Safe(chart(points)), class_="figure"),
+            note=f"One point a day, {len(points)} days with saves from "
+                 f"{first.day.isoformat()}: completeness {move('completeness')}, decision "
+                 f"confidence {move('confidence')}, consensus {move('consensus')}.")
 
     def all_sections(self) -> Safe:
         """The whole report in one piece (for tests and for other hosts than a notebook)."""
         return Safe("".join([self.header(), self.change_story(), self.cost_and_metrics(),
                              self.findings(), self.scores(), self.stakeholders(),
                              self.disagreements(), self.risks(), self.confidence(),
-                             self.plan(), self.changes_since()]))
+                             self.plan(), self.changes_since(), self.health()]))
 
 
 # -- small pieces ----------------------------------------------------------------------------
+
+
+def _dismissed_note(d: Dismissed) -> Safe:
+    return el("p", pill("dismissed", "neutral"), f" in review {d.review} by {d.by}: ",
+              el("span", d.reason, class_="t"), class_="dismissal")
 
 
 def _score_text(score: Score) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from coachkit.clock import When, coaching_day, day_of, parse_when
+from coachkit.clock import When, coaching_day, day_of, end_of, parse_when
 from coachkit.errors import CoachkitError, InvalidWorkbook, NotFound
 from coachkit.model import Deal
+from coachkit.model.review import Review
 from coachkit.store import Store, VersionInfo
 
 
@@ -68,6 +69,8 @@ class Baseline:
     """True when the deal did not exist yet at ``since``: the first version stands in."""
     problem: str = ""
     """Why no comparison is possible (an unreadable old version), else empty."""
+    review: Review | None = None
+    """The review whose version this is: "what changed since the last review"."""
 
 
 def open_store(location: str) -> Store:
@@ -83,6 +86,21 @@ def find_version(store: Store, deal_id: str, as_of: When | None) -> VersionInfo:
         return store.get(deal_id, as_of=as_of)
     except NotFound as exc:
         raise ReportError(str(exc)) from None
+
+
+def reviews_by(store: Store, deal_id: str, as_of: When | None) -> tuple[Review, ...]:
+    """The deal's reviews recorded by ``as_of`` (all when None), oldest first."""
+    return tuple(r for r in store.reviews(deal_id) if as_of is None or r.at <= end_of(as_of))
+
+
+def review_baseline(store: Store, current: VersionInfo, review: Review) -> Baseline:
+    """The version the last review looked at (never newer than ``current``)."""
+    base = store.get(current.deal_id, version=min(review.version, current.version))
+    try:
+        deal = read_deal(base)
+    except ReportError as exc:
+        return Baseline(base, None, review.at, False, str(exc), review)
+    return Baseline(base, deal, review.at, False, review=review)
 
 
 def find_baseline(

@@ -9,17 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 
+from coachkit import clock
 from coachkit.clock import When
 from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.settings import RankingSettings, Settings, load_settings
 from coachkit.errors import NotFound
 from coachkit.model import Deal, Stage
+from coachkit.reports.health import chart, daily
 from coachkit.reports.markup import (
     Safe,
     blank,
@@ -35,7 +37,9 @@ from coachkit.reports.reading import (
     ReportError,
     open_store,
     read_deal,
+    reviews_by,
 )
+from coachkit.reports.week import Change, deal_changes, week_html
 
 COLUMNS = ("rank", "deal_id", "customer", "title", "team", "seller", "stage", "value",
            "currency", "close_date", "confidence_index", "consensus_index", "critical",
@@ -148,6 +152,10 @@ class TeamReport:
     settings: Settings
     link_format: str = "html"
     linked: frozenset[str] | None = None
+    week: tuple[Change, ...] = ()
+    """This week's changes of every deal."""
+    trends: dict[str, str] = field(default_factory=dict)
+    """Each deal's health over the last ``reports.trend_days``, as a small SVG."""
 
     @classmethod
     def load(cls, store: str, team: str = "", *, as_of: str = "", today: str = "",
@@ -156,7 +164,11 @@ class TeamReport:
         dates = Dates.of(as_of, today)
         when, today_ = dates.as_of, dates.today
         coach = Coach(load_settings(settings or None))
-        rows, bad = [], []
+        cfg = coach.settings.reports
+        quiet = int(dict((r.id, o) for r, o in coach.rulebook.rules)["stale-deal"]["max_days"])
+        week_start = today_ - dt.timedelta(days=cfg.week_days)
+        trend_start = today_ - dt.timedelta(days=cfg.trend_days)
+        rows, bad, week, trends = [], [], [], {}
         with open_store(store) as st:
             summaries = st.list_deals(team=team or None)
             if not summaries:
@@ -172,11 +184,24 @@ class TeamReport:
                 except ReportError as exc:
                     bad.append(Unreadable(summary.id, str(exc)))
                     continue
-                rows.append(deal_row(deal, coach.run(deal, today_), today_,
+                reviews = reviews_by(st, summary.id, when)
+                rows.append(deal_row(deal, coach.run(deal, today_, reviews), today_,
                                      coach.settings.ranking))
+                versions = [v for v in st.history(summary.id) if v.version <= found.version]
+                before = next((v for v in reversed(versions)
+                               if v.saved_at <= clock.end_of(week_start)), None)
+                try:
+                    earlier = read_deal(before) if before else None
+                except ReportError:
+                    earlier = None
+                week += deal_changes(deal, earlier, today_, week_days=cfg.week_days,
+                                     confidence_move=cfg.confidence_move, quiet_days=quiet)
+                recent = [v for v in versions if v.saved_at.date() >= trend_start]
+                trends[summary.id] = chart(daily(recent or versions[-1:], coach.settings),
+                                           width=80, height=24, legend=False)
         frame = team_frame(rows)
         report = cls(team, today_, when, frame, bad, coach.settings, link_format,
-                     None if linked is None else frozenset(linked))
+                     None if linked is None else frozenset(linked), tuple(week), trends)
         frame["report"] = [report.link(i) for i in frame["deal_id"]]
         return report
 
@@ -230,19 +255,23 @@ class TeamReport:
                 str(r.rank), el("div", deal, el("div", ident, class_="small id")),
                 words(r.stage), money(None if pd.isna(r.value) else r.value, r.currency),
                 r.close_date or "", _num(r.confidence_index), _num(r.consensus_index),
+                el("div", Safe(self.trends.get(r.deal_id, "")), class_="trend"),
                 pill(str(r.critical), "critical") if r.critical else "0",
                 pill(str(r.warnings), "warning") if r.warnings else "0",
                 _num(r.days_since_contact), el("strong", risk),
             ))
         return section(
             "deals", "Deals ranked by risk",
-            table(("#", "deal", "stage", "value", "close", "conf.", "cons.", "crit.", "warn.",
-                   "silent", "risk"), rows,
-                  class_="team", widths=("4%", "27%", "12%", "12%", "10%", "6%", "6%", "6%",
-                                         "6%", "6%", "5%")),
+            table(("#", "deal", "stage", "value", "close", "conf.", "cons.", "trend", "crit.",
+                   "warn.", "silent", "risk"), rows,
+                  class_="team", widths=("4%", "22%", "10%", "11%", "9%", "5%", "5%", "13%",
+                                         "5%", "5%", "6%", "5%")),
             note="Click a deal to open its report. conf.: decision confidence index, cons.: "
-                 "consensus index (0-100); crit., warn.: findings; silent: days since the last "
-                 "contact with anyone; risk is explained at the end.",
+                 "consensus index (0-100); trend: completeness (grey), decision confidence "
+                 f"(blue) and consensus (green) over the last "
+                 f"{self.settings.reports.trend_days} days; crit., warn.: findings (dismissed "
+                 "ones not counted); silent: days since the last contact with anyone; risk is "
+                 "explained at the end.",
         )
 
     def pipeline_charts(self) -> Safe:
@@ -263,6 +292,12 @@ class TeamReport:
                        el("div", deals_by_confidence(deals, self.settings.confidence),
                           class_="figure"),
                        note="Open deals only. Values in different currencies are shown apart.")
+
+    def week_changes(self) -> Safe:
+        """New deals, close dates moved, stage changes, confidence moves, deals gone quiet,
+        milestones overdue: this week."""
+        links = {i: self.link(i) for i in self.frame["deal_id"]}
+        return week_html(list(self.week), self.today, self.settings.reports.week_days, links)
 
     def unreadable(self) -> Safe:
         if not self.unreadable_deals:

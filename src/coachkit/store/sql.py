@@ -229,16 +229,18 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def save(self, deal: Deal, *, base_version: int | None, author: str) -> int:
+    def save(self, deal: Deal, *, base_version: int | None, author: str,
+             at: dt.datetime | None = None) -> int:
         """Append ``deal`` as a new version and return its number.
 
         ``base_version`` is the version the edit started from (None for a new deal). If the
         deal has moved on since, nothing is overwritten: the edit is kept as a conflict and
-        :class:`ConflictError` is raised.
+        :class:`ConflictError` is raised. ``at`` backdates the version (the demo's history
+        only; every real save is stamped now).
         """
         _check(deal)
         document = canonical(deal)
-        saved_at = now()
+        saved_at = at or now()
         try:
             with self._writing() as conn:
                 return self._append(conn, deal, document, base_version, author, saved_at)
@@ -464,9 +466,11 @@ class Store:
 
     def add_review(self, deal_id: str, *, version: int, by: str, note: str = "",
                    dismissed: Sequence[Dismissal] = (), actions: Sequence[Action] = (),
-                   at: dt.datetime | None = None) -> Review:
+                   at: dt.datetime | None = None, imported: bool = False) -> Review:
         """Record a review of ``version`` of a deal; returns it with its number (1, 2, ...
-        per deal). Reviews are appended, never changed."""
+        per deal). Reviews are appended, never changed. An ``imported`` review (brought in
+        with a workbook file) keeps the version number it had where it was made, though this
+        store may hold fewer versions of the deal."""
         at = at or now()
         review = Review(number=1, version=version, at=at, by=by, note=note,
                         dismissed=list(dismissed), actions=list(actions))
@@ -474,7 +478,7 @@ class Store:
         with self._writing() as conn:
             found = conn.execute(sa.select(versions_table.c.version).where(
                 versions_table.c.deal_id == deal_id,
-                versions_table.c.version == version)).scalar()
+                versions_table.c.version == (1 if imported else version))).scalar()
             if found is None:
                 self._missing(conn, deal_id, version)
             number = (conn.execute(sa.select(sa.func.max(reviews_table.c.number)).where(
@@ -528,7 +532,7 @@ class Store:
             if mine is None:
                 mine = self.add_review(deal_id, version=review.version, by=review.by,
                                        note=review.note, dismissed=review.dismissed,
-                                       actions=review.actions, at=review.at)
+                                       actions=review.actions, at=review.at, imported=True)
                 added += 1
             known = {(e.at, e.by, e.kind, e.action, e.text) for e in mine.events}
             for event in review.events:
