@@ -116,8 +116,8 @@ class CustomerPage:
             el("p", info.title, class_="subtitle") if info.customer and info.title else None,
             el("dl", facts, class_="facts") if any(facts) else None,
             el("p", "What we have heard from you so far: the problem as you see it, what it "
-                    "costs to change nothing, your options and the plan we agreed. Where we "
-                    "have it wrong, tell us: it is your story.", class_="intro"),
+                    "costs to change nothing, your options and our plan to get there. Where "
+                    "we have it wrong, tell us: it is your story.", class_="intro"),
             class_="ck-header",
         )
 
