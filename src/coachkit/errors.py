@@ -35,3 +35,13 @@ class ConflictError(CoachkitError):
             f"version {base_version}; your edit is kept as conflict {conflict_id} "
             f"(coachkit conflicts {deal_id}; coachkit restore {conflict_id})"
         )
+
+
+class StaleError(CoachkitError):
+    """Deals that changed between reading them and saving them; nothing was saved (and,
+    unlike :class:`ConflictError`, nothing kept): read again and redo the work."""
+
+    def __init__(self, deal_id: str):
+        self.deal_id = deal_id
+        super().__init__(f"deal {deal_id} was saved by someone else in the meantime; nothing "
+                         "was saved, try again")

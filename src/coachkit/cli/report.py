@@ -4,6 +4,7 @@
                             [--keep-notebook] [--settings FILE] [--store ...]
     coachkit report --team T | --all [--out DIR] [--workers N] [...]
     coachkit report --cohort NAME [--out DIR] [...]
+    coachkit report DEAL_ID --for customer [--out DIR] [--format ...] [--as-of DATE]
 
 One deal renders in this process. A batch renders every deal (and the team report with its
 CSV) on a pool of worker processes, with a progress bar; the files written are printed one
@@ -25,6 +26,7 @@ from coachkit.errors import CoachkitError
 
 if TYPE_CHECKING:
     from coachkit.reports.batch import CohortJob, DealJob, Output, StoreRef
+    from coachkit.reports.customer import CustomerJob
     from coachkit.store import DealSummary, Store
 
 
@@ -52,6 +54,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     p.add_argument("--workers", type=int, metavar="N", default=None,
                    help="parallel worker processes for batches (default: CPU count)")
     p.add_argument("--settings", metavar="FILE", help="a team settings file for coaching")
+    p.add_argument("--for", dest="audience", choices=("manager", "customer"),
+                   default="manager",
+                   help="manager: the deal review reports (default); customer: one deal's "
+                        "page for its buying group, DEAL_ID-customer.html, nothing internal "
+                        "on it")
     p.set_defaults(run=run_report)
 
 
@@ -64,6 +71,8 @@ def _when(value: dt.date | dt.datetime | None) -> str:
 def run_report(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise CoachkitError("--workers must be 1 or more")
+    if args.audience == "customer":
+        return _customer(args)
     if args.deal:
         return _one(args)
     if args.cohort:
@@ -132,7 +141,30 @@ def _one(args: argparse.Namespace) -> int:
                              settings=settings))
 
 
-def _run_here(job: DealJob | CohortJob) -> int:
+def _customer(args: argparse.Namespace) -> int:
+    """One deal's page for its buying group, rendered in this process."""
+    from coachkit.reports.customer import CustomerJob, page_title
+    from coachkit.store import Store
+
+    if not args.deal:
+        raise CoachkitError("--for customer makes one deal's page: give a DEAL_ID, not "
+                            "--team, --all or --cohort")
+    if args.since is not None or args.today is not None:
+        raise CoachkitError("--since and --today are for the manager's report; the "
+                            "customer's page takes --as-of only")
+    settings, output = _settings_and_output(args)
+    with Store(args.store) as store:
+        found = store.get(args.deal, as_of=args.as_of)  # NotFound: one line, exit 1
+        ref = _ref(store.location)
+    try:
+        title = page_title(found.deal)
+    except ValueError:  # unreadable: the page says why
+        title = found.deal_id
+    return _run_here(CustomerJob(found.deal_id, title, ref, output, as_of=_when(args.as_of),
+                                 settings=settings))
+
+
+def _run_here(job: DealJob | CohortJob | CustomerJob) -> int:
     """Render one job in this process; print what it wrote; a failure is one line."""
     from coachkit.reports.batch import reason
     from coachkit.reports.render import Renderer

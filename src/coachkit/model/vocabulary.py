@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -122,3 +122,23 @@ def field_title(path: Sequence[str | int]) -> str:
 def field_hint(path: Sequence[str | int]) -> str:
     """The longer prompt of the field at ``path``, or ""."""
     return field_info(path).description or ""
+
+
+def leaf_paths(model: type[BaseModel] | None = None, prefix: str = "") -> list[str]:
+    """Every field that holds a value, as a path: ``deal.customer``,
+    ``problem.metrics[].name`` (``[]``: each item of a list of records), ``problem.alternatives``
+    (a list of plain values is one field). Without ``model``: the whole document."""
+    if model is None:
+        from coachkit.model.deal import Deal
+
+        model = Deal
+    out = []
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        listed = get_origin(info.annotation) is list
+        inner = _inner(info.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            out += leaf_paths(inner, f"{path}[]." if listed else f"{path}.")
+        else:
+            out.append(path)
+    return out

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from coachkit.clock import When, end_of, now
-from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook, NotFound
+from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook, NotFound, StaleError
 from coachkit.model import Deal
 from coachkit.model.files import canonical, check_size
 from coachkit.model.review import Action, Dismissal, Review, ReviewEvent
@@ -46,6 +46,11 @@ ENV_VAR = "COACHKIT_STORE"
 SCHEMA_LOCK = 7_311_427_001
 """PostgreSQL advisory lock held while creating the tables, so that many processes opening a
 new database at once create them once."""
+CRM_LOCK = 7_311_427_002
+"""PostgreSQL advisory lock held by :meth:`Store.save_many`, so that two imports of the same
+export never both create a deal for one CRM record (SQLite's write lock does that there)."""
+IN_CHUNK = 500
+"""Values in one SQL ``IN (...)``: far below every engine's limit on parameters."""
 MAX_ID = 2**63 - 1
 """Ids the database can hold; a larger number is simply not found."""
 SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "sslpassword"})
@@ -362,6 +367,38 @@ class Store:
                                         "nothing was imported, try again") from None
         raise AssertionError("unreachable")
 
+    def save_many(self, items: Sequence[tuple[Deal, int | None]], *, author: str) -> list[int]:
+        """Save each deal on top of the version it was read at (None: a new deal), all in one
+        transaction: every deal is saved, or none.
+
+        If any deal moved on since it was read, a new deal's id was taken meanwhile, or
+        another deal now holds a deal's CRM record, nothing is saved and nothing is kept as a
+        conflict: :class:`StaleError` says which deal, and the caller reads again and redoes
+        its work (an import recomputes what it changes; a seller's edit is never overwritten).
+        Returns the versions saved, in order."""
+        for deal, _ in items:
+            _check(deal)
+        documents = [canonical(deal) for deal, _ in items]
+        saved_at = now()
+        current = ""
+        try:
+            with self._writing() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": CRM_LOCK})
+                ids = {deal.id for deal, _ in items}
+                keys = {deal.deal.crm.key: deal.id for deal, _ in items if deal.deal.crm.key}
+                for key, holders in self._crm_holders(conn, list(keys)).items():
+                    if set(holders) - ids:
+                        raise StaleError(keys[key])
+                out = []
+                for (deal, base), document in zip(items, documents, strict=True):
+                    current = deal.id
+                    out.append(self._append(conn, deal, document, base, author, saved_at))
+                return out
+        except (_Moved, IntegrityError):
+            raise StaleError(current) from None
+
     def restore(self, conflict_id: int, *, author: str) -> int:
         """Make a kept conflict the latest version of its deal (the history keeps both)."""
         conflict = self.conflict(conflict_id)
@@ -388,6 +425,31 @@ class Store:
 
     def exists(self, deal_id: str) -> bool:
         return self.latest_version(deal_id) is not None
+
+    def deal_ids_by_crm_key(self, keys: Sequence[str]) -> dict[str, str]:
+        """The deal of each CRM record (``source:record_id``) that has one. A record that
+        two deals claim (a workbook file copied under another id) is refused by name: an
+        import could not tell which one to update."""
+        with self._reading() as conn:
+            found = self._crm_holders(conn, [k for k in keys if k])
+        for key, holders in found.items():
+            if len(holders) > 1:
+                raise CoachkitError(
+                    f"store: deals {' and '.join(sorted(holders))} both come from CRM record "
+                    f"{key}; clear the CRM record id of the one that is a copy")
+        return {key: holders[0] for key, holders in found.items()}
+
+    @staticmethod
+    def _crm_holders(conn: sa.Connection, keys: Sequence[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(keys), IN_CHUNK):
+            rows = conn.execute(
+                sa.select(deals_table.c.crm_key, deals_table.c.id)
+                .where(deals_table.c.crm_key.in_(keys[start:start + IN_CHUNK]))
+                .order_by(deals_table.c.id))
+            for key, deal_id in rows:
+                out.setdefault(key, []).append(deal_id)
+        return out
 
     def get(
         self, deal_id: str, *, version: int | None = None,

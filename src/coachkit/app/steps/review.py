@@ -1,10 +1,12 @@
-"""Step 6, Review: every finding by severity, the scores with their parts, the questions."""
+"""Step 6, Review: every finding by severity, the scores with their parts, the questions; and
+the customer's page to preview and download."""
 
 from __future__ import annotations
 
 import ipywidgets as w
 
-from coachkit.app.fields import css_class
+from coachkit.app.customer import CustomerPanel
+from coachkit.app.fields import css_class, heading
 from coachkit.app.nudges import review_html
 from coachkit.app.steps.base import Step
 
@@ -15,7 +17,8 @@ class ReviewStep(Step):
     def build(self) -> list[w.Widget]:
         self.review = css_class(w.HTML(), "ck-review")
         self._last_review = ""
-        return [self.review]
+        self.customer = CustomerPanel(self.session)
+        return [self.review, heading("The customer's page"), self.customer.widget]
 
     def refresh(self) -> None:
         coaching = self.session.coaching
@@ -24,3 +27,4 @@ class ReviewStep(Step):
         html = review_html(coaching)
         if html != self._last_review:
             self.review.value = self._last_review = html
+        self.customer.refresh()

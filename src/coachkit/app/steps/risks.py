@@ -24,7 +24,7 @@ def _risk_row(f: Form, path: Path, i: int) -> w.Widget:
             f.text((*path, "owner")),
         ], columns=2),
         f.text((*path, "mitigation"), area=True, rows=2),
-        f.enum((*path, "status"), width="50%"),
+        grid([f.enum((*path, "status")), f.flag((*path, "shared"))], columns=2),
     ])
 
 
@@ -33,7 +33,8 @@ def _risk_summary(r: dict) -> str:
     text = text if len(text) <= 80 else text[:79] + "…"
     rating = (f"{r['likelihood']}×{r['impact']}" if r.get("likelihood") and r.get("impact")
               else "not rated")
-    return f"{text} — {rating}, {r['status']}" + ("" if r.get("owner") else ", no owner")
+    return (f"{text} — {rating}, {r['status']}" + ("" if r.get("owner") else ", no owner")
+            + (", shared with the customer" if r.get("shared") else ""))
 
 
 class RisksStep(Step):

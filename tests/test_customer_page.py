@@ -1,0 +1,268 @@
+"""The customer's page without a kernel: every field classified once, nothing internal in the
+deal the page is made from or in its HTML, the shared material there, every string escaped.
+
+:func:`marked_deal` fills EVERY field of the model (found by walking it, so a field added
+later is filled too) with a value that can be told apart: text gets a marker (``Mk017x``),
+dates and numbers a value of their own, every list two items (one risk shared, one not).
+``test_customer_page_render.py`` renders the same deal to HTML and PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from pydantic_core import to_json
+
+from coachkit.model import DO_NOTHING, Deal, Role, empty_deal
+from coachkit.model.sharing import INTERNAL, SHARED_ITEMS, SHOWN, classes, for_customer
+from coachkit.model.vocabulary import field_info, leaf_paths
+from coachkit.reports.customer import PARTS, CustomerPage
+from coachkit.reports.markup import number
+from test_reports import RAW, hostile_deal
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "customer_page.ipynb"
+
+INTERNAL_WORDS = ("stakeholder", "disagree", "confidence", "finding", "score", "trust",
+                  "influence", "stance", "champion", "blocker", "consensus", "economic buyer",
+                  "decision process", "paper process", "walk away", "not yet filled",
+                  "exposure", "critical", "warning")
+"""Words of the seller's and the manager's views that have no place on the customer's page."""
+
+
+# -- a deal with every field filled, each recognisably ------------------------------------------
+
+
+@dataclass
+class Marked:
+    deal: Deal
+    hidden: dict[str, str] = field(default_factory=dict)
+    """Text as the page would show it -> the field it is in: must not be on the page."""
+    shown: dict[str, str] = field(default_factory=dict)
+    """The same for the shared material: must be on the page."""
+
+
+SHOWN_BUT_NOT_PRINTED = {"deal.id", "deal.currency"}
+"""Shown fields the page does not print as such (the file name; the money's unit)."""
+
+
+def _plain(annotation: Any) -> Any:
+    """``Annotated[float, ...] | None`` -> ``float``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        else:
+            return annotation
+
+
+def marked_deal() -> Marked:
+    out = Marked(empty_deal("mk-deal"))
+    counter = iter(range(1, 10_000))
+    special: dict[str, Any] = {"deal.id": "mk-deal", "deal.currency": "NOK",
+                               "deal.crm.source": "mkcrm"}
+
+    def record(value: str, path: str, hidden: bool) -> None:
+        (out.hidden if hidden else out.shown)[value] = path
+
+    def leaf(path: str, annotation: Any, hidden: bool) -> Any:
+        n = next(counter)
+        if path in special:
+            return special[path]
+        kind = _plain(annotation)
+        if typing.get_origin(kind) is list:
+            return [leaf(path, typing.get_args(kind)[0], hidden)]
+        if kind is str:
+            value = f"Mk{n:03d}x"
+        elif kind is bool:
+            return True
+        elif kind is dt.date:
+            day = dt.date(2031, 1, 1) + dt.timedelta(days=n)
+            record(day.isoformat(), path, hidden)
+            return day
+        elif kind is float:
+            value_ = 70_000.0 + 7 * n
+            record(number(value_), path, hidden)
+            return value_
+        elif kind is int:
+            return 2  # a score (1-5) or a stance (-5..5): told apart by the model, not here
+        elif isinstance(kind, type) and issubclass(kind, Enum):
+            return list(kind)[-1]
+        elif typing.get_origin(kind) is typing.Literal:
+            return typing.get_args(kind)[0]
+        else:
+            raise AssertionError(f"{path}: a field of a kind this test cannot fill ({kind})")
+        if path not in SHOWN_BUT_NOT_PRINTED:
+            record(value, path, hidden)
+        return value
+
+    def build(model: type[BaseModel], prefix: str, hidden: bool) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        for name, info in model.model_fields.items():
+            path = f"{prefix}{name}"
+            inner = _plain(info.annotation)
+            listed = typing.get_origin(inner) is list
+            item = typing.get_args(inner)[0] if listed else inner
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                if listed:
+                    doc[name] = [build(item, f"{path}[].", hidden or _internal(f"{path}[]", i))
+                                 for i in range(2)]
+                    if name in SHARED_ITEMS:  # the first item shared, the second not
+                        doc[name][0][SHARED_ITEMS[name]] = True
+                        doc[name][1][SHARED_ITEMS[name]] = False
+                else:
+                    doc[name] = build(item, f"{path}.", hidden or _internal(path))
+            else:
+                doc[name] = leaf(path, info.annotation, hidden or _internal(path))
+        return doc
+
+    doc = build(Deal, "", False)
+    # the few values the model ties together or that must read as what they are
+    names = [p["name"] for p in doc["stakeholders"]]
+    for d in doc["disagreements"]:
+        d["between"] = names
+    doc["stakeholders"][0]["role"], doc["stakeholders"][1]["role"] = (
+        Role.blocker.value, Role.champion.value)
+    out.deal = Deal.model_validate(doc)
+    return out
+
+
+def _internal(path: str, item: int | None = None) -> bool:
+    """Is ``path`` (item ``item`` of a list) kept from the customer?"""
+    if item is not None and path.removesuffix("[]") in SHARED_ITEMS:
+        return item != 0  # the marked deal shares the first item only
+    return classes(path) == ["internal"]
+
+
+# -- the classification ------------------------------------------------------------------------
+
+
+def test_every_field_is_classified_exactly_once() -> None:
+    wrong = {p: classes(p) for p in leaf_paths() if len(classes(p)) != 1}
+    assert not wrong, f"classify these in coachkit.model.sharing: {wrong}"
+
+
+def test_shown_names_single_fields_and_internal_names_real_ones() -> None:
+    leaves = set(leaf_paths())
+    assert not SHOWN - leaves  # so that no field becomes visible by being added to a part
+    for path in INTERNAL:
+        assert any(p == path or p.startswith((f"{path}.", f"{path}[].")) for p in leaves), path
+
+
+def test_the_customer_deal_has_every_internal_field_at_its_default() -> None:
+    marked = marked_deal()
+    shared = for_customer(marked.deal)
+    got = json.loads(shared.model_dump_json())
+    for path in leaf_paths():
+        if classes(path) != ["internal"]:
+            continue
+        for value in _values(got, path):  # (none for the items of a list emptied)
+            default = field_info(path.replace("[]", "").split(".")).get_default(
+                call_default_factory=True)
+            assert value == json.loads(to_json(default)), f"{path} reached the customer"
+    assert len(shared.risks) == 1 and shared.risks[0] == marked.deal.risks[0].model_copy(
+        update={"shared": False})
+    assert shared.stakeholders == [] and shared.disagreements == []
+    assert shared.plan == marked.deal.plan and shared.problem.metrics == \
+        marked.deal.problem.metrics
+
+
+def _values(doc: Any, path: str) -> list[Any]:
+    head, _, rest = path.partition(".")
+    key = head.removesuffix("[]")
+    value = doc[key]
+    if head.endswith("[]"):
+        return [v for item in value for v in (_values(item, rest) if rest else [item])]
+    return _values(value, rest) if rest else [value]
+
+
+# -- the page ----------------------------------------------------------------------------------
+
+
+def test_no_internal_marker_on_the_page_and_all_shared_material() -> None:
+    marked = marked_deal()
+    page = CustomerPage.of(marked.deal).all_sections()
+    leaked = {v: p for v, p in marked.hidden.items() if v in page}
+    assert not leaked, f"internal fields on the customer's page: {leaked}"
+    missing = {v: p for v, p in marked.shown.items() if html.escape(v) not in page}
+    assert not missing, f"shared fields missing from the customer's page: {missing}"
+    words = [w for w in INTERNAL_WORDS if w in page.lower()]
+    assert not words, f"internal words on the customer's page: {words}"
+
+
+def test_every_string_is_escaped(demo: dict[str, Deal]) -> None:
+    deal, values = hostile_deal("hostile", demo["northwind-plant-maintenance"])
+    page = CustomerPage.of(deal).all_sections()
+    for raw in RAW:
+        assert raw not in page
+    shown = [v for v in values if html.escape(v) in page]
+    assert len(shown) > 20  # the shared fields, escaped
+
+
+def test_a_new_deal_says_nothing_is_written_down_yet() -> None:
+    page = CustomerPage.of(empty_deal("new-one", customer="Acme", title="Fewer returns"))
+    sections = page.sections()
+    # the header, "Your options" (doing nothing, always), nothing else
+    assert len(sections) == 2 and "Acme" in sections[0] and "Do nothing" in sections[1]
+    blank = CustomerPage.of(Deal.model_validate({"deal": {"id": "bare"}}))
+    assert [s for s in blank.sections() if "Nothing is written down yet" in s]
+
+
+def test_doing_nothing_is_always_an_option(demo: dict[str, Deal]) -> None:
+    harbourline = demo["harbourline-crm-replacement"]
+    assert DO_NOTHING not in harbourline.problem.alternatives
+    options = CustomerPage.of(harbourline).options()
+    assert options.count("<li") == len(harbourline.problem.alternatives) + 1
+    assert f">{DO_NOTHING}</li>" in options
+    northwind = CustomerPage.of(demo["northwind-plant-maintenance"]).options()
+    assert northwind.count(DO_NOTHING) == 1  # already there: not twice
+
+
+def test_a_statement_in_the_sellers_words_asks_to_be_corrected(demo: dict[str, Deal]) -> None:
+    assert "The problem, in your words" in CustomerPage.of(
+        demo["northwind-plant-maintenance"]).problem()
+    seller_words = CustomerPage.of(demo["harbourline-crm-replacement"]).problem()
+    assert "as we understand it" in seller_words and "correct us" in seller_words
+
+
+def test_only_shared_risks_and_the_demo_shares_some(demo: dict[str, Deal]) -> None:
+    deal = demo["northwind-plant-maintenance"]
+    page = CustomerPage.of(deal).risks()
+    for risk in deal.risks:
+        assert (html.escape(risk.description) in page) == risk.shared
+    assert any(not r.shared for r in deal.risks) and any(r.shared for r in deal.risks)
+    assert CustomerPage.of(demo["tallis-early-discovery"]).risks() == ""
+
+
+def test_the_notebook_template_shows_every_part_in_order() -> None:
+    import nbformat
+
+    nb = nbformat.read(TEMPLATE, as_version=4)
+    calls = [c.source.strip().splitlines()[-1] for c in nb.cells
+             if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    assert calls == ["page.header()", *(f"page.{p}()" for p in PARTS), "page.nothing_yet()"]
+
+
+@pytest.mark.parametrize("deal_id", ["northwind-plant-maintenance", "fjordbank-onboarding",
+                                     "harbourline-crm-replacement", "tallis-early-discovery"])
+def test_the_demo_pages_keep_the_buying_group_to_themselves(demo: dict[str, Deal],
+                                                            deal_id: str) -> None:
+    deal = demo[deal_id]
+    page = CustomerPage.of(deal).all_sections()
+    private = [deal.problem.personal_impact, deal.fit.reason, deal.confidence.decision_process,
+               *(r.description for r in deal.risks if not r.shared),
+               *(d.about for d in deal.disagreements),
+               *(t for p in deal.stakeholders
+                 for t in (p.personal_goal, p.business_goal, p.concerns, p.view_of_problem))]
+    assert [t for t in private if t.strip() and html.escape(t) in page] == []
