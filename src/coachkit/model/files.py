@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from coachkit.errors import CoachkitError, InvalidWorkbook
+from coachkit.errors import CoachkitError, InvalidWorkbook, shown
 from coachkit.fs import read_regular, size_text, write_atomic
 from coachkit.model import Deal
 from coachkit.model.migrations import MigrationError, migrate
@@ -69,7 +69,7 @@ def _describe(error: Any) -> str:
 def describe_validation_error(exc: ValidationError) -> str:
     """The first problem of a validation error, plus how many more there are."""
     errors = exc.errors()
-    first = _describe(errors[0])
+    first = shown(_describe(errors[0]))  # a key may hold a newline: the line stays one line
     more = len(errors) - 1
     return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
 
