@@ -18,7 +18,7 @@ from coachkit.coaching.registry import Severity
 from coachkit.coaching.scores import completeness, confidence_index, consensus_index
 from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError
-from coachkit.model import Deal, empty_deal
+from coachkit.model import DIMENSION_WORDS, Deal, empty_deal
 from coachkit.training.demo import demo_deal, demo_ids
 from conftest import TODAY
 from strategies import deal_documents
@@ -59,7 +59,8 @@ def test_confidence_index_from_the_customer_side() -> None:
     doc["confidence"]["customer"]["plan"] = None
     score = confidence_index(Deal.model_validate(doc))
     assert score.value == pytest.approx(600 / 7)
-    assert any(p.name == "plan" and p.note == "not assessed" for p in score.parts)
+    assert any(p.name == DIMENSION_WORDS["plan"] and p.note == "not assessed"
+               for p in score.parts)
 
 
 def test_consensus_falls_with_open_disagreements() -> None:

@@ -15,17 +15,23 @@ def badge(severity: str) -> str:
     return f"<span class='ck-badge ck-badge-{severity}'>{severity.upper()}</span>"
 
 
-def findings_html(findings: Sequence[Finding], *, empty: str = "") -> str:
-    """One card per finding: what is wrong, and the question to ask next."""
+def findings_html(findings: Sequence[Finding], *, empty: str = "",
+                  coaching: Coaching | None = None) -> str:
+    """One card per finding: what is wrong, and the question to ask next; a finding a review
+    dismissed says so, with the reason, greyed."""
     if not findings:
         return f"<div class='ck-ok'>{escape(empty)}</div>" if empty else ""
     cards = []
     for f in findings:
+        d = coaching.dismissal(f) if coaching else None
+        note = (f"<div class='ck-dismissal'>Dismissed in review {d.review} by "
+                f"{escape(d.by)}: {escape(d.reason)}</div>" if d else "")
         cards.append(
-            f"<div class='ck-finding ck-{f.severity.value}' data-rule='{escape(f.rule)}'>"
+            f"<div class='ck-finding ck-{f.severity.value}{' ck-dismissed' if d else ''}' "
+            f"data-rule='{escape(f.rule)}'>"
             f"<div class='ck-finding-head'>{badge(f.severity.value)}"
             f"<b>{escape(f.message)}</b></div>"
-            f"<div class='ck-question'>Ask: {escape(f.question)}</div>"
+            f"<div class='ck-question'>Ask: {escape(f.question)}</div>{note}"
             f"<div class='ck-rule'>{escape(f.rule)} · {escape(f.field)}</div></div>"
         )
     return "".join(cards)
@@ -61,7 +67,7 @@ def review_html(coaching: Coaching) -> str:
         if findings:
             parts.append(f"<h3 class='ck-heading'>{badge(severity.value)} "
                          f"{severity.value.capitalize()} ({len(findings)})</h3>")
-            parts.append(findings_html(findings))
+            parts.append(findings_html(findings, coaching=coaching))
     if not coaching.findings:
         parts.append("<div class='ck-ok'>No findings: every rule for this stage is "
                      "satisfied.</div>")

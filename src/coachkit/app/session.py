@@ -26,6 +26,7 @@ from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook
 from coachkit.model import Deal, empty_deal
 from coachkit.model.files import describe_validation_error, dumps, field_path, parse_workbook
 from coachkit.model.ids import new_deal_id
+from coachkit.model.review import Review
 from coachkit.store import Store
 
 Path = tuple[str | int, ...]
@@ -87,6 +88,10 @@ class WorkbookSession:
         self.deal: Deal | None = None
         self.base_version: int | None = None
         self.coaching: Coaching | None = None
+        self.reviews: list[Review] = []
+        """The open deal's reviews: their dismissals shape the coaching."""
+        self.can_review = True
+        """May this user record a review (locally anyone; on a team server a manager)."""
         self.status = SaveStatus("idle", "No deal open.")
         self._dirty = False
         self._first_dirty_at: float | None = None
@@ -151,6 +156,7 @@ class WorkbookSession:
         self.deal = deal
         self.doc = deal.to_json_dict()
         self.base_version = version
+        self.reviews = self.store.reviews(deal.id)
         self._recoach()
         self._emit("deal")
 
@@ -213,7 +219,14 @@ class WorkbookSession:
 
     def _recoach(self) -> None:
         if self.deal is not None:
-            self.coaching = self.coach.run(self.deal, self.today())
+            self.coaching = self.coach.run(self.deal, self.today(), self.reviews)
+
+    def reviews_changed(self) -> None:
+        """Reload the reviews (one was recorded, an action ticked) and coach again."""
+        if self.deal is not None:
+            self.reviews = self.store.reviews(self.deal.id)
+            self._recoach()
+            self._emit("edit")
 
     # -- saving ------------------------------------------------------------------------------
 

@@ -23,6 +23,9 @@ CSS = """
 .ck-question { color: #334155; margin-top: 3px; font-style: italic; }
 .ck-rule { color: #94a3b8; font-size: 0.8em; margin-top: 2px; }
 .ck-ok { color: #15803d; padding: 4px 0; }
+.ck-dismissed { opacity: 0.65; } .ck-dismissal { color: #334155; font-size: 0.88em; }
+.ck-review-head { margin: 4px 0; } .ck-review-note-text { border-left: 3px solid #94a3b8;
+  margin: 4px 0 8px; padding: 2px 10px; white-space: pre-line; }
 .ck-app .widget-html-content { line-height: 1.4; }
 .ck-app .ck-input { width: calc(100% - 6px) !important; min-width: 0; max-width: 100%; }
 .ck-app .ck-flag { width: auto !important; margin-top: 22px; }

@@ -39,11 +39,16 @@ def key(finding: Finding) -> Key:
     return (finding.rule, finding.field)
 
 
+def dismissal_of(deal: Deal, finding: Finding, reason: str) -> Dismissal:
+    """One finding dismissed, fingerprinted at this version of the deal."""
+    return Dismissal(rule=finding.rule, field=finding.field, reason=reason,
+                     fingerprint=fingerprint(deal.to_json_dict(), finding.field))
+
+
 def dismissals_for(deal: Deal, findings: Sequence[Finding],
                    reasons: Mapping[str, str]) -> list[Dismissal]:
     """What a review records for ``RULE=REASON``: every current finding of that rule,
     fingerprinted at this version. A rule with no finding now is one line, not ignored."""
-    doc = deal.to_json_dict()
     out = []
     for rule, reason in reasons.items():
         found = [f for f in findings if f.rule == rule]
@@ -51,8 +56,7 @@ def dismissals_for(deal: Deal, findings: Sequence[Finding],
             now = ", ".join(sorted({f.rule for f in findings})) or "none"
             raise CoachkitError(f"rule '{rule}' has no finding on deal {deal.id} now; nothing "
                                 f"to dismiss (findings now: {now})")
-        out += [Dismissal(rule=rule, field=f.field, reason=reason,
-                          fingerprint=fingerprint(doc, f.field)) for f in found]
+        out += [dismissal_of(deal, f, reason) for f in found]
     return out
 
 

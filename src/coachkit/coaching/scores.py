@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coachkit.coaching.settings import Settings
-from coachkit.model import DIMENSIONS, Deal, RiskStatus, Role, vocabulary
+from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal, RiskStatus, Role, vocabulary
 
 
 @dataclass(frozen=True)
@@ -199,9 +199,10 @@ def confidence_index(deal: Deal) -> Score:
     parts = []
     for dim, value in deal.confidence.customer.scores().items():
         if value is None:
-            parts.append(Part(dim, 0.0, share, "not assessed"))
+            parts.append(Part(DIMENSION_WORDS[dim], 0.0, share, "not assessed"))
         else:
-            parts.append(Part(dim, share * (value - 1) / 4, share, f"{value} of 5"))
+            parts.append(Part(DIMENSION_WORDS[dim], share * (value - 1) / 4, share,
+                              f"{value} of 5"))
     known = any(deal.confidence.customer.scores()[d] is not None for d in DIMENSIONS)
     return _score("decision confidence", parts, known)
 

@@ -65,7 +65,8 @@ class Step:
         head = (f"<div class='ck-panel-head'>Coach · {escape(self.title)}"
                 + (f" <span class='ck-pct'>{done:.0f}% complete</span>" if done is not None
                    else "") + "</div>")
-        html = head + findings_html(findings, empty="Nothing to add here for this stage.")
+        html = head + findings_html(findings, empty="Nothing to add here for this stage.",
+                                    coaching=coaching)
         if html != self._last_panel:  # only send what changed over the websocket
             self.coach_panel.value = html
             self._last_panel = html

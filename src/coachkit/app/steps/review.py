@@ -1,5 +1,5 @@
-"""Step 6, Review: every finding by severity, the scores with their parts, the questions; and
-the customer's page to preview and download."""
+"""Step 6, Review: the manager's review, every finding by severity, the scores with their
+parts, the questions; and the customer's page to preview and download."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import ipywidgets as w
 from coachkit.app.customer import CustomerPanel
 from coachkit.app.fields import css_class, heading
 from coachkit.app.nudges import review_html
+from coachkit.app.review_panel import ReviewPanel
 from coachkit.app.steps.base import Step
 
 
@@ -17,8 +18,10 @@ class ReviewStep(Step):
     def build(self) -> list[w.Widget]:
         self.review = css_class(w.HTML(), "ck-review")
         self._last_review = ""
+        self.manager = ReviewPanel(self.session)
         self.customer = CustomerPanel(self.session)
-        return [self.review, heading("The customer's page"), self.customer.widget]
+        return [heading("Your manager's review"), self.manager.widget, self.review,
+                heading("The customer's page"), self.customer.widget]
 
     def refresh(self) -> None:
         coaching = self.session.coaching
@@ -27,4 +30,5 @@ class ReviewStep(Step):
         html = review_html(coaching)
         if html != self._last_review:
             self.review.value = self._last_review = html
+        self.manager.refresh()
         self.customer.refresh()
