@@ -56,6 +56,7 @@ def test_the_seller_reads_ticks_and_answers(location: str) -> None:
         assert [(a.by, a.text) for a in answers] == [
             ("ana", "The CFO is Gareth's boss; meeting on Friday.")]
     assert "meeting on Friday" in panel.latest.value
+    assert [v for _, v in panel.about.options] == ["note"]  # no dismissal to answer
     panel.actions.children[0].value = False  # open again
     with Store(location) as s:
         assert not s.reviews(DEAL)[0].action_states()[0].done

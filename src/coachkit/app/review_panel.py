@@ -38,9 +38,12 @@ class ReviewPanel:
                                            "what you found out, where you disagree",
                                            rows=2, layout=w.Layout(width="100%")),
                                 "ck-review-answer")
+        self.about = css_class(w.Dropdown(options=[("the note", "note")], value="note",
+                                          description="About", layout=w.Layout(width="auto")),
+                               "ck-review-about")
         self.send = css_class(w.Button(description="Send the answer"), "ck-review-send")
         self.message = css_class(w.HTML(), "ck-field-error")
-        self.answer_box = w.VBox([self.answer, self.send])
+        self.answer_box = w.VBox([self.answer, w.HBox([self.about, self.send])])
         self.form = ReviewForm(session, self._recorded)
         self.record = css_class(w.Accordion(children=[self.form.widget],
                                             titles=("Record a review",),
@@ -68,6 +71,9 @@ class ReviewPanel:
             self.actions.children = []
             return
         self.latest.value = review_html(latest)
+        self.about.options = [("the note", "note")] + [
+            (f"dismissed: {d.rule}", f"dismissal:{d.rule}") for d in latest.dismissed]
+        self.about.value = "note"
         boxes = []
         for i, action in enumerate(latest.action_states()):
             due = f" (due {action.due.isoformat()})" if action.due else ""
@@ -94,7 +100,8 @@ class ReviewPanel:
             self.message.value = "<span>Write the answer first.</span>"
             return
         self._append(reviews[-1], ReviewEvent(at=clock.now(), by=self.session.author,
-                                              kind="answer", about="note", text=text))
+                                              kind="answer", about=self.about.value,
+                                              text=text))
         self.answer.value = ""
 
     def _append(self, review: Review, event: ReviewEvent) -> None:
@@ -208,8 +215,9 @@ def review_html(review: Review) -> str:
                      f"was)<ul>{items}</ul></div>")
     answers = review.answers()
     if answers:
-        items = "".join(f"<li><b>{escape(a.by)}</b> ({a.at:%Y-%m-%d}): {escape(a.text)}</li>"
-                        for a in answers)
+        items = "".join(f"<li><b>{escape(a.by)}</b> ({a.at:%Y-%m-%d}"
+                        f"{', on ' + escape(a.about) if a.about != 'note' else ''}): "
+                        f"{escape(a.text)}</li>" for a in answers)
         parts.append(f"<div><b>Answers</b><ul>{items}</ul></div>")
     if review.actions:
         parts.append("<div><b>Actions</b> (tick when done)</div>")
