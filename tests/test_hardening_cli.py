@@ -271,3 +271,21 @@ def test_terminal_tables_line_up_and_stay_on_one_line(tmp_path: Path, cli) -> No
         title = "Zwei Zeilen" if "Zwei" in line else "Tab\\there"
         positions.add(width(line[:line.index(title)]))
     assert len(positions) == 1, out
+
+
+def test_a_password_in_the_url_stays_out_of_reports(postgres, tmp_path: Path) -> None:
+    """A store password (in the URL or as ?password=) reaches the report's kernel through its
+    environment only: not in the kept notebook, not in the report, not on the terminal."""
+    url = postgres.new_database()
+    secret = postgres.password
+    assert coachkit("demo", "--store", url).returncode == 0
+    as_query = url.replace(f":{secret}@", "@") + f"?password={secret}"
+    for location in (url, as_query):
+        out = tmp_path / ("q" if "?" in location else "u")
+        result = coachkit("report", "northwind-plant-maintenance", "--store", location,
+                          "--out", str(out), "--keep-notebook", timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert secret not in result.stdout + result.stderr
+        for path in out.iterdir():
+            assert secret not in path.read_text(encoding="utf-8"), path.name
+        assert "Northwind" in (out / "northwind-plant-maintenance.html").read_text("utf-8")
