@@ -35,3 +35,7 @@ class ConflictError(CoachkitError):
             f"version {base_version}; your edit is kept as conflict {conflict_id} "
             f"(coachkit conflicts {deal_id}; coachkit restore {conflict_id})"
         )
+
+
+class Refused(CoachkitError):
+    """A change the signed-in user may not make (a deal outside their teams)."""

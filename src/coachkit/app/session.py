@@ -27,6 +27,7 @@ from coachkit.model import Deal, empty_deal
 from coachkit.model.files import describe_validation_error, dumps, field_path, parse_workbook
 from coachkit.model.ids import new_deal_id
 from coachkit.store import Store
+from coachkit.store.scoped import ScopedStore
 
 Path = tuple[str | int, ...]
 
@@ -71,7 +72,7 @@ class WorkbookSession:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | ScopedStore,
         *,
         author: str,
         coach: Coach | None = None,
@@ -190,6 +191,8 @@ class WorkbookSession:
             return describe_validation_error(exc)
         if deal.id != self.doc["deal"]["id"]:
             return "deal.id: the id of an open deal cannot change"
+        if isinstance(self.store, ScopedStore) and (refused := self.store.refused(deal)):
+            return refused  # the team server: a deal never leaves the user's teams
         self.doc = deal.to_json_dict()
         self.deal = deal
         self._recoach()
