@@ -31,6 +31,21 @@ def matches(d: DealSummary, search: str, team: str) -> bool:
         or text in d.id.lower()
 
 
+REPORTS_URL = "/services/coachkit-reports/"
+"""The team server's reports service (same origin as the app)."""
+
+
+def who_html(store: ScopedStore) -> str:
+    """On the team server: who is signed in, whose deals these are, and the reports link
+    for a manager."""
+    access = store.access
+    line = (f"Signed in as <b>{escape(access.user)}</b> · the deals of "
+            f"{escape(access.describe())}")
+    if access.manages or access.admin:
+        line += f" · <a class='ck-reports' href='{REPORTS_URL}' target='_blank'>Team reports</a>"
+    return f"<div class='ck-hint'>{line}</div>"
+
+
 class Picker:
     """The deal list with search and team filter, "new deal", and upload."""
 
@@ -64,6 +79,8 @@ class Picker:
             self.new_team = w.Dropdown(options=teams, value=teams[0] if teams else None,
                                        description="Team", layout=w.Layout(width="220px"))
         css_class(self.new_team, "ck-new-team")
+        self.who = css_class(w.HTML(who_html(store) if isinstance(store, ScopedStore) else ""),
+                             "ck-who")
         self.create = css_class(w.Button(description="Start the deal", icon="plus",
                                          button_style="success"), "ck-create")
         self.create.on_click(lambda _: self._create())
@@ -73,6 +90,7 @@ class Picker:
         self.upload.observe(lambda change: self._uploaded(change["new"]), names="value")
 
         self.widget = css_class(w.VBox([
+            self.who,
             w.HBox([self.search, self.team]),
             self.list,
             self.open_button,
