@@ -90,12 +90,13 @@ admin_password = "{admin_password}"
 
 
 @contextlib.contextmanager
-def running_hub(folder: Path, *, store: str, password_file: Path, marker: str,
-                password: str, admin_password: str,
-                report_every: float = 60.0) -> Iterator[Hub]:
-    """``coachkit hub`` on a free port; stopped with SIGTERM (as a service manager would)."""
+def running_hub(folder: Path, *, store: str, password_file: Path | None, marker: str,
+                password: str, admin_password: str, report_every: float = 60.0,
+                teams_text: str | None = None) -> Iterator[Hub]:
+    """``coachkit hub`` on a free port; stopped with SIGTERM (as a service manager would).
+    ``teams_text``: another TEAMS.toml than :func:`teams_toml`'s."""
     teams = folder / "teams.toml"
-    teams.write_text(teams_toml(password, admin_password))
+    teams.write_text(teams_text or teams_toml(password, admin_password))
     runtime = folder / "runtime"
     log = folder / "hub.log"
     port = free_port()
@@ -103,7 +104,8 @@ def running_hub(folder: Path, *, store: str, password_file: Path, marker: str,
     with open(log, "w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "coachkit.cli", "hub", "--teams", str(teams),
-             "--store", store, "--store-password-file", str(password_file),
+             "--store", store,
+             *(["--store-password-file", str(password_file)] if password_file else []),
              "--port", str(port), "--runtime-dir", str(runtime),
              "--report-every", str(report_every)],
             stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True)

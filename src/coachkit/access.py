@@ -77,8 +77,8 @@ def hub_access(environ: dict[str, str] | None = None, *, timeout: float = 10.0) 
     """The user a JupyterHub single-user server runs for, with their groups, asked from the
     hub's REST API with the server's own token (the spawner sets ``JUPYTERHUB_USER``,
     ``JUPYTERHUB_API_URL`` and ``JUPYTERHUB_API_TOKEN``; the token needs the scope
-    ``read:users:groups!user``). The groups are read when a page opens, so a change of team
-    counts from the next page on. Fails closed: no answer, no access."""
+    ``read:users:groups!user``). The groups are read when a page's kernel starts, so a change
+    of team counts from the next kernel on. Fails closed: no answer, no access."""
     env = os.environ if environ is None else environ
     user = env.get("JUPYTERHUB_USER", "")
     api, token = env.get("JUPYTERHUB_API_URL", ""), env.get("JUPYTERHUB_API_TOKEN", "")
