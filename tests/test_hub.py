@@ -8,15 +8,18 @@ is a hub admin; and an anonymous visitor. Two user servers are started in the wh
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import stat
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+import websocket
 from sqlalchemy.engine import URL, make_url
 
 from coachkit.model import Deal
@@ -302,6 +305,43 @@ def test_a_users_server_serves_the_app_only(hub: Hub):
                                           "content": "x"}).status_code,
     }
     assert writes == {k: 403 for k in writes}
+
+
+def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):
+    """Only widget messages reach a page's kernel: Voila drops execute requests (while it
+    answers others on the same channel), so nobody runs code next to the store's
+    credentials."""
+    ana = open_server(hub, "ana")
+    page = ana.get(f"{hub.url}user/ana/", timeout=120)
+    kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text)
+    assert kernel, page.text[:300]
+    cookie = "; ".join(f"{k}={v}" for k, v in ana.cookies.get_dict().items())
+    channel = websocket.create_connection(
+        f"{hub.url.replace('http', 'ws', 1)}user/ana/api/kernels/{kernel.group(1)}/channels"
+        f"?session_id={uuid.uuid4()}", header=[f"Cookie: {cookie}"],
+        origin=hub.url.rstrip("/"), timeout=15)
+    marker = tmp_path / "ran"
+
+    def message(kind: str, content: dict[str, object]) -> str:
+        return json.dumps({
+            "header": {"msg_id": str(uuid.uuid4()), "username": "ana", "version": "5.3",
+                       "session": str(uuid.uuid4()), "msg_type": kind, "date": ""},
+            "parent_header": {}, "metadata": {}, "content": content, "channel": "shell",
+            "buffers": []})
+
+    try:
+        channel.send(message("execute_request", {
+            "code": f"open({str(marker)!r}, 'w').write('ran')", "silent": False,
+            "store_history": False, "user_expressions": {}, "allow_stdin": False,
+            "stop_on_error": True}))
+        channel.send(message("kernel_info_request", {}))
+        seen = []
+        while "kernel_info_reply" not in seen:
+            seen.append(json.loads(channel.recv())["header"]["msg_type"])
+        time.sleep(3)
+    finally:
+        channel.close()
+    assert "execute_reply" not in seen and not marker.exists()
 
 
 def test_another_users_server_is_refused(hub: Hub):

@@ -124,6 +124,8 @@ def free_port() -> int:
 
 def check_port(ip: str, port: int) -> None:
     with socket.socket() as sock:
+        # as the proxy will: a closed connection still waiting (TIME_WAIT) is no obstacle
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
         except OSError as exc:
