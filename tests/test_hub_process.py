@@ -78,7 +78,10 @@ def test_a_stop_before_the_hub_runs_waits_for_it_and_nothing_is_left(tmp_path: P
 
 def test_only_plain_report_files_of_the_served_run_are_served(tmp_path: Path):
     folder = tmp_path / "reports"
+    cut_short = folder / "runs" / ".east-0.partial"  # a run a stop cut short
+    cut_short.mkdir(parents=True)
     renderings = Renderings(folder, ["east", "west"])
+    assert not cut_short.exists()
     assert renderings.served("east") is None and renderings.file("east", "x.html") is None
     run = folder / "runs" / "east-1"
     run.mkdir()

@@ -54,6 +54,8 @@ class Renderings:
         self._stopped = threading.Event()
         (folder / "runs").mkdir(parents=True, exist_ok=True)
         (folder / "teams").mkdir(exist_ok=True)
+        for partial in (folder / "runs").glob(".*.partial"):  # a run cut short by a stop
+            shutil.rmtree(partial, ignore_errors=True)
 
     def state(self, team: str) -> TeamState:
         with self._lock:
