@@ -50,9 +50,9 @@ async def sign_in_time(browser, hub: Hub, user: str) -> float:
     await page.fill("input[name=password]", hub.password)
     started = time.perf_counter()
     await page.click("input[type=submit], button[type=submit]")
-    await page.locator(SEARCH).first.wait_for(state="visible", timeout=900_000)
+    await page.locator(SEARCH).first.wait_for(state="visible", timeout=600_000)
     await page.wait_for_function(f"!document.querySelector({SEARCH!r}).disabled",
-                                 timeout=900_000)
+                                 timeout=600_000)
     elapsed = time.perf_counter() - started
     for p in context.pages:  # closing the tab lets Voila end its kernel
         await p.close(run_before_unload=True)
@@ -104,12 +104,15 @@ async def on_hub(hub: Hub, sellers: list[str], chromium: str, floor: float) -> N
               f"s  ratio {statistics.median(warm) / floor:.2f}x  "
               f"({', '.join(f'{t:.2f}' for t in warm)})", flush=True)
         started = time.perf_counter()
-        values = sorted(await asyncio.gather(*(sign_in_time(browser, hub, u)
-                                               for u in sellers)))
+        results = await asyncio.gather(*(sign_in_time(browser, hub, u) for u in sellers),
+                                       return_exceptions=True)
         wall = time.perf_counter() - started
+        values = sorted(r for r in results if isinstance(r, float))
+        failed = [f"{type(r).__name__}: {str(r)[:120]}" for r in results
+                  if not isinstance(r, float)]
         print(f"{len(sellers)} sellers at once, cold         median "
               f"{statistics.median(values):5.1f} s  worst {values[-1]:5.1f} s  "
-              f"(wall {wall:.0f} s, {load()})", flush=True)
+              f"(wall {wall:.0f} s, {load()}); {len(failed)} failed {failed}", flush=True)
         await browser.close()
 
 

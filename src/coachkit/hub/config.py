@@ -95,6 +95,9 @@ def user_server_command(python: str = sys.executable, *,
         # refill the pool once the page that took the kernel has rendered, not while it does
         # (on 2 cores a refill started at once makes that page ~1.5 s slower)
         "--VoilaKernelManager.fill_delay=4",
+        # kernels talk over Unix sockets in a private folder, not TCP ports: no port clashes
+        # when many kernels start at once (10 sellers signing in), none open on loopback
+        "--KernelManager.transport=ipc",
         "--VoilaConfiguration.show_tracebacks=False",
         "--MappingKernelManager.cull_interval=60",
         f"--MappingKernelManager.cull_idle_timeout={kernel_idle}",
