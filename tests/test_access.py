@@ -23,7 +23,7 @@ def in_team(deal: Deal, team: str) -> Deal:
                                 "deal": {**deal.to_json_dict()["deal"], "team": team}})
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def two_teams(request: pytest.FixtureRequest, tmp_path, demo) -> Store:
     """The demo deals, two in team east and two in team west."""
     if request.param == "sqlite":
