@@ -45,3 +45,7 @@ class StaleError(CoachkitError):
         self.deal_id = deal_id
         super().__init__(f"deal {deal_id} was saved by someone else in the meantime; nothing "
                          "was saved, try again")
+
+
+class Refused(CoachkitError):
+    """A change the signed-in user may not make (a deal outside their teams)."""

@@ -12,6 +12,7 @@ from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError, InvalidWorkbook
 from coachkit.model.files import MAX_FILE_BYTES
 from coachkit.store import DealSummary
+from coachkit.store.scoped import ScopedStore
 
 ALL_TEAMS = "All teams"
 
@@ -28,6 +29,21 @@ def matches(d: DealSummary, search: str, team: str) -> bool:
         return False
     return not text or text in d.customer.lower() or text in d.title.lower() \
         or text in d.id.lower()
+
+
+REPORTS_URL = "/services/coachkit-reports/"
+"""The team server's reports service (same origin as the app)."""
+
+
+def who_html(store: ScopedStore) -> str:
+    """On the team server: who is signed in, whose deals these are, and the reports link
+    for a manager."""
+    access = store.access
+    line = (f"Signed in as <b>{escape(access.user)}</b> · the deals of "
+            f"{escape(access.describe())}")
+    if access.manages or access.admin:
+        line += f" · <a class='ck-reports' href='{REPORTS_URL}' target='_blank'>Team reports</a>"
+    return f"<div class='ck-hint'>{line}</div>"
 
 
 class Picker:
@@ -54,7 +70,17 @@ class Picker:
         self.customer = css_class(w.Text(placeholder="Customer"), "ck-new-customer")
         self.title = css_class(w.Text(placeholder="What is changing for them"), "ck-new-title")
         self.seller = w.Text(placeholder="Seller")
-        self.new_team = w.Text(placeholder="Team")
+        self.new_team: w.Text | w.Dropdown = w.Text(placeholder="Team")
+        store = session.store
+        teams = store.new_deal_teams if isinstance(store, ScopedStore) else None
+        if isinstance(store, ScopedStore) and teams is not None:
+            # on the team server a new deal goes to one of the user's teams
+            self.seller.value = store.access.user
+            self.new_team = w.Dropdown(options=teams, value=teams[0] if teams else None,
+                                       description="Team", layout=w.Layout(width="220px"))
+        css_class(self.new_team, "ck-new-team")
+        self.who = css_class(w.HTML(who_html(store) if isinstance(store, ScopedStore) else ""),
+                             "ck-who")
         self.create = css_class(w.Button(description="Start the deal", icon="plus",
                                          button_style="success"), "ck-create")
         self.create.on_click(lambda _: self._create())
@@ -64,6 +90,7 @@ class Picker:
         self.upload.observe(lambda change: self._uploaded(change["new"]), names="value")
 
         self.widget = css_class(w.VBox([
+            self.who,
             w.HBox([self.search, self.team]),
             self.list,
             self.open_button,
@@ -97,7 +124,7 @@ class Picker:
     def _create(self) -> None:
         def create() -> None:
             deal_id = self.session.new(self.customer.value, self.title.value,
-                                       seller=self.seller.value, team=self.new_team.value)
+                                       seller=self.seller.value, team=self.new_team.value or "")
             self.customer.value = self.title.value = ""
             self.refresh()
             self.list.value = deal_id

@@ -28,6 +28,7 @@ from coachkit.model.files import describe_validation_error, dumps, field_path, p
 from coachkit.model.ids import new_deal_id
 from coachkit.model.review import Review
 from coachkit.store import Store
+from coachkit.store.scoped import ScopedStore
 
 Path = tuple[str | int, ...]
 
@@ -72,7 +73,7 @@ class WorkbookSession:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | ScopedStore,
         *,
         author: str,
         coach: Coach | None = None,
@@ -157,6 +158,8 @@ class WorkbookSession:
         self.doc = deal.to_json_dict()
         self.base_version = version
         self.reviews = self.store.reviews(deal.id)
+        self.can_review = (self.store.may_review(deal.id)
+                           if isinstance(self.store, ScopedStore) else True)
         self._recoach()
         self._emit("deal")
 
@@ -196,6 +199,8 @@ class WorkbookSession:
             return describe_validation_error(exc)
         if deal.id != self.doc["deal"]["id"]:
             return "deal.id: the id of an open deal cannot change"
+        if isinstance(self.store, ScopedStore) and (refused := self.store.refused(deal)):
+            return refused  # the team server: a deal never leaves the user's teams
         self.doc = deal.to_json_dict()
         self.deal = deal
         self._recoach()

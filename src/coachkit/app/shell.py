@@ -21,7 +21,7 @@ from coachkit.app.training import TEMPORARY, TrainingPanel, brief_html, training
 from coachkit.coaching.coach import Coach
 from coachkit.errors import CoachkitError
 from coachkit.model.files import SUFFIX
-from coachkit.store import Store
+from coachkit.store.scoped import ScopedStore, page_store
 
 
 def request_parameters() -> dict[str, str]:
@@ -43,9 +43,11 @@ class App:
 
     def __init__(self, store: str | None = None, *, author: str | None = None,
                  today: Callable[[], dt.date] | None = None):
-        self.store = Store(store or None)
+        # on the team server: only the signed-in user's teams, saved as that user
+        self.store = page_store(store or None)
+        hub_user = self.store.access.user if isinstance(self.store, ScopedStore) else None
         self.session = WorkbookSession(
-            self.store, author=author or os.environ.get("COACHKIT_AUTHOR")
+            self.store, author=hub_user or author or os.environ.get("COACHKIT_AUTHOR")
             or os.environ.get("USER") or "seller",
             coach=Coach(), today=today or clock.today)
         self.title = css_class(w.HTML(

@@ -11,11 +11,11 @@ import argparse
 import os
 from collections.abc import Sequence
 
-from coachkit.cli import app, coach, crm, deals, files, report, reviews, training
+from coachkit.cli import app, coach, crm, deals, files, hub, report, reviews, training
 from coachkit.cli.common import err, parents
 from coachkit.errors import shown
 
-FAMILIES = (files, crm, deals, coach, reviews, report, app, training)
+FAMILIES = (files, crm, deals, coach, reviews, report, app, hub, training)
 """Where the subcommands come from, in the order ``--help`` lists them."""
 
 

@@ -451,6 +451,14 @@ class Store:
                 out.setdefault(key, []).append(deal_id)
         return out
 
+    def team_of(self, deal_id: str) -> str | None:
+        """The team of a deal's latest version (its header column), None if there is no
+        such deal: what the team server's access check reads before anything else."""
+        with self._reading() as conn:
+            return conn.execute(
+                sa.select(deals_table.c.team).where(deals_table.c.id == deal_id)
+            ).scalar()
+
     def get(
         self, deal_id: str, *, version: int | None = None,
         as_of: When | None = None,

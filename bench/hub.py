@@ -1,0 +1,168 @@
+"""Benchmark: the team server, from sign-in to the first usable input, in Chromium.
+
+    python bench/hub.py [--sellers 10]
+
+Starts a real ``coachkit hub`` (JupyterHub, its proxy, the reports service) on a SQLite
+store with the demo deals, and measures:
+- floor: a bare Voila notebook with one Text widget, cold (no preheating), page request to
+  the input usable (as bench/app.py);
+- one seller, cold: the sign-in click to the picker's search box usable, the user's server
+  not running (the hub starts it: Voila, then the notebook in a preheated kernel);
+- one seller, server running: the same once the server runs (a preheated kernel waits);
+- N sellers signing in at once, cold: median and worst;
+- memory per signed-in seller: RSS of their kernels and of their whole server.
+The machine's load average is printed with the figures: they depend on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from playwright.async_api import async_playwright
+from playwright.sync_api import sync_playwright
+
+from coachkit.store import Store
+from coachkit.training.demo import demo_deals
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from app import ARGS, measure, start  # bench/app.py
+from hubserver import Hub, running_hub  # tests/hubserver.py
+
+SEARCH = ".ck-search input"
+
+
+async def sign_in_time(browser, hub: Hub, user: str) -> float:
+    """From the click on "Sign in" to the picker's search box usable."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{hub.url}hub/login")
+    await page.fill("input[name=username]", user)
+    await page.fill("input[name=password]", hub.password)
+    started = time.perf_counter()
+    await page.click("input[type=submit], button[type=submit]")
+    await page.locator(SEARCH).first.wait_for(state="visible", timeout=600_000)
+    await page.wait_for_function(f"!document.querySelector({SEARCH!r}).disabled",
+                                 timeout=600_000)
+    elapsed = time.perf_counter() - started
+    for p in context.pages:  # closing the tab lets Voila end its kernel
+        await p.close(run_before_unload=True)
+    await context.close()
+    return elapsed
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def servers_of(hub: Hub) -> dict[str, dict[str, list[float]]]:
+    """user -> {"kernels": [RSS MB...], "server": [RSS MB...]} of each user's processes."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for pid, argv in hub.processes().items():
+        try:
+            env = dict(e.split("=", 1) for e in
+                       Path(f"/proc/{pid}/environ").read_text(errors="replace").split("\0")
+                       if "=" in e)
+            mb = rss_mb(pid)
+        except OSError:
+            continue
+        user = env.get("JUPYTERHUB_USER")
+        if user:
+            kind = "kernels" if "ipykernel" in argv else "server"
+            out.setdefault(user, {"kernels": [], "server": []})[kind].append(mb)
+    return out
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+async def on_hub(hub: Hub, sellers: list[str], chromium: str, floor: float) -> None:
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium, args=ARGS)
+        cold = await sign_in_time(browser, hub, "solo")
+        print(f"one seller, cold (server started)  {cold:5.2f} s  ratio "
+              f"{cold / floor:.2f}x   ({load()})", flush=True)
+        await asyncio.sleep(8)  # the pool refills
+        warm = []
+        for _ in range(3):
+            warm.append(await sign_in_time(browser, hub, "solo"))
+            await asyncio.sleep(8)
+        print(f"one seller, server running         median {statistics.median(warm):5.2f} "
+              f"s  ratio {statistics.median(warm) / floor:.2f}x  "
+              f"({', '.join(f'{t:.2f}' for t in warm)})", flush=True)
+        started = time.perf_counter()
+        results = await asyncio.gather(*(sign_in_time(browser, hub, u) for u in sellers),
+                                       return_exceptions=True)
+        wall = time.perf_counter() - started
+        values = sorted(r for r in results if isinstance(r, float))
+        failed = [f"{type(r).__name__}: {str(r)[:120]}" for r in results
+                  if not isinstance(r, float)]
+        print(f"{len(sellers)} sellers at once, cold         median "
+              f"{statistics.median(values):5.1f} s  worst {values[-1]:5.1f} s  "
+              f"(wall {wall:.0f} s, {load()}); {len(failed)} failed {failed}", flush=True)
+        await browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sellers", type=int, default=10)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="coachkit-bench-hub-"))
+    store = tmp / "coachkit.db"
+    with Store(str(store)) as s:
+        for deal in demo_deals():
+            s.put(deal, author="bench")
+    floor_nb = tmp / "floor.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nw.Text(value='floor')")]
+    nbformat.write(nb, floor_nb)
+    sellers = [f"s{i:02d}" for i in range(1, args.sellers + 1)]
+    password = secrets.token_urlsafe(9)
+    names = ", ".join(f'"{u}"' for u in ["solo", *sellers])
+    teams = (f"[teams.emea-industry]\nsellers = [{names}]\nmanagers = []\n"
+             f'[trial]\npassword = "{password}"\n')
+    print(f"before: {load()}", flush=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
+        proc, url = start(floor_nb, 0, {**os.environ, "COACHKIT_STORE": str(store)})
+        try:
+            floor_times = [measure(browser, url, ".widget-text input") for _ in range(3)]
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        browser.close()
+    floor = statistics.median(floor_times)
+    print(f"floor (bare Voila Text, cold)      median {floor:5.2f} s  "
+          f"({', '.join(f'{t:.2f}' for t in floor_times)})", flush=True)
+    with running_hub(tmp, store=str(store), password_file=None, marker=str(store),
+                     password=password, admin_password=secrets.token_urlsafe(32),
+                     report_every=600, teams_text=teams) as hub:
+        asyncio.run(on_hub(hub, sellers, args.chromium, floor))
+        time.sleep(10)
+        memory = servers_of(hub)
+        kernels = [sum(m["kernels"]) for m in memory.values()]
+        totals = [sum(m["kernels"]) + sum(m["server"]) for m in memory.values()]
+        print(f"memory per signed-in seller ({len(memory)} servers, tabs closed, one "
+              f"preheated kernel each): kernels median {statistics.median(kernels):.0f} MB, "
+              f"whole server median {statistics.median(totals):.0f} MB", flush=True)
+    print(f"after: {load()}")
+
+
+if __name__ == "__main__":
+    main()

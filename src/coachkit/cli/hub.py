@@ -1,0 +1,172 @@
+"""``coachkit hub``: the team server (JupyterHub with the workbook app and the reports).
+
+    coachkit hub --teams TEAMS.toml [--store URL] [--store-password-file FILE] [--port N]
+                 [--ip ADDRESS] [--report-every MINUTES] [--runtime-dir DIR]
+    coachkit hub --teams TEAMS.toml --print-config
+
+The store's password never goes in argv: it comes from ``$COACHKIT_STORE`` (a whole URL),
+``$PGPASSWORD`` or a file (``--store-password-file``), and reaches the hub's processes only
+through their environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coachkit.cli.common import Parents
+from coachkit.errors import CoachkitError
+
+if TYPE_CHECKING:
+    from coachkit.hub.teams import Teams
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
+    p = sub.add_parser("hub", help="start the team server (JupyterHub: sign-in, teams, reports)",
+                       description="Start JupyterHub with its proxy on this machine: sellers "
+                       "sign in and work on their teams' deals in the workbook app, managers "
+                       "read their teams' reports. Every address is on 127.0.0.1 unless --ip "
+                       "says otherwise. See docs/team-server.md.")
+    p.add_argument("--teams", metavar="TEAMS.toml", required=True,
+                   help="the teams, their sellers and managers, and the trial password "
+                        "(examples/teams.toml)")
+    p.add_argument("--store", metavar="PATH_OR_URL", default=None,
+                   help="SQLite file (a trial) or PostgreSQL URL without its password "
+                        "(default: $COACHKIT_STORE, else coachkit.db in your data folder)")
+    p.add_argument("--store-password-file", metavar="FILE",
+                   help="a file holding the database password (else $PGPASSWORD, or the "
+                        "whole URL in $COACHKIT_STORE)")
+    p.add_argument("--port", type=int, default=8000, help="the hub's port (default 8000)")
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="the address the hub's port listens on (default 127.0.0.1: this "
+                        "machine only); every other port stays on 127.0.0.1")
+    p.add_argument("--report-every", type=float, default=60.0, metavar="MINUTES",
+                   help="render the teams' reports every MINUTES (default 60; also at start)")
+    p.add_argument("--runtime-dir", metavar="DIR",
+                   help="the hub's own files: database, secrets, logs of reports "
+                        "(default: hub/ in coachkit's data folder)")
+    p.add_argument("--print-config", action="store_true",
+                   help="print a jupyterhub_config.py for an existing JupyterHub and exit")
+    p.set_defaults(run=hub)
+
+
+def hub(args: argparse.Namespace) -> int:
+    from coachkit.hub.config import existing_hub_config
+    from coachkit.hub.teams import load_teams
+
+    teams = load_teams(args.teams)
+    runtime = runtime_dir(args.runtime_dir)
+    if args.report_every <= 0:
+        raise CoachkitError("--report-every must be a number of minutes above 0")
+    if args.print_config:
+        print(existing_hub_config(args.teams, str(runtime), report_every=args.report_every),
+              end="")
+        return 0
+    if teams.trial_password is None:
+        raise CoachkitError(f"{args.teams} has no [trial] password: coachkit hub signs people "
+                            "in only for a local trial; for a hub with a real identity "
+                            "provider, use coachkit hub --print-config (docs/team-server.md)")
+    return start(args, teams, runtime)
+
+
+def runtime_dir(given: str | None) -> Path:
+    if given:
+        return Path(given).expanduser().resolve()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("coachkit", appauthor=False)) / "hub"
+
+
+def store_location(given: str | None, password_file: str | None) -> str:
+    """The store's full location (password included), from argv without a password plus the
+    environment or a file."""
+    from coachkit.store import default_location
+    from coachkit.store.sql import has_secret
+
+    if given and has_secret(given):
+        raise CoachkitError("--store must not carry a password (every user of this machine "
+                            "can read argv); put it in --store-password-file, $PGPASSWORD, "
+                            "or the whole URL in $COACHKIT_STORE")
+    location = given or default_location()
+    password = None
+    if password_file:
+        try:
+            password = Path(password_file).read_text("utf-8").strip()
+        except OSError as exc:
+            raise CoachkitError(f"--store-password-file: cannot read {password_file} "
+                                f"({exc.strerror})") from None
+        if not password:
+            raise CoachkitError(f"--store-password-file: {password_file} is empty")
+    elif os.environ.get("PGPASSWORD") and not has_secret(location):
+        password = os.environ["PGPASSWORD"]
+    if password is None:
+        return location
+    if "://" not in location or location.startswith("sqlite"):
+        raise CoachkitError("a store password needs a database URL (--store "
+                            "postgresql+psycopg://USER@HOST/DB); a SQLite file has none")
+    if has_secret(location):
+        raise CoachkitError("the store URL in $COACHKIT_STORE already has a password; give "
+                            "it once")
+    from sqlalchemy.engine import make_url
+
+    return make_url(location).set(password=password).render_as_string(hide_password=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def check_port(ip: str, port: int) -> None:
+    with socket.socket() as sock:
+        # as the proxy will: a closed connection still waiting (TIME_WAIT) is no obstacle
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((ip, port))
+        except OSError as exc:
+            raise CoachkitError(f"cannot listen on {ip}:{port} ({exc.strerror}); pick another "
+                                "port with --port") from None
+
+
+def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
+    import coachkit.hub
+    from coachkit.hub.config import SETTINGS_VAR, HubSettings
+    from coachkit.hub.process import run_hub
+    from coachkit.store import Store
+
+    location = store_location(args.store, args.store_password_file)
+    with Store(location) as store:  # a wrong store fails here, on one line
+        name = store.name
+    check_port(args.ip, args.port)
+    runtime.mkdir(parents=True, exist_ok=True)
+    runtime.chmod(0o700)
+    (runtime / "homes").mkdir(exist_ok=True)
+    # a fresh hub database each start: groups are loaded from TEAMS.toml as they are now
+    # (JupyterHub's load_groups only ever adds members)
+    for stale in ("jupyterhub.sqlite", "jupyterhub.pid", "jupyterhub-proxy.pid"):
+        (runtime / stale).unlink(missing_ok=True)
+    settings = HubSettings(
+        teams_file=str(Path(args.teams).resolve()), runtime=str(runtime), port=args.port,
+        ip=args.ip, hub_port=free_port(), proxy_api_port=free_port(),
+        reports_port=free_port(), report_every=args.report_every, python=sys.executable)
+    settings_file = runtime / "settings.json"
+    settings.write(settings_file)
+    env = {**os.environ, "COACHKIT_STORE": location, SETTINGS_VAR: str(settings_file)}
+    env.pop("PGPASSWORD", None)  # now in COACHKIT_STORE
+    config = Path(coachkit.hub.__file__).with_name("jupyterhub_config.py")
+    host = "127.0.0.1" if args.ip in ("", "0.0.0.0") else args.ip
+
+    def running() -> None:
+        print(f"coachkit hub: http://{host}:{args.port}/  (store: {name}; sign in at "
+              f"/hub/login; Ctrl-C stops)", flush=True)
+        if teams.admins and not teams.admin_password:
+            print(f"coachkit hub: admins sign in with the password in "
+                  f"{runtime / 'admin_password'}", flush=True)
+
+    return run_hub([sys.executable, "-m", "jupyterhub", "-f", str(config)], env=env,
+                   cwd=str(runtime), log=sys.stderr, on_running=running)

@@ -1,0 +1,242 @@
+"""The JupyterHub configuration of the team server, in one place.
+
+:func:`configure` sets what coachkit needs in any hub: the teams as groups, the user server
+(:func:`user_server_command`), the scopes of its token, the idle culler and the
+``coachkit-reports`` service, and the roles that let users reach it. :func:`configure_local`
+adds what ``coachkit hub`` runs on one machine: loopback addresses, runtime files in one
+0700 folder, the trial sign-in, and local processes for user servers. The shipped
+``jupyterhub_config.py`` reads :class:`HubSettings` from ``$COACHKIT_HUB_SETTINGS``;
+``coachkit hub --print-config`` prints the configuration for an existing hub.
+
+The store's location (with its password, if any) reaches the hub only through
+``$COACHKIT_STORE``: it is taken out of the hub's own environment (the proxy inherits that
+one) and handed to the user servers and the reports service in theirs, never in argv.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coachkit.hub.teams import Teams, load_teams
+from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
+
+SETTINGS_VAR = "COACHKIT_HUB_SETTINGS"
+REPORTS_SERVICE = "coachkit-reports"
+PROXY_TIMEOUT_MS = 180_000
+"""The proxy's upstream timeout: a first page starts Voila and a kernel, which takes far
+longer than the proxy's default 20 s on two busy cores (then it answers 503)."""
+PASSED_THROUGH = ("COACHKIT_TODAY", "COACHKIT_SETTINGS")
+"""Variables of the hub's environment that user servers and the reports service also get."""
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Everything the hub's configuration depends on, written as JSON by ``coachkit hub``."""
+
+    teams_file: str
+    runtime: str
+    """A 0700 folder: the hub's database, cookie secret, pid files, tokens, reports, homes."""
+    port: int = 8000
+    ip: str = "127.0.0.1"
+    hub_port: int = 8081
+    proxy_api_port: int = 8001
+    reports_port: int = 8082
+    report_every: float = 60.0
+    """Minutes between two renderings of the reports."""
+    server_idle: int = 3600
+    """Seconds without activity after which the idle culler stops a user's server."""
+    kernel_idle: int = 900
+    """Seconds after which a page's kernel with no open tab is shut down."""
+    python: str = sys.executable
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(dataclasses.asdict(self), indent=2), "utf-8")
+
+    @classmethod
+    def read(cls, path: str | Path) -> HubSettings:
+        return cls(**json.loads(Path(path).read_text("utf-8")))
+
+
+def user_server_command(python: str = sys.executable, *,
+                        standaloneproxy: str | None = None, workbooks: str | None = None,
+                        kernel_idle: int = 900) -> list[str]:
+    """A user's server: standalone Voila on the workbook app, behind the hub's sign-in.
+
+    ``jupyter-standaloneproxy`` checks every request against the hub (only the server's
+    owner gets through) and forwards it to Voila on 127.0.0.1. Standalone Voila serves the
+    one notebook and nothing else (no JupyterLab, terminals, contents or files API; it
+    refuses execute requests from the browser), keeps a kernel preheated for the next page
+    and shuts down kernels of closed tabs. ``{port}`` and ``{base_url}`` are filled in by
+    the standaloneproxy.
+
+    When the hardening branch lands, ``-m voila`` becomes ``-m coachkit.app.voila`` (the
+    same options plus its per-server kernel cap, token-free loopback checks and template).
+    """
+    folder = workbooks or str(workbooks_dir())
+    proxy = standaloneproxy or str(Path(python).parent / "jupyter-standaloneproxy")
+    return [
+        proxy, "--absolute-url",  # Voila gets /user/<name>/... and knows that base_url
+        "--timeout=60",  # its readiness wait (default 5 s) is too short on 2 busy cores
+        # its activity notifier would post "now" forever (no idle cull) or log errors;
+        # the proxy reports activity to the hub instead
+        "--activity-interval=0",
+        "--",
+        python, "-m", "voila", f"{folder}/{APP_NOTEBOOK}",
+        "--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+        "--Voila.base_url={base_url}/", f"--Voila.root_dir={folder}",
+        "--preheat_kernel=True", "--pool_size=1",
+        # refill the pool once the page that took the kernel has rendered, not while it does
+        # (on 2 cores a refill started at once makes that page ~1.5 s slower)
+        "--VoilaKernelManager.fill_delay=4",
+        # kernels talk over Unix sockets in a private folder, not TCP ports: no port clashes
+        # when many kernels start at once (10 sellers signing in), none open on loopback
+        "--KernelManager.transport=ipc",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--MappingKernelManager.cull_interval=60",
+        f"--MappingKernelManager.cull_idle_timeout={kernel_idle}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+def server_token_scopes() -> list[str]:
+    """The scopes of a user server's ``$JUPYTERHUB_API_TOKEN``. Setting them replaces the
+    default ``server`` role, so its two scopes stay; the app adds reading the user's own
+    groups (their teams)."""
+    return ["users:activity!user", "access:servers!server", "read:users:groups!user"]
+
+
+def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
+              load_groups: bool = True) -> None:
+    """What coachkit needs in any JupyterHub (``c`` is the hub's config object)."""
+    env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
+    if store:
+        env["COACHKIT_STORE"] = store
+    if load_groups:
+        # load_groups only adds members: coachkit hub starts each run on a fresh hub database
+        c.JupyterHub.load_groups = teams.groups()
+    c.Spawner.cmd = user_server_command(settings.python, kernel_idle=settings.kernel_idle)
+    c.Spawner.environment = env
+    c.Spawner.server_token_scopes = server_token_scopes()
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 90
+    runtime = Path(settings.runtime)
+    c.JupyterHub.services = [
+        {
+            "name": "idle-culler",
+            "command": [settings.python, "-m", "jupyterhub_idle_culler",
+                        f"--timeout={settings.server_idle}", "--cull-every=300"],
+        },
+        {
+            "name": REPORTS_SERVICE,
+            "url": f"http://127.0.0.1:{settings.reports_port}",
+            "command": [settings.python, "-m", "coachkit.hub.reports"],
+            "oauth_no_confirm": True,  # no "Authorize access" page before the reports
+            "environment": {
+                **env,
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "LANG": os.environ.get("LANG", "C.UTF-8"),
+                "HOME": str(runtime / "homes" / REPORTS_SERVICE),
+                "COACHKIT_REPORTS_DIR": str(runtime / "reports"),
+                "COACHKIT_REPORTS_TEAMS": ",".join(sorted(teams.teams)),
+                "COACHKIT_REPORTS_EVERY": str(settings.report_every),
+            },
+        },
+    ]
+    c.JupyterHub.load_roles = [
+        {"name": "user", "scopes": ["self", f"access:services!service={REPORTS_SERVICE}"]},
+        {"name": "idle-culler", "services": ["idle-culler"],
+         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+    ]
+
+
+def configure_local(c: Any, settings: HubSettings) -> None:
+    """``coachkit hub``: the whole hub on this machine, every address on loopback except the
+    public one the operator chose, sign-in with the trial password of TEAMS.toml."""
+    teams = load_teams(settings.teams_file)
+    runtime = Path(settings.runtime)
+    store = os.environ.pop("COACHKIT_STORE", "")  # not for the proxy, which gets our env
+    configure(c, settings, teams, store=store)
+    bin_dir = Path(settings.python).parent
+    c.JupyterHub.bind_url = f"http://{settings.ip}:{settings.port}"
+    c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{settings.hub_port}"
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+    c.ConfigurableHTTPProxy.command = [str(bin_dir / "configurable-http-proxy"),
+                                       f"--proxy-timeout={PROXY_TIMEOUT_MS}"]
+    # the proxy gets its token in its environment (CONFIGPROXY_AUTH_TOKEN), not in argv
+    c.ConfigurableHTTPProxy.auth_token = secret_file(runtime / "proxy_auth_token")
+    c.ConfigurableHTTPProxy.pid_file = str(runtime / "jupyterhub-proxy.pid")
+    c.JupyterHub.db_url = f"sqlite:///{runtime / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(runtime / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(runtime / "jupyterhub.pid")
+    c.Spawner.ip = "127.0.0.1"
+    c.JupyterHub.spawner_class = "simple"  # local processes; no Unix account per user
+    c.SimpleLocalProcessSpawner.home_dir_template = str(runtime / "homes" / "{username}")
+
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = teams.trial_password
+    c.Authenticator.allowed_users = teams.users
+    # else anyone ever signed in could still sign in after leaving TEAMS.toml
+    c.Authenticator.allow_existing_users = False
+    if teams.admins:
+        c.Authenticator.admin_users = set(teams.admins)
+        c.SharedPasswordAuthenticator.admin_password = (
+            teams.admin_password or secret_file(runtime / "admin_password", 32))
+
+
+def configure_from_environment(c: Any) -> None:
+    """The shipped ``jupyterhub_config.py``: :func:`configure_local` with the settings that
+    ``coachkit hub`` wrote to ``$COACHKIT_HUB_SETTINGS``."""
+    path = os.environ.get(SETTINGS_VAR)
+    if not path:
+        raise SystemExit(f"{SETTINGS_VAR} is not set: start the team server with "
+                         "coachkit hub --teams TEAMS.toml")
+    configure_local(c, HubSettings.read(path))
+
+
+def secret_file(path: Path, nbytes: int = 32) -> str:
+    """A random secret kept in ``path`` (mode 0600), made on first use."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
+
+
+def existing_hub_config(teams_file: str, runtime: str, *, python: str = sys.executable,
+                        report_every: float = 60.0) -> str:
+    """``coachkit hub --print-config``: a jupyterhub_config.py for a hub that already signs
+    people in (any authenticator). It uses the hub's own network, spawner and sign-in."""
+    settings = HubSettings(teams_file=str(Path(teams_file).resolve()), runtime=runtime,
+                           python=python, report_every=report_every)
+    return f'''\
+# jupyterhub_config.py: coachkit on an existing JupyterHub (coachkit hub --print-config).
+#
+# Sign-in stays your authenticator's. Teams are hub groups coachkit-team-<team> (sellers)
+# and coachkit-managers-<team> (managers): let your identity provider fill them (e.g.
+# OAuthenticator with manage_groups = True), or keep load_groups below. The store's URL
+# (and its password) comes from the hub's environment: COACHKIT_STORE, or PGPASSWORD beside
+# a URL without one. Never put it in this file or in argv.
+# User servers run `coachkit.hub.config.user_server_command()` (standalone Voila behind
+# jupyter-standaloneproxy); they need coachkit[hub] installed where they run.
+import os
+
+from coachkit.hub.config import HubSettings, configure
+from coachkit.hub.teams import load_teams
+
+settings = HubSettings(**{json.dumps(dataclasses.asdict(settings), indent=4)})
+os.makedirs(settings.runtime, mode=0o700, exist_ok=True)
+configure(
+    get_config(),  # noqa: F821 (given by JupyterHub)
+    settings,
+    load_teams(settings.teams_file),
+    store=os.environ.get("COACHKIT_STORE", ""),
+    load_groups=True,  # False when your authenticator manages the groups
+)
+'''

@@ -1,0 +1,163 @@
+"""The ``coachkit-reports`` hub service: managers read their teams' reports.
+
+    GET /services/coachkit-reports/                     the teams you manage (admins: all)
+    GET /services/coachkit-reports/teams/<team>/        that team's report
+    GET /services/coachkit-reports/teams/<team>/<file>  a deal report (or PDF, CSV) of it
+
+Users are signed in through the hub (OAuth, :class:`HubOAuthenticated`): anonymous visitors
+are sent to the hub's sign-in, and the hub tells who they are and their groups. Only the
+managers of a team and the hub's admins read its reports; anyone else gets 403. Reports
+are rendered by :mod:`coachkit.hub.rendering` in a background thread.
+
+Run by the hub (``python -m coachkit.hub.reports``) with the environment it gives services
+plus ``COACHKIT_STORE``, ``COACHKIT_REPORTS_DIR``, ``COACHKIT_REPORTS_TEAMS`` (comma
+separated) and ``COACHKIT_REPORTS_EVERY`` (minutes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import secrets
+import signal
+import threading
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+from tornado import web
+
+from coachkit.access import Access
+from coachkit.hub.rendering import SERVED, Renderings
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:46em;margin:2.5em auto;padding:0 1em;
+color:#1f2933}} table{{border-collapse:collapse;width:100%}} td,th{{text-align:left;
+padding:.45em .6em;border-bottom:1px solid #d9dee3}} .running{{color:#8a5a00}}
+.problem{{color:#a61b1b}} a{{color:#1858a8}}</style></head>
+<body><h1>{title}</h1>{body}
+<p><a href="/hub/home">Hub home</a> · <a href="/hub/logout">Sign out</a></p></body></html>
+"""
+
+
+def page(title: str, body: str) -> str:
+    """A page; ``title`` is escaped here, ``body`` must already be."""
+    return PAGE.format(title=escape(title), body=body)
+
+
+def when(at: dt.datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "not yet"
+
+
+class Base(HubOAuthenticated, web.RequestHandler):
+    """Signed in through the hub; errors as a short page, nothing else said."""
+
+    def access(self) -> Access:
+        user: dict[str, Any] = self.current_user
+        return Access.from_groups(user["name"], user.get("groups") or [],
+                                  admin=bool(user.get("admin")))
+
+    @property
+    def renderings(self) -> Renderings:
+        return self.settings["renderings"]
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "same-origin")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        reason = {403: "You may not read these reports: they are for the managers of the "
+                       "team.",
+                  404: "There is no such report."}.get(status_code, "Something went wrong.")
+        self.finish(page(f"{status_code} · coachkit reports", f"<p>{escape(reason)}</p>"))
+
+
+class IndexHandler(Base):
+    @web.authenticated
+    def get(self) -> None:
+        access = self.access()
+        teams = [t for t in self.renderings.teams if access.may_read_reports(t)]
+        if not teams:
+            self.set_status(403)
+            self.finish(page("coachkit reports", "<p id='no-teams'>You manage no team, so "
+                             "there are no reports for you here. Reports are for the managers "
+                             "of a team.</p>"))
+            return
+        prefix = self.settings["prefix"]
+        rows = []
+        for team in teams:
+            state = self.renderings.state(team)
+            name = self.renderings.team_report(team)
+            link = (f"<a class='team-report' href='{escape(prefix)}teams/{quote(team)}/'>"
+                    f"{escape(team)}</a>" if name else escape(team))
+            status = ("<span class='running'>rendering now…</span>" if state.running
+                      else "")
+            problem = (f"<div class='problem'>{escape(state.problem)}</div>"
+                       if state.problem else "")
+            rows.append(f"<tr data-team='{escape(team)}'><td>{link}</td>"
+                        f"<td class='rendered'>{escape(when(state.rendered_at))}</td>"
+                        f"<td>{status}{problem}</td></tr>")
+        every = float(self.settings["every"])
+        self.finish(page("coachkit reports", (
+            f"<p>Signed in as <b>{escape(access.user)}</b>. Team reports rank every deal of "
+            "the team and link to each deal's report. They are rendered when the hub starts "
+            f"and every {every:g} minutes.</p>"
+            "<table><thead><tr><th>Team</th><th>Rendered</th><th></th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")))
+
+
+class ReportHandler(Base):
+    @web.authenticated
+    def get(self, team: str, name: str) -> None:
+        if not self.access().may_read_reports(team) or team not in self.renderings.teams:
+            raise web.HTTPError(403)
+        name = name or (self.renderings.team_report(team) or "")
+        path = self.renderings.file(team, name)
+        if path is None:
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", SERVED[path.suffix])
+        self.finish(path.read_bytes())
+
+
+def make_app(renderings: Renderings, prefix: str, every: float) -> web.Application:
+    return web.Application(
+        [
+            (prefix, IndexHandler),
+            (f"{prefix}oauth_callback", HubOAuthCallbackHandler),
+            (f"{prefix}teams/([^/]+)/([^/]*)", ReportHandler),
+        ],
+        renderings=renderings, prefix=prefix, every=every,
+        cookie_secret=secrets.token_bytes(32),  # per process: a restart asks the hub again
+    )
+
+
+async def serve() -> None:
+    prefix = os.environ["JUPYTERHUB_SERVICE_PREFIX"]
+    teams = [t for t in os.environ.get("COACHKIT_REPORTS_TEAMS", "").split(",") if t]
+    every = float(os.environ.get("COACHKIT_REPORTS_EVERY", "60"))
+    renderings = Renderings(Path(os.environ["COACHKIT_REPORTS_DIR"]), teams)
+    url = urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
+    # on one machine the service's URL is on loopback; in a cluster it is a Service name,
+    # and COACHKIT_REPORTS_BIND says which address to listen on
+    address = os.environ.get("COACHKIT_REPORTS_BIND", url.hostname or "127.0.0.1")
+    server = make_app(renderings, prefix, every).listen(url.port or 80, address)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # the hub stops services with SIGINT
+        loop.add_signal_handler(sig, stop.set)
+    worker = threading.Thread(target=renderings.every, args=(every,), daemon=True)
+    worker.start()
+    await stop.wait()
+    server.stop()
+    renderings.stop()
+    worker.join(timeout=10)
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())

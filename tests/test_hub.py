@@ -1,0 +1,360 @@
+"""The team server end to end: a real ``coachkit hub`` (JupyterHub, its proxy, the idle
+culler, the reports service) on a real PostgreSQL, real user servers (standalone Voila behind
+jupyter-standaloneproxy) and Debian's Chromium.
+
+Users: ana sells in east, wes in west, maria manages east, max manages east and west, adam
+is a hub admin; and an anonymous visitor. Two user servers are started in the whole module
+(ana's and wes's): each cold start costs ~20 CPU-seconds on this machine."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import stat
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+from sqlalchemy.engine import URL, make_url
+
+from coachkit.model import Deal
+from coachkit.store import Store
+from coachkit.training.demo import demo_deals
+from conftest import TODAY
+from hubserver import Hub, running_hub
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+
+REPORTS = "services/coachkit-reports/"
+
+
+def in_team(deal: Deal, team: str) -> Deal:
+    doc = deal.to_json_dict()
+    return Deal.model_validate({**doc, "deal": {**doc["deal"], "team": team}})
+
+
+@pytest.fixture(scope="module")
+def team_store(postgres) -> dict[str, object]:
+    """The demo deals on PostgreSQL, spread over the teams east and west."""
+    url = postgres.new_database()
+    deals = sorted(demo_deals(TODAY), key=lambda d: d.id)
+    teams = {"east": [d.id for d in deals[0::2]], "west": [d.id for d in deals[1::2]]}
+    with Store(url) as store:
+        for deal in deals:
+            store.put(in_team(deal, "east" if deal.id in teams["east"] else "west"),
+                      author="demo")
+    parsed = make_url(url)
+    customers = {d.id: d.deal.customer for d in deals}
+    return {"url": url, "password": parsed.password, "database": parsed.database,
+            "bare": URL.create(parsed.drivername, username=parsed.username, host=parsed.host,
+                               port=parsed.port, database=parsed.database
+                               ).render_as_string(hide_password=False),
+            "teams": teams, "customers": customers}
+
+
+@pytest.fixture(scope="module")
+def hub(team_store, tmp_path_factory) -> Iterator[Hub]:
+    folder = tmp_path_factory.mktemp("hub")
+    password_file = folder / "store-password"
+    password_file.write_text(str(team_store["password"]) + "\n")
+    password_file.chmod(0o600)
+    with running_hub(folder, store=str(team_store["bare"]), password_file=password_file,
+                     marker=str(team_store["database"]), password=secrets.token_urlsafe(9),
+                     admin_password=secrets.token_urlsafe(32)) as running:
+        yield running
+    time.sleep(1)
+    left = running.processes()
+    assert not left, f"processes left after the hub stopped: {left}"
+
+
+def wait_for_reports(hub: Hub, session: requests.Session, teams: list[str]) -> str:
+    """The index once every team has a rendered report (at most 8 minutes here)."""
+    deadline = time.monotonic() + 480
+    while True:
+        page = session.get(hub.url + REPORTS, timeout=60)
+        if all(f"href='/{REPORTS}teams/{t}/'" in page.text for t in teams):
+            return page.text
+        assert time.monotonic() < deadline, page.text
+        time.sleep(3)
+
+
+def open_server(hub: Hub, user: str) -> requests.Session:
+    """Sign in and wait until the user's server answers with the app page."""
+    session, _ = hub.login(user)
+    session.get(f"{hub.url}hub/spawn", timeout=60)  # what the sign-in would lead to
+    deadline = time.monotonic() + 300
+    while True:
+        page = session.get(f"{hub.url}user/{user}/", timeout=300)
+        if page.status_code == 200 and "/spawn-pending/" not in page.url \
+                and "coachkit" in page.text:
+            return session
+        assert time.monotonic() < deadline, (page.status_code, page.url)
+        time.sleep(2)
+
+
+# -- the reports service ---------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(hub: Hub):
+    for path in (REPORTS, f"{REPORTS}teams/east/", "user/ana/", "hub/home"):
+        answer = requests.get(hub.url + path, timeout=60)
+        assert answer.status_code == 200 and "/hub/login" in answer.url, path
+        assert 'name="password"' in answer.text
+
+
+def test_the_reports_index_lists_exactly_the_teams_a_user_manages(hub: Hub, team_store):
+    maria, _ = hub.login("maria")
+    index = wait_for_reports(hub, maria, ["east"])
+    assert re.findall(r"data-team='([^']+)'", index) == ["east"]
+    max_, _ = hub.login("max")
+    index = wait_for_reports(hub, max_, ["east", "west"])
+    assert re.findall(r"data-team='([^']+)'", index) == ["east", "west"]
+    assert re.search(r"class='rendered'>\d{4}-\d\d-\d\d \d\d:\d\d UTC<", index)
+    adam, _ = hub.login("adam")
+    assert re.findall(r"data-team='([^']+)'", adam.get(hub.url + REPORTS).text) == [
+        "east", "west"]
+    for seller in ("ana", "wes"):
+        session, _ = hub.login(seller)
+        answer = session.get(hub.url + REPORTS)
+        assert answer.status_code == 403 and "You manage no team" in answer.text
+    assert str(team_store["password"]) not in index
+
+
+def test_only_a_teams_managers_read_its_reports(hub: Hub, team_store):
+    east, west = team_store["teams"]["east"], team_store["teams"]["west"]  # type: ignore[index]
+    maria, _ = hub.login("maria")
+    wait_for_reports(hub, maria, ["east"])
+    team_report = maria.get(f"{hub.url}{REPORTS}teams/east/")
+    assert team_report.status_code == 200
+    linked = set(re.findall(r'href="([a-z0-9-]+)\.html"', team_report.text))
+    assert linked == set(east)
+    deal_report = maria.get(f"{hub.url}{REPORTS}teams/east/{east[0]}.html")
+    assert deal_report.status_code == 200
+    assert team_store["customers"][east[0]] in deal_report.text  # type: ignore[index]
+    # maria does not manage west; wes sells in west but manages nothing; ana neither
+    wes, _ = hub.login("wes")
+    ana, _ = hub.login("ana")
+    refused = {
+        "maria west": maria.get(f"{hub.url}{REPORTS}teams/west/"),
+        "maria west deal": maria.get(f"{hub.url}{REPORTS}teams/west/{west[0]}.html"),
+        "maria east deal under west": maria.get(f"{hub.url}{REPORTS}teams/west/{east[0]}.html"),
+        "wes west": wes.get(f"{hub.url}{REPORTS}teams/west/"),
+        "wes east deal": wes.get(f"{hub.url}{REPORTS}teams/east/{east[0]}.html"),
+        "ana east": ana.get(f"{hub.url}{REPORTS}teams/east/"),
+        "maria unknown team": maria.get(f"{hub.url}{REPORTS}teams/north/"),
+    }
+    assert {k: v.status_code for k, v in refused.items()} == {k: 403 for k in refused}
+    assert all(team_store["customers"][west[0]] not in v.text  # type: ignore[index]
+               for v in refused.values())
+
+
+def test_report_urls_cannot_leave_the_teams_folder(hub: Hub, team_store):
+    max_, _ = hub.login("max")
+    wait_for_reports(hub, max_, ["east", "west"])
+    west = team_store["teams"]["west"][0]  # type: ignore[index]
+    for path in (f"teams/east/..%2F..%2Fwest%2F{west}.html", "teams/east/%2e%2e",
+                 "teams/east/..%2F..%2F..%2Fsettings.json", "teams/east/.%2Fteam-east.html",
+                 "teams/east/..", f"teams/east/..%2Fwest%2F{west}.html",
+                 "teams/east/%2Fetc%2Fpasswd", "teams/east/team-east.ipynb"):
+        answer = max_.get(f"{hub.url}{REPORTS}{path}")
+        assert answer.status_code in (403, 404), (path, answer.status_code)
+        assert "coachkit-reports" not in answer.text or answer.status_code != 200
+    maria, _ = hub.login("maria")
+    for path in ("teams/..%2Fteams%2Fwest/", "teams/east%2F..%2Fwest/",
+                 f"teams/..%2Fruns/{west}.html"):
+        assert maria.get(f"{hub.url}{REPORTS}{path}").status_code in (403, 404), path
+
+
+# -- the runtime: loopback, private files, no secret in argv, logs or pages ----------------
+
+
+def listening(pids: set[int]) -> set[str]:
+    """The addresses TCP sockets of these processes listen on (from /proc)."""
+    inodes: dict[str, int] = {}
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                target = fd.readlink().name if fd.is_symlink() else ""
+                if target.startswith("socket:["):
+                    inodes[target[8:-1]] = pid
+        except OSError:
+            continue
+    found = set()
+    for table, width in (("tcp", 8), ("tcp6", 32)):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                address, port = fields[1].split(":")
+                if width == 8:
+                    ip = ".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0))
+                else:
+                    ip = "::1" if address.endswith("01000000") and address.startswith("0" * 16) \
+                        else address
+                found.add(f"{ip}:{int(port, 16)}")
+    return found
+
+
+def test_runtime_files_are_private_and_no_secret_is_in_argv_or_logs(hub: Hub, team_store):
+    assert stat.S_IMODE(hub.runtime.stat().st_mode) == 0o700
+    for secret in ("proxy_auth_token", "jupyterhub_cookie_secret"):
+        assert stat.S_IMODE((hub.runtime / secret).stat().st_mode) == 0o600
+    token = (hub.runtime / "proxy_auth_token").read_text().strip()
+    processes = hub.processes()
+    assert any("jupyterhub" in argv for argv in processes.values())
+    assert any("configurable-http-proxy" in argv for argv in processes.values())
+    assert any("coachkit.hub.reports" in argv for argv in processes.values())
+    password = str(team_store["password"])
+    for argv in processes.values():
+        assert password not in argv and token not in argv and hub.password not in argv
+    assert password not in hub.log.read_text() and password not in "".join(hub.stdout)
+    assert "***" not in "".join(hub.stdout) or password not in "".join(hub.stdout)
+
+
+# -- the sellers' app -----------------------------------------------------------------------
+
+
+def signed_in_page(browser, hub: Hub, user: str):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{hub.url}hub/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", hub.password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_selector(".ck-deal-list select", timeout=300_000)
+    return context, page
+
+
+def listed(page) -> list[str]:
+    """The customers of the deals in the picker's list."""
+    labels = page.eval_on_selector_all(".ck-deal-list option",
+                                       "els => els.map(e => e.textContent)")
+    return sorted(label.replace("\xa0", " ").split(" · ")[0] for label in labels)
+
+
+@pytest.mark.browser
+def test_sellers_see_and_open_only_their_teams_deals(browser, hub: Hub, team_store):
+    east, west = team_store["teams"]["east"], team_store["teams"]["west"]  # type: ignore[index]
+    customers: dict[str, str] = team_store["customers"]  # type: ignore[assignment]
+    for user, mine, theirs in (("ana", east, west), ("wes", west, east)):
+        context, page = signed_in_page(browser, hub, user)
+        try:
+            assert page.url == f"{hub.url}user/{user}/"
+            assert listed(page) == sorted(customers[i] for i in mine)
+            assert f"Signed in as {user}" in page.inner_text(".ck-who")
+            # a link to another team's deal: one line, none of its data
+            page.goto(f"{hub.url}user/{user}/?deal_id={theirs[0]}")
+            message = page.wait_for_selector(".ck-error-box:has-text('no deal')",
+                                             timeout=120_000)
+            team = "east" if user == "ana" else "west"
+            assert message.inner_text().strip() == (
+                f"no deal '{theirs[0]}' among the deals of your teams ({team})")
+            assert customers[theirs[0]] not in page.inner_text("body")
+            assert not page.is_visible(".ck-steps")
+            assert listed(page) == sorted(customers[i] for i in mine)
+        finally:
+            context.close()
+
+
+@pytest.mark.browser
+def test_a_new_deal_goes_to_the_sellers_team_and_saves_as_the_hub_user(browser, hub: Hub,
+                                                                     team_store):
+    context, page = signed_in_page(browser, hub, "ana")
+    try:
+        assert page.eval_on_selector(".ck-new-team select",
+                                     "el => [...el.options].map(o => o.value)") == ["east"]
+        page.fill(".ck-new-customer input", "Hub Test Customer")
+        page.fill(".ck-new-title input", "Fewer late deliveries")
+        page.locator(".ck-create").click()
+        page.wait_for_selector(".ck-steps", state="visible", timeout=120_000)
+        page.wait_for_selector(".ck-status:has-text('New deal saved')", timeout=60_000)
+        with Store(str(team_store["url"])) as store:
+            (created,) = [d for d in store.list_deals() if d.customer == "Hub Test Customer"]
+            assert created.team == "east" and created.updated_by == "ana"
+            # moving the deal to another team in its Team field is refused with one line
+            team = page.locator(".ck-field-deal-team input")
+            team.fill("west")
+            team.press("Tab")
+            page.wait_for_selector("text=is not one of your teams (east)", timeout=60_000)
+            time.sleep(2.5)  # longer than the save delay
+            assert store.team_of(created.id) == "east"
+            assert {v.author for v in store.history(created.id)} == {"ana"}
+    finally:
+        context.close()
+
+
+def test_a_users_server_serves_the_app_only(hub: Hub):
+    ana = open_server(hub, "ana")
+    statuses = {}
+    for path in ("lab", "lab/tree", "tree", "api/contents", "api/contents/coachkit.ipynb",
+                 "terminals/1", "api/terminals", "api/kernels", "api/sessions",
+                 "files/coachkit.ipynb", "voila/files/coachkit.ipynb",
+                 "voila/render/coachkit.ipynb", "notebooks/coachkit.ipynb", "edit/x.txt"):
+        statuses[path] = ana.get(f"{hub.url}user/ana/{path}", timeout=60).status_code
+    assert statuses == {p: 403 for p in statuses}
+    writes = {
+        "POST api/kernels": ana.post(f"{hub.url}user/ana/api/kernels",
+                                     json={"name": "python3"}).status_code,
+        "POST api/terminals": ana.post(f"{hub.url}user/ana/api/terminals").status_code,
+        "PUT api/contents": ana.put(f"{hub.url}user/ana/api/contents/x.txt",
+                                    json={"type": "file", "format": "text",
+                                          "content": "x"}).status_code,
+    }
+    assert writes == {k: 403 for k in writes}
+
+
+def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):
+    """Only widget messages reach a page's kernel: Voila drops execute requests (while it
+    answers others on the same channel), so nobody runs code next to the store's
+    credentials."""
+    ana = open_server(hub, "ana")
+    page = ana.get(f"{hub.url}user/ana/", timeout=120)
+    kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text)
+    assert kernel, page.text[:300]
+    cookie = "; ".join(f"{k}={v}" for k, v in ana.cookies.get_dict().items())
+    channel = websocket.create_connection(
+        f"{hub.url.replace('http', 'ws', 1)}user/ana/api/kernels/{kernel.group(1)}/channels"
+        f"?session_id={uuid.uuid4()}", header=[f"Cookie: {cookie}"],
+        origin=hub.url.rstrip("/"), timeout=15)
+    marker = tmp_path / "ran"
+
+    def message(kind: str, content: dict[str, object]) -> str:
+        return json.dumps({
+            "header": {"msg_id": str(uuid.uuid4()), "username": "ana", "version": "5.3",
+                       "session": str(uuid.uuid4()), "msg_type": kind, "date": ""},
+            "parent_header": {}, "metadata": {}, "content": content, "channel": "shell",
+            "buffers": []})
+
+    try:
+        channel.send(message("execute_request", {
+            "code": f"open({str(marker)!r}, 'w').write('ran')", "silent": False,
+            "store_history": False, "user_expressions": {}, "allow_stdin": False,
+            "stop_on_error": True}))
+        channel.send(message("kernel_info_request", {}))
+        seen = []
+        while "kernel_info_reply" not in seen:
+            seen.append(json.loads(channel.recv())["header"]["msg_type"])
+        time.sleep(3)
+    finally:
+        channel.close()
+    assert "execute_reply" not in seen and not marker.exists()
+
+
+def test_another_users_server_is_refused(hub: Hub):
+    open_server(hub, "wes")
+    ana, _ = hub.login("ana")
+    for path in ("user/wes/", "user/wes/?deal_id=x", "user/wes/api/kernels"):
+        answer = ana.get(hub.url + path, timeout=60)
+        assert answer.status_code == 403, (path, answer.status_code)
+    maria, _ = hub.login("maria")  # a manager of wes's team gets no way into his server
+    assert maria.get(f"{hub.url}user/wes/", timeout=60).status_code == 403
+
+
+def test_every_listening_socket_is_on_loopback(hub: Hub):
+    addresses = listening(set(hub.processes()))
+    assert addresses and all(a.startswith(("127.0.0.1:", "::1:")) for a in addresses), \
+        addresses
