@@ -22,7 +22,21 @@ import pytest
 from coachkit.app.server import free_port, voila_command
 from coachkit.model.files import MAX_FILE_BYTES
 from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
-from conftest import AppClient, AppServer, Server, kernel_id, run_async, wait_for_http
+from coachkit.store import Store
+from coachkit.training.demo import demo_deals
+from conftest import (
+    TODAY,
+    AppClient,
+    AppServer,
+    Server,
+    alive,
+    cmdline,
+    descendants,
+    kernel_id,
+    run_async,
+    wait_for_http,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voila")]
 
@@ -190,3 +204,28 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.strip() == (f"coachkit: port {port} is in use (another coachkit app?); "
                                    "pass --port N, or --port 0 for a free one")
+
+
+def test_a_page_never_opened_in_a_browser_has_its_kernel_ended(tmp_path: Path) -> None:
+    """A plain GET (a prefetch, a script, a tab closed while loading) starts a page's kernel
+    that no websocket ever reaches: it is ended after ``first_connect_grace``."""
+    location = str(tmp_path / "store.db")
+    with Store(location) as store:
+        for deal in demo_deals(TODAY):
+            store.put(deal, author="demo")
+    port = free_port()
+    command = [*voila_command(workbooks_dir() / APP_NOTEBOOK, port),
+               "--CoachkitVoila.first_connect_grace=5"]
+    env = {**os.environ, "JUPYTER_TOKEN": "grace-test", "COACHKIT_STORE": location}
+    server = Server(command, f"http://127.0.0.1:{port}/", env, log=tmp_path / "voila.log")
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    try:
+        wait_for_http(server.url + "voila/static/voila.js")
+        with opener.open(server.url + "?token=grace-test", timeout=180) as response:
+            kernel = kernel_id(response.read().decode("utf-8"))
+        [pid] = [p for p in descendants(server.proc.pid) if f"kernel-{kernel}.json" in cmdline(p)]
+        wait_until(lambda: not alive(pid), 60, "the unopened page's kernel ends")
+    finally:
+        server.stop()
+    assert f"Kernel {kernel}: its page has been gone for" in server.log_text()

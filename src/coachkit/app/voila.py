@@ -141,7 +141,11 @@ class PageHandler(TornadoVoilaHandler):
                 # Voila takes the ready kernel before its first await: the next page may go.
                 lock.release()
                 locked = False
-            await page
+            server.pages_rendering += 1
+            try:
+                await page
+            finally:
+                server.pages_rendering -= 1
         finally:
             if locked:
                 lock.release()
@@ -193,6 +197,7 @@ class CoachkitVoila(Voila):
             self.config.KernelRestarter.restart_limit = 0
         self.page_lock = asyncio.Lock()
         self.pages_queued = 0
+        self.pages_rendering = 0
         self._stopping = False
         self._quiet_since: dict[str, float] = {}
         self._connected: set[str] = set()
@@ -276,6 +281,9 @@ class CoachkitVoila(Voila):
             if connections:
                 self._connected.add(kernel_id)
                 self._quiet_since.pop(kernel_id, None)
+                continue
+            if kernel_id not in self._connected and self.pages_rendering:
+                self._quiet_since[kernel_id] = now  # it may be the page still being sent
                 continue
             since = self._quiet_since.setdefault(kernel_id, now)
             grace = self.page_grace if kernel_id in self._connected else self.first_connect_grace
