@@ -184,7 +184,6 @@ class CoachkitVoila(Voila):
     cull_every = Float(1.0, config=True, help="Seconds between checks for pages gone.")
     token: str | None  # Voila's own trait (jupyter_server 2), typed here for mypy
 
-
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
         from_env = os.environ.pop("JUPYTER_TOKEN", "")  # kernels inherit this environment
@@ -194,6 +193,7 @@ class CoachkitVoila(Voila):
             sys.exit("coachkit voila: no token; set JUPYTER_TOKEN (coachkit app does), or pass "
                      "--CoachkitVoila.require_token=False behind a proxy that signs users in")
         if "restart_limit" not in self.config.KernelRestarter:
+            # a restarted kernel has not run the notebook: its page could never use it
             self.config.KernelRestarter.restart_limit = 0
         self.page_lock = asyncio.Lock()
         self.pages_queued = 0
