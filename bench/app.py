@@ -2,13 +2,16 @@
 
     python bench/app.py [--runs 5]
 
-Three Voila servers on 127.0.0.1, started with the same flags as ``coachkit app``:
-- floor: a bare notebook with one Text widget, no preheating (the floor, cold);
-- app cold: the coachkit workbook, no preheating;
-- app default: the coachkit workbook as ``coachkit app`` runs it (one preheated kernel).
-Each run opens a new browser context (nothing cached) on ``?deal_id=...`` and waits until
-the first input of the Deal step (or the floor's Text) is visible and enabled. Prints the
-medians and the ratios against the floor.
+Three Voila servers on 127.0.0.1:
+- floor: plain ``voila`` (its own lab template, no token) on a bare notebook with one Text
+  widget, no preheating: the floor, cold;
+- app cold: the coachkit workbook in coachkit's Voila (token, coachkit template, heartbeat),
+  no preheating;
+- app default: the same as ``coachkit app`` runs it (one preheated kernel).
+Each run opens a new browser context (nothing cached, no cookie: the app's runs include the
+token's redirect, as a first visit does) on ``?deal_id=...`` and waits until the first input of
+the Deal step (or the floor's Text) is visible and enabled. Prints the medians and the ratios
+against the floor.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import os
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -34,17 +39,18 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def start(notebook: Path, pool_size: int, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(voila_command(notebook, port, pool_size=pool_size), env=env,
-                            cwd=notebook.parent, stdout=subprocess.DEVNULL,
+TOKEN = "bench-token"
+
+
+def start(command: list[str], cwd: Path, env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "voila/static/voila.js", timeout=5):
-                return proc, url
+                return proc
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(url)
@@ -79,23 +85,36 @@ def main() -> None:
     nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nw.Text(value='floor')")]
     nbformat.write(nb, floor_nb)
     app_nb = workbooks_dir() / APP_NOTEBOOK
-    env = {**os.environ, "COACHKIT_STORE": str(store)}
-    deal = "?deal_id=northwind-plant-maintenance"
-    setups = {
-        "floor (bare Text, cold)": (floor_nb, 0, "", ".widget-text input"),
-        "app cold": (app_nb, 0, deal, ".ck-field-deal-customer input"),
-        "app default (preheated)": (app_nb, 1, deal, ".ck-field-deal-customer input"),
+    env = {**os.environ, "COACHKIT_STORE": str(store), "JUPYTER_TOKEN": TOKEN}
+    deal = "deal_id=northwind-plant-maintenance"
+
+    def plain_voila(port: int) -> list[str]:
+        return [sys.executable, "-m", "voila", str(floor_nb), "--Voila.ip=127.0.0.1",
+                f"--port={port}", "--no-browser"]
+
+    def app(pool: int) -> Callable[[int], list[str]]:
+        return lambda port: voila_command(app_nb, port, pool_size=pool)
+
+    query = f"?{deal}&token={TOKEN}"
+    app_input = ".ck-field-deal-customer input"
+    setups: dict[str, tuple[Callable[[int], list[str]], int, str, str]] = {
+        "floor (bare Text, cold)": (plain_voila, 0, "", ".widget-text input"),
+        "app cold": (app(0), 0, query, app_input),
+        "app default (preheated)": (app(1), 1, query, app_input),
     }
     results: dict[str, list[float]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
-        for name, (notebook, pool, query, selector) in setups.items():
-            proc, url = start(notebook, pool, env)
+        for name, (command, pool, page_query, selector) in setups.items():
+            port = free_port()
+            argv = command(port)
+            proc = start(argv, tmp, env, port)
+            url = f"http://127.0.0.1:{port}/"
             try:
                 time.sleep(6 if pool else 1)  # let the pool fill
                 times = []
                 for _ in range(args.runs):
-                    times.append(measure(browser, url + query, selector))
+                    times.append(measure(browser, url + page_query, selector))
                     time.sleep(6 if pool else 1)  # the pool refills between pages
                 results[name] = times
             finally:

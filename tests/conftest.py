@@ -6,12 +6,16 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
+import http.cookiejar
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,10 +127,152 @@ class Server:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGTERM)
         try:
-            self.proc.wait(timeout=20)
+            self.proc.wait(timeout=45)  # coachkit app gives Voila 20 s, then ends what is left
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log else ""
+
+
+class AppServer(Server):
+    """``coachkit app`` as a user runs it: its URL, token included, is read from what it
+    prints."""
+
+    def __init__(self, command: list[str], env: dict[str, str], log: Path,
+                 cwd: str | None = None):
+        super().__init__(command, "", env, cwd=cwd, log=log)
+        deadline = time.monotonic() + 60
+        while not (found := re.search(r"coachkit app: (http://127\.0\.0\.1:(\d+)/)\?token=(\S+)",
+                                      self.log_text())):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"coachkit app printed no URL:\n{self.log_text()}")
+            time.sleep(0.1)
+        self.url, self.port, self.token = found[1], int(found[2]), found[3]
+        wait_for_http(self.url + "voila/static/voila.js")  # static: no page, no kernel
+
+    def link(self, query: str = "") -> str:
+        """The app's URL with the token, as printed (the first visit trades it for a cookie)."""
+        return f"{self.url}?{query + '&' if query else ''}token={self.token}"
+
+    def kernel_pids(self) -> set[int]:
+        return {pid for pid in descendants(self.proc.pid) if "ipykernel" in cmdline(pid)}
+
+    def pages_taken(self) -> int:
+        """Preheated kernels Voila has handed to pages, from its log."""
+        return self.log_text().count("Using pre-heated kernel")
+
+
+def app_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "coachkit.cli", "app", "--no-browser", "--port", "0", *args]
+
+
+def app_env() -> dict[str, str]:
+    env = {**os.environ, "COACHKIT_TODAY": TODAY.isoformat(), "COACHKIT_AUTHOR": "browser"}
+    env.pop("COACHKIT_STORE", None)
+    return env
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class AppClient:
+    """A signed-in HTTP client of an :class:`AppServer`: cookies kept, as a browser does."""
+
+    def __init__(self, server: AppServer):
+        self.server = server
+        self.jar = http.cookiejar.CookieJar()
+        cookies = urllib.request.HTTPCookieProcessor(self.jar)
+        self.opener = urllib.request.build_opener(cookies)
+        # Signing in: the token URL answers with the login cookie and a redirect to the page;
+        # that redirect is not followed here (the page would take a kernel).
+        try:
+            urllib.request.build_opener(cookies, _NoRedirect).open(server.link(), timeout=60)
+        except urllib.error.HTTPError as exc:
+            self.signed_in = (exc.code, exc.headers["Location"])
+        else:
+            raise AssertionError("the token URL did not redirect")
+        self.taken: list[str] = []
+
+    def cookie(self, name: str) -> str:
+        return next(c.value for c in self.jar if c.name == name and c.value is not None)
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+    def page(self, query: str = "") -> tuple[str, str]:
+        """A page (it takes a kernel): its HTML and kernel id."""
+        url = self.server.url + (f"?{query}" if query else "")
+        with self.opener.open(url, timeout=120) as response:
+            html = response.read().decode("utf-8")
+        self.taken.append(kernel_id(html))
+        return html, self.taken[-1]
+
+    def close_pages(self) -> None:
+        """End the kernels of the pages taken, as their tabs' beacons would."""
+        for kernel in self.taken:
+            with contextlib.suppress(urllib.error.HTTPError):  # ended by the test already
+                self.shutdown(kernel)
+
+    def shutdown(self, kernel: str) -> int:
+        """What the page's tab-close beacon sends."""
+        xsrf = self.cookie("_xsrf")
+        request = urllib.request.Request(
+            f"{self.server.url}voila/api/shutdown/{kernel}", method="POST",
+            data=urllib.parse.urlencode({"_xsrf": xsrf}).encode())
+        with self.opener.open(request, timeout=30) as response:
+            return response.status
+
+
+def kernel_id(html: str) -> str:
+    found = re.search(r'kernelId"?\s*:\s*"([0-9a-f-]{36})"', html)
+    assert found, "the page has no kernel"
+    return found[1]
+
+
+def descendants(root: int) -> set[int]:
+    """Live processes below ``root``, from /proc (the tests' own walk, not coachkit's)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError, ValueError):
+            state, ppid = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+            if state != "Z":
+                parents[int(entry)] = int(ppid)
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+            errors="replace")
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until(condition: Any, timeout: float, what: str, every: float = 0.25) -> float:
+    """Poll ``condition`` until true; returns the seconds it took, fails after ``timeout``."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            pytest.fail(f"{what}: not within {timeout:.0f} s")
+        time.sleep(every)
+    return time.monotonic() - start
 
 
 @pytest.fixture(scope="session")
@@ -139,19 +285,11 @@ def app_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app_server(app_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def app_server(app_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """``coachkit app`` as a user starts it, on a free port, with the demo deals."""
-    from coachkit.app.server import free_port
-
-    port = free_port()
-    env = {**os.environ, "COACHKIT_TODAY": TODAY.isoformat(), "COACHKIT_AUTHOR": "browser"}
-    env.pop("COACHKIT_STORE", None)
     log = tmp_path_factory.mktemp("voila-log") / "voila.log"
-    server = Server([sys.executable, "-m", "coachkit.cli", "app", "--store", app_store,
-                     "--port", str(port), "--no-browser"],
-                    f"http://127.0.0.1:{port}/", env, log=log)
+    server = AppServer(app_command("--store", app_store), app_env(), log)
     try:
-        wait_for_http(server.url)
         yield server
     finally:
         server.stop()
@@ -202,3 +340,14 @@ def postgres() -> Iterator[object]:
         pytest.skip("no PostgreSQL on this machine (apt-get install postgresql)")
     with running_postgres() as server:
         yield server
+
+
+@pytest.fixture
+def page(browser: Any, app_server: AppServer) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookie yet: open ``app_server.link(...)``),
+    recording its dialogs and requests."""
+    from pages import new_context, watch
+
+    context = new_context(browser)
+    yield watch(context.new_page())
+    context.close()

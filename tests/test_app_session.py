@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,12 +115,18 @@ def test_two_tabs_one_wins_the_other_loses_nothing(loaded: Store) -> None:
     b.flush()
     assert a.status.state == "saved" and b.status.state == "conflict"
     assert "conflict" in b.status.message and b.status.conflict_id is not None
-    kept = loaded.conflict(b.status.conflict_id)
+    conflict_id = b.status.conflict_id
+    kept = loaded.conflict(conflict_id)
     assert kept.deal.problem.why_now == "B's reason"
-    # B keeps typing during the conflict: nothing is saved until B chooses
+    # B keeps typing during the conflict: no version is saved until B chooses, but the
+    # conflict record follows every edit (one record, updated in place)
     b.set(("problem", "why_change"), "B typed this after the conflict")
     b.flush()
     assert loaded.get("northwind-plant-maintenance").deal.problem.why_now == "A's reason"
+    assert [c.id for c in loaded.conflicts("northwind-plant-maintenance")] == [conflict_id]
+    assert loaded.conflict(conflict_id).deal.problem.why_change == (
+        "B typed this after the conflict")
+    assert b.status.state == "conflict" and "with your edits up to" in b.status.message
     b.keep_mine()
     latest = loaded.get("northwind-plant-maintenance").deal
     assert latest.problem.why_now == "B's reason"
@@ -141,7 +148,45 @@ def test_loading_theirs_keeps_ours_as_a_conflict(loaded: Store) -> None:
     b.load_theirs()
     assert b.doc["problem"]["root_cause"] == "A"
     kept = [c.deal.problem.root_cause for c in loaded.conflicts("fjordbank-onboarding")]
-    assert {"B", "B, later"} <= set(kept)
+    assert kept == ["B, later"]  # the conflict's one record, with the edit made after it
+
+
+def test_edits_after_a_conflict_reach_its_record_on_the_debounce(loaded: Store) -> None:
+    """A refused page that is then closed or killed before its seller chooses has lost
+    nothing: each pause in typing brings the conflict record up to date."""
+    async def typing() -> int:
+        a, b = session(loaded, "tab-a", delay=0.05), session(loaded, "tab-b", delay=0.05)
+        a.open("tallis-early-discovery")
+        b.open("tallis-early-discovery")
+        a.set(("problem", "why_now"), "A")
+        b.set(("problem", "why_now"), "B")
+        await asyncio.sleep(0.3)
+        assert (a.status.state, b.status.state) == ("saved", "conflict")
+        for text in ("B, later", "B, later still"):
+            b.set(("problem", "why_change"), text)
+            await asyncio.sleep(0.3)
+        assert b.status.state == "conflict"
+        return b.status.conflict_id
+
+    conflict_id = run_async(typing())  # the session is never flushed by hand
+    kept = loaded.conflicts("tallis-early-discovery")
+    assert [c.id for c in kept] == [conflict_id]
+    assert kept[0].deal.problem.why_change == "B, later still"
+    assert loaded.get("tallis-early-discovery").deal.problem.why_now == "A"
+
+
+def test_last_saved_is_what_the_page_shows_when_the_kernel_is_gone(loaded: Store) -> None:
+    s = session(loaded)
+    assert s.last_saved() == ""
+    s.open("tallis-early-discovery")
+    version = loaded.latest_version("tallis-early-discovery")
+    opened = loaded.get("tallis-early-discovery").saved_at
+    assert s.last_saved().startswith(f"version {version} ")
+    assert f"at {opened:%H:%M} UTC" in s.last_saved()
+    s.set(("problem", "why_now"), "the tender opens in March")
+    assert s.last_saved().startswith(f"version {version} ")  # not saved yet
+    s.flush()
+    assert re.fullmatch(rf"version {version + 1} at \d\d:\d\d UTC", s.last_saved())
 
 
 def test_upload_good_and_bad(loaded: Store, tmp_path: Path) -> None:
@@ -168,3 +213,38 @@ def test_hostile_text_is_kept_as_typed(loaded: Store) -> None:
     names = [p.name for p in loaded.get("tallis-early-discovery").deal.stakeholders]
     assert payload in names
     assert payload in s.download_text()
+
+
+@pytest.mark.slow
+def test_a_kernel_shut_down_saves_what_is_pending(loaded: Store, store_path: Path) -> None:
+    """What Voila does to the kernel of a page whose tab closed (the beacon), whose websocket
+    stayed gone (culling) or whose server is stopping: a graceful shutdown. A real kernel with
+    an edit still waiting for its debounce saves it on the way out."""
+    from jupyter_client.manager import KernelManager
+
+    code = (
+        "from coachkit.app.session import WorkbookSession\n"
+        "from coachkit.store import Store\n"
+        f"s = WorkbookSession(Store({str(store_path)!r}), author='kernel', save_delay=600)\n"
+        "s.open('tallis-early-discovery')\n"
+        "s.set(('problem', 'why_now'), 'typed just before the tab closed')\n"
+        "assert s.status.state == 'pending' and s._timer is not None\n")
+    before = loaded.latest_version("tallis-early-discovery")
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel()
+    try:
+        client = km.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(code, timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert loaded.latest_version("tallis-early-discovery") == before  # still pending
+        client.stop_channels()
+        km.shutdown_kernel(now=False)
+    finally:
+        if km.is_alive():
+            km.shutdown_kernel(now=True)
+    assert loaded.latest_version("tallis-early-discovery") == before + 1
+    saved = loaded.get("tallis-early-discovery")
+    assert saved.deal.problem.why_now == "typed just before the tab closed"
+    assert saved.author == "kernel"

@@ -189,3 +189,18 @@ def test_review_step_shows_scores_and_questions(app: App) -> None:
     review = app.steps[5].review.value
     assert "completeness" in review and "Questions for the next call" in review
     assert "CRITICAL" in review
+
+
+def test_the_page_finds_its_heartbeat_and_last_save(app: App) -> None:
+    """What coachkit.js reads: a hidden button the kernel answers by changing its text, and
+    the last save on the status line."""
+    [beat] = find(app.widget, "ck-heartbeat")
+    assert beat.layout.display == "none"
+    beat.click()
+    beat.click()
+    assert beat.description == "2"
+    app.open("tallis-early-discovery")
+    assert f"data-last-saved='{app.session.last_saved()}'" in app.status.value
+    assert app.session.last_saved().startswith("version ")
+    [limit] = [x for x in find(app.picker.widget, "ck-hint-box") if "data-ck-max-bytes" in x.value]
+    assert "data-ck-max-bytes='5000000'" in limit.value

@@ -7,6 +7,7 @@ repository root, then ``binder/postBuild`` runs; a Jupyter Server from that envi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -57,8 +58,10 @@ def test_binder_environment_serves_the_app(tmp_path: Path) -> None:
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
                     "-r", "binder/requirements.txt"], cwd=REPO, env=env, check=True)
     subprocess.run(["bash", "binder/postBuild"], cwd=REPO, env=env, check=True)
-    installed = venv / "etc" / "jupyter" / "jupyter_server_config.d" / "coachkit.json"
-    assert installed.is_file()
+    installed = json.loads((venv / "etc" / "jupyter" / "jupyter_server_config.json").read_text())
+    assert installed["VoilaConfiguration"]["template"] == "coachkit"
+    template = venv / "share" / "jupyter" / "voila" / "templates" / "coachkit"
+    assert (template / "static" / "coachkit.js").is_file()
     store = tmp_path / "data" / "coachkit" / "coachkit.db"
     assert store.is_file()  # postBuild loaded the default store
 
@@ -79,3 +82,5 @@ def test_binder_environment_serves_the_app(tmp_path: Path) -> None:
     assert "application/vnd.jupyter.widget-view+json" in page
     assert "There was an error when executing cell" not in page
     assert "Traceback" not in page
+    assert "voila/templates/coachkit/static/coachkit.js" in page  # the app's page template
+    assert not re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page)  # all local

@@ -143,10 +143,12 @@ def test_user_servers_run_the_app_only(teams_file, tmp_path, monkeypatch):
     assert command == user_server_command(kernel_idle=900)
     assert Path(command[0]).name == "jupyter-standaloneproxy" and Path(command[0]).exists()
     voila = command[command.index("--") + 1:]
-    assert voila[1:3] == ["-m", "voila"] and voila[3].endswith("/coachkit.ipynb")
+    assert voila[1:3] == ["-m", "coachkit.app.voila"] and voila[3].endswith("/coachkit.ipynb")
     assert Path(voila[3]).is_file()
     assert {"--preheat_kernel=True", "--pool_size=1", "--Voila.ip=127.0.0.1",
-            "--VoilaConfiguration.show_tracebacks=False"} <= set(voila)
+            "--VoilaConfiguration.show_tracebacks=False",
+            # the hub signs users in and its proxy passes the public host name
+            "--CoachkitVoila.require_token=False", "--CoachkitVoila.check_host=False"} <= set(voila)
     # the default server role's scopes kept, plus the user's own groups
     assert c.Spawner.server_token_scopes == [
         "users:activity!user", "access:servers!server", "read:users:groups!user"]

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import importlib.resources
 import os
+import re
 import subprocess
 import sys
 import tomllib
+import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from coachkit.app.server import free_port
-from conftest import Server, wait_for_http
+from conftest import AppClient, AppServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,6 +47,10 @@ def test_a_wheel_in_a_fresh_venv_runs_demo_report_and_app(tmp_path: Path) -> Non
         names = set(archive.namelist())
         for shipped in ("coachkit/workbooks/coachkit.ipynb", "coachkit/templates/deal_report.ipynb",
                         "coachkit/templates/coachkit/index.html.j2",
+                        "coachkit/app/jupyter/voila/templates/coachkit/index.html.j2",
+                        "coachkit/app/jupyter/voila/templates/coachkit/conf.json",
+                        "coachkit/app/jupyter/voila/templates/coachkit/static/coachkit.js",
+                        "coachkit/app/jupyter/voila/templates/coachkit/static/coachkit.css",
                         "coachkit/coaching/settings.toml"):
             assert shipped in names
         assert archive.read("coachkit/workbooks/coachkit.ipynb") == (
@@ -75,11 +81,15 @@ def test_a_wheel_in_a_fresh_venv_runs_demo_report_and_app(tmp_path: Path) -> Non
     page = (empty / "out" / "northwind-plant-maintenance.html").read_text(encoding="utf-8")
     assert "Northwind" in page and "What changed since" in page
 
-    port = free_port()
-    server = Server([coachkit, "app", "--port", str(port), "--no-browser"],
-                    f"http://127.0.0.1:{port}/", env, cwd=str(empty), log=tmp_path / "app.log")
+    server = AppServer([coachkit, "app", "--port", str(free_port()), "--no-browser"], env,
+                       tmp_path / "app.log", cwd=str(empty))
     try:
-        wait_for_http(server.url, timeout=120)
+        page, _ = AppClient(server).page("deal_id=northwind-plant-maintenance")
+        assert "application/vnd.jupyter.widget-view+json" in page
+        script = re.search(r'src="/(voila/templates/coachkit/static/coachkit\.js[^"]*)"', page)
+        assert script, "the page is not the coachkit template's"
+        with urllib.request.urlopen(server.url + script[1], timeout=30) as response:
+            assert b"connection to the workbook was lost" in response.read()
     finally:
         server.stop()
     assert sorted(p.name for p in empty.iterdir()) == ["out"]  # nothing else left behind

@@ -1,4 +1,4 @@
-"""Folders shipped inside the package: the report templates and the workbook notebooks.
+"""Folders shipped inside the package: report templates, workbook notebooks, the page template.
 
 Voila and nbconvert take paths, so these are real folders on disk, found with
 :mod:`importlib.resources` the same way in a wheel and in an editable checkout (where the
@@ -33,3 +33,9 @@ def templates_dir() -> Path:
 def workbooks_dir() -> Path:
     """The notebooks sellers and trainers open (``coachkit.workbooks``)."""
     return folder("coachkit.workbooks")
+
+
+def jupyter_data_dir() -> Path:
+    """A Jupyter data folder (``JUPYTER_PATH`` entry) holding the app's Voila page template,
+    ``voila/templates/coachkit``; Binder's postBuild copies that template into the server's."""
+    return folder("coachkit.app") / "jupyter"

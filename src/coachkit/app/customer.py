@@ -41,7 +41,7 @@ class CustomerPanel:
     def __init__(self, session: WorkbookSession):
         self.session = session
         self.toggle = css_class(w.ToggleButton(description="Preview the customer's page",
-                                               icon="eye", value=False,
+                                               value=False,
                                                layout=w.Layout(width="auto")),
                                 "ck-customer-toggle")
         self.link = css_class(w.HTML(layout=w.Layout(margin="0 0 0 12px")),

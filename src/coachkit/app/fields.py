@@ -223,7 +223,7 @@ class ListEditor:
         self.opened: set[int] = set()
         self.rows = w.VBox()
         self.message = text_html("", "ck-field-error")
-        self.add = css_class(w.Button(description=add_label, icon="plus"), "ck-add",
+        self.add = css_class(w.Button(description=add_label), "ck-add",
                              f"ck-add-{_css_safe('.'.join(map(str, list_path)))}")
         self.add.on_click(lambda _: self._add())
         self.widget = css_class(w.VBox([self.rows, self.message, self.add]), "ck-list")
@@ -238,8 +238,8 @@ class ListEditor:
             self.on_rebuild()
 
     def _row(self, i: int, item: Any) -> w.Widget:
-        remove = css_class(w.Button(description="Remove", icon="trash",
-                                    layout=w.Layout(width="auto")), "ck-remove")
+        remove = css_class(w.Button(description="Remove", layout=w.Layout(width="auto")),
+                           "ck-remove")
         remove.on_click(lambda _: self._remove(i))
         if self.summary is None:
             return css_class(w.VBox([self.build_row(self.form, (*self.list_path, i), i),
@@ -247,7 +247,7 @@ class ListEditor:
         summary = self.summary
         line = text_html(f"<b>{escape(summary(item))}</b>", "ck-row-summary")
         toggle = css_class(w.Button(description="Close" if i in self.opened else "Edit",
-                                    icon="pencil", layout=w.Layout(width="auto")), "ck-edit")
+                                    layout=w.Layout(width="auto")), "ck-edit")
         body = w.VBox()
         box = css_class(w.VBox([w.HBox([line, toggle, remove]), body]), "ck-row")
 

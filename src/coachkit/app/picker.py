@@ -7,10 +7,11 @@ from html import escape
 
 import ipywidgets as w
 
-from coachkit.app.fields import css_class, grid, hint
+from coachkit.app.fields import css_class, grid, text_html
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError, InvalidWorkbook
-from coachkit.model.files import MAX_FILE_BYTES
+from coachkit.fs import size_text
+from coachkit.model.files import MAX_FILE_BYTES, too_large
 from coachkit.store import DealSummary
 from coachkit.store.scoped import ScopedStore
 
@@ -60,8 +61,8 @@ class Picker:
                                layout=w.Layout(width="220px"))
         self.list = css_class(w.Select(options=[], rows=8, layout=w.Layout(width="100%")),
                               "ck-deal-list")
-        self.open_button = css_class(w.Button(description="Open", button_style="primary",
-                                              icon="folder-open"), "ck-open")
+        self.open_button = css_class(w.Button(description="Open", button_style="primary"),
+                                     "ck-open")
         self.message = css_class(w.HTML(), "ck-error-box")
         self.search.observe(lambda _: self._filter(), names="value")
         self.team.observe(lambda _: self._filter(), names="value")
@@ -81,12 +82,13 @@ class Picker:
         css_class(self.new_team, "ck-new-team")
         self.who = css_class(w.HTML(who_html(store) if isinstance(store, ScopedStore) else ""),
                              "ck-who")
-        self.create = css_class(w.Button(description="Start the deal", icon="plus",
+        self.create = css_class(w.Button(description="Start the deal",
                                          button_style="success"), "ck-create")
         self.create.on_click(lambda _: self._create())
 
         self.upload = css_class(w.FileUpload(accept=".json,application/json", multiple=False,
-                                             description="Open a workbook file"), "ck-upload")
+                                             description="Open a workbook file", icon=""),
+                                "ck-upload")
         self.upload.observe(lambda change: self._uploaded(change["new"]), names="value")
 
         self.widget = css_class(w.VBox([
@@ -99,8 +101,11 @@ class Picker:
             grid([self.customer, self.title, self.seller, self.new_team], columns=2),
             self.create,
             w.HTML("<h3 class='ck-heading'>Open a file</h3>"),
-            hint("A .coachkit.json workbook: it is checked, then saved as the newest version "
-                 "of its deal."),
+            # data-ck-max-bytes: the page refuses a bigger file before sending it
+            text_html(f"<div class='ck-hint' data-ck-max-bytes='{MAX_FILE_BYTES}'>A "
+                      f".coachkit.json workbook of at most {size_text(MAX_FILE_BYTES)}: it is "
+                      "checked, then saved as the newest version of its deal.</div>",
+                      "ck-hint-box"),
             self.upload,
         ]), "ck-picker")
 
@@ -141,8 +146,7 @@ class Picker:
 
         def upload() -> None:
             if size > MAX_FILE_BYTES:
-                raise InvalidWorkbook(f"{name}: file is {size / 1e6:.1f} MB; a workbook is at "
-                                      f"most {MAX_FILE_BYTES / 1e6:.0f} MB")
+                raise InvalidWorkbook(too_large(name, size))
             deal_id = self.session.upload(bytes(item["content"]), name)
             self.refresh()
             self.list.value = deal_id

@@ -3,7 +3,9 @@
 No widgets here: the app's forms call :meth:`WorkbookSession.set` with a field path and a
 value, and listen for changes. Saving is debounced on the kernel's asyncio loop (Voila and
 JupyterLab kernels run one), so typing never waits for the database, and a pending save is
-flushed when the kernel exits.
+flushed when the kernel exits. After a conflict the same debounce keeps the page's edits in
+its conflict record until the seller loads the other version or keeps theirs on top, so a page
+closed, culled or killed before choosing has lost nothing.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ class WorkbookSession:
         self.can_review = True
         """May this user record a review (locally anyone; on a team server a manager)."""
         self.status = SaveStatus("idle", "No deal open.")
+        self.saved: tuple[int, dt.datetime | None] | None = None
+        """The version last saved or opened here, and when it was saved (if known)."""
         self._dirty = False
         self._first_dirty_at: float | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -117,7 +121,7 @@ class WorkbookSession:
         """Load the latest version of a deal (a pending edit of the current deal is saved)."""
         self.flush()
         found = self.store.get(deal_id)
-        self._load(found.deal, found.version)
+        self._load(found.deal, found.version, found.saved_at)
         self._set_status(SaveStatus("saved", f"Opened version {found.version}.", found.version))
 
     def new(self, customer: str, title: str, *, seller: str = "", team: str = "",
@@ -132,7 +136,7 @@ class WorkbookSession:
         if training:
             deal = Deal.model_validate({**deal.to_json_dict(), "training": training})
         version = self.store.save(deal, base_version=None, author=self.author)
-        self._load(deal, version)
+        self._load(deal, version, clock.now())
         self._set_status(SaveStatus("saved", "New deal saved.", version))
         return deal_id
 
@@ -140,7 +144,7 @@ class WorkbookSession:
         """Open a deal from a file: it is saved on top of the stored deal of the same id."""
         self.flush()
         version, changed = self.store.put(deal, author=self.author + author_note)
-        self._load(deal, version)
+        self._load(deal, version, clock.now() if changed else None)
         self._set_status(SaveStatus(
             "saved", f"Opened the file as version {version}." if changed
             else f"The file matches version {version}.", version))
@@ -151,7 +155,7 @@ class WorkbookSession:
         self.open_document(deal, author_note=" (upload)")
         return deal.id
 
-    def _load(self, deal: Deal, version: int | None) -> None:
+    def _load(self, deal: Deal, version: int | None, saved_at: dt.datetime | None) -> None:
         self._cancel_timer()
         self._dirty = False
         self.deal = deal
@@ -160,6 +164,7 @@ class WorkbookSession:
         self.reviews = self.store.reviews(deal.id)
         self.can_review = (self.store.may_review(deal.id)
                            if isinstance(self.store, ScopedStore) else True)
+        self.saved = (version, saved_at) if version is not None else None
         self._recoach()
         self._emit("deal")
 
@@ -237,13 +242,12 @@ class WorkbookSession:
 
     def _mark_dirty(self) -> None:
         self._dirty = True
-        if self.status.state == "conflict":
-            return  # edits stay in the page; saving resumes once the seller chooses
         loop = _loop()
         now = loop.time() if loop else 0.0
         if self._first_dirty_at is None:
             self._first_dirty_at = now
-        self._set_status(SaveStatus("pending", "Unsaved changes…", self.base_version))
+        if self.status.state != "conflict":  # in a conflict the status keeps saying so
+            self._set_status(SaveStatus("pending", "Unsaved changes…", self.base_version))
         if loop is None:
             return
         self._cancel_timer()
@@ -257,21 +261,22 @@ class WorkbookSession:
             self._timer = None
 
     def flush(self) -> None:
-        """Save a pending edit now (the debounce timer, page close and tests call this)."""
+        """Save a pending edit now (the debounce timer, kernel exit and tests call this); in a
+        conflict, bring the conflict record up to date instead."""
         self._cancel_timer()
-        if not self._dirty or self.deal is None or self.status.state == "conflict":
+        if not self._dirty or self.deal is None:
             return
         self._dirty = False
         self._first_dirty_at = None
+        if self.status.state == "conflict":
+            self._keep_in_conflict()
+            return
         try:
             version = self.store.save(self.deal, base_version=self.base_version,
                                       author=self.author)
         except ConflictError as exc:
             self._set_status(SaveStatus(
-                "conflict",
-                f"Someone else saved this deal (version {exc.latest}) after you opened "
-                f"version {exc.base_version}. Nothing is lost: your version is kept as "
-                f"conflict {exc.conflict_id}. Load theirs, or keep yours on top.",
+                "conflict", _conflict_message(exc.latest, exc.base_version, exc.conflict_id),
                 exc.latest, exc.conflict_id))
             return
         except CoachkitError as exc:
@@ -279,9 +284,41 @@ class WorkbookSession:
             self._set_status(SaveStatus("error", f"Not saved: {exc}", self.base_version))
             return
         self.base_version = version
-        at = clock.now().strftime("%H:%M:%S")
-        self._set_status(SaveStatus("saved", f"Saved at {at} UTC (version {version}).",
-                                    version))
+        moment = clock.now()
+        self.saved = (version, moment)
+        self._set_status(SaveStatus(
+            "saved", f"Saved at {moment:%H:%M:%S} UTC (version {version}).", version))
+
+    def _keep_in_conflict(self) -> None:
+        """Edits made after a refused save go into that save's conflict record (updated in
+        place, one record per conflict) until the seller chooses."""
+        assert self.deal is not None
+        conflict = self.status
+        try:
+            conflict_id = self.store.keep(self.deal, base_version=self.base_version,
+                                          author=self.author, conflict_id=conflict.conflict_id)
+        except CoachkitError as exc:
+            self._dirty = True  # tried again at the next pause, and when the kernel exits
+            self._set_status(SaveStatus(
+                "conflict", _conflict_message(conflict.version, self.base_version,
+                                              conflict.conflict_id)
+                + f" Your latest edits are not kept yet: {exc}",
+                conflict.version, conflict.conflict_id))
+            return
+        self._set_status(SaveStatus(
+            "conflict", _conflict_message(conflict.version, self.base_version, conflict_id,
+                                          kept_at=clock.now()),
+            conflict.version, conflict_id))
+
+    def last_saved(self) -> str:
+        """What the page can say is safe if it loses its kernel: "version 7 at 14:03 UTC"."""
+        if self.saved is None:
+            return ""
+        version, at = self.saved
+        if at is None:
+            return f"version {version}"
+        day = "" if at.date() == clock.now().date() else f" on {at:%Y-%m-%d}"
+        return f"version {version}{day} at {at:%H:%M} UTC"
 
     def load_theirs(self) -> None:
         """After a conflict: open the latest saved version. What this page had is kept as a
@@ -289,7 +326,8 @@ class WorkbookSession:
         if self.deal is None:
             return
         if self._dirty:
-            self.store.keep(self.deal, base_version=self.base_version, author=self.author)
+            self.store.keep(self.deal, base_version=self.base_version, author=self.author,
+                            conflict_id=self.status.conflict_id)
         self._dirty = False
         self._set_status(SaveStatus("idle", ""))
         self.open(self.deal.id)
@@ -314,6 +352,14 @@ class WorkbookSession:
         if self.deal is None:
             raise CoachkitError("No deal is open.")
         return dumps(self.deal)
+
+
+def _conflict_message(latest: int | None, base: int | None, conflict_id: int | None, *,
+                      kept_at: dt.datetime | None = None) -> str:
+    kept = (f"your version, with your edits up to {kept_at:%H:%M:%S} UTC, is kept as conflict "
+            f"{conflict_id}" if kept_at else f"your version is kept as conflict {conflict_id}")
+    return (f"Someone else saved this deal (version {latest}) after you opened version {base}. "
+            f"Nothing is lost: {kept}. Load theirs, or keep yours on top.")
 
 
 def _loop() -> asyncio.AbstractEventLoop | None:

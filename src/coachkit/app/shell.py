@@ -55,9 +55,9 @@ class App:
             "story, from the customer's side.</div></div>"), "ck-title")
         self.status = css_class(w.HTML(), "ck-status")
         self.links = css_class(w.HTML(), "ck-links")
-        self.load_theirs = css_class(w.Button(description="Load their version",
-                                              icon="download"), "ck-load-theirs")
-        self.keep_mine = css_class(w.Button(description="Keep mine on top", icon="upload",
+        self.load_theirs = css_class(w.Button(description="Load their version"),
+                                     "ck-load-theirs")
+        self.keep_mine = css_class(w.Button(description="Keep mine on top",
                                             button_style="warning"), "ck-keep-mine")
         self.load_theirs.on_click(lambda _: self.session.load_theirs())
         self.keep_mine.on_click(lambda _: self.session.keep_mine())
@@ -76,11 +76,14 @@ class App:
         self.tabs = css_class(w.Tab(children=[s.widget for s in self.steps],
                                     titles=tuple(s.title for s in self.steps),
                                     layout=w.Layout(display="none")), "ck-steps")
+        self.heartbeat = css_class(w.Button(description="0", layout=w.Layout(display="none")),
+                                   "ck-heartbeat")
+        self.heartbeat.on_click(lambda _: self._answer_heartbeat())
         self.widget = css_class(w.VBox([
             w.HTML(CSS), self.title, self.deals,
             w.HBox([self.status, self.links], layout=w.Layout(justify_content="space-between",
                                                               width="100%")),
-            self.conflict, self.banner, self.brief, self.tabs,
+            self.conflict, self.banner, self.brief, self.tabs, self.heartbeat,
         ]), "ck-app")
         self.tabs.observe(lambda _: self._show_step(), names="selected_index")
         self.session.on_change(self._changed)
@@ -174,6 +177,12 @@ class App:
             self.brief.set_title(0, f"Scenario brief: {scenario.title}")
             self.brief.selected_index = None
 
+    def _answer_heartbeat(self) -> None:
+        """The page clicks this hidden button every few seconds; a changed text is the
+        kernel's answer. No answer for a while and the page says the connection is lost (Voila
+        pages cannot run code the kernel sends, so the page asks and the kernel answers)."""
+        self.heartbeat.description = str(int(self.heartbeat.description) + 1)
+
     def _deal_name(self) -> str:
         deal = self.session.deal
         return f"{deal.deal.customer} · {deal.deal.title}" if deal else ""
@@ -188,8 +197,9 @@ class App:
 
     def _status(self) -> None:
         status = self.session.status
-        self.status.value = (f"<span class='ck-status-{status.state}'>{escape(status.message)}"
-                             "</span>")
+        saved = escape(self.session.last_saved(), quote=True)
+        self.status.value = (f"<span class='ck-status-{status.state}' data-last-saved='{saved}'>"
+                             f"{escape(status.message)}</span>")
         self.conflict.layout.display = None if status.state == "conflict" else "none"
         deal = self.session.deal
         if deal is None or status.state == "pending":

@@ -54,8 +54,8 @@ class TrainingPanel:
         self.scenario = css_class(w.Dropdown(options=options, layout=w.Layout(width="100%")),
                                   "ck-scenario")
         self.participant = css_class(w.Text(placeholder="Your name"), "ck-participant")
-        self.start = css_class(w.Button(description="Start the scenario", icon="play",
-                                        button_style="success"), "ck-start-scenario")
+        self.start = css_class(w.Button(description="Start the scenario", button_style="success"),
+                               "ck-start-scenario")
         self.message = css_class(w.HTML(), "ck-error-box")
         self.summary = css_class(w.HTML(), "ck-scenario-summary")
         self.start.on_click(lambda _: self._start())

@@ -73,11 +73,11 @@ def user_server_command(python: str = sys.executable, *,
     owner gets through) and forwards it to Voila on 127.0.0.1. Standalone Voila serves the
     one notebook and nothing else (no JupyterLab, terminals, contents or files API; it
     refuses execute requests from the browser), keeps a kernel preheated for the next page
-    and shuts down kernels of closed tabs. ``{port}`` and ``{base_url}`` are filled in by
+    and shuts down kernels of closed tabs. It is coachkit's Voila (:mod:`coachkit.app.voila`):
+    the page template with no third-party request, kernels of pages gone ended, and a cap on
+    a user's open pages; its own token and Host check are off, since the hub signs users in
+    and its proxy passes the public host name. ``{port}`` and ``{base_url}`` are filled in by
     the standaloneproxy.
-
-    When the hardening branch lands, ``-m voila`` becomes ``-m coachkit.app.voila`` (the
-    same options plus its per-server kernel cap, token-free loopback checks and template).
     """
     folder = workbooks or str(workbooks_dir())
     proxy = standaloneproxy or str(Path(python).parent / "jupyter-standaloneproxy")
@@ -88,7 +88,8 @@ def user_server_command(python: str = sys.executable, *,
         # the proxy reports activity to the hub instead
         "--activity-interval=0",
         "--",
-        python, "-m", "voila", f"{folder}/{APP_NOTEBOOK}",
+        python, "-m", "coachkit.app.voila", f"{folder}/{APP_NOTEBOOK}",
+        "--CoachkitVoila.require_token=False", "--CoachkitVoila.check_host=False",
         "--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
         "--Voila.base_url={base_url}/", f"--Voila.root_dir={folder}",
         "--preheat_kernel=True", "--pool_size=1",

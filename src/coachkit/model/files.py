@@ -113,6 +113,13 @@ def load_document(doc: Any, source: str = "document") -> Workbook:
     return Workbook(deal, tuple(reviews))
 
 
+def too_large(source: str, size: int) -> str:
+    """The one line for a file over :data:`MAX_FILE_BYTES` (the app's page script says the
+    same words before it sends a file)."""
+    return f"{source}: file is {size_text(size, 1)}; a workbook is at most " \
+        f"{size_text(MAX_FILE_BYTES)}"
+
+
 def parse_workbook(data: bytes | str, source: str = "document") -> Deal:
     """The bytes of a workbook file -> a valid :class:`Deal`, or one line saying what is wrong."""
     return load_workbook(data, source).deal
@@ -123,8 +130,7 @@ def load_workbook(data: bytes | str, source: str = "document") -> Workbook:
     wrong."""
     size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
     if size > MAX_FILE_BYTES:
-        raise InvalidWorkbook(f"{source}: file is {size_text(size, 1)}; a workbook is at most "
-                              f"{size_text(MAX_FILE_BYTES)}")
+        raise InvalidWorkbook(too_large(source, size))
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")

@@ -1,0 +1,344 @@
+"""coachkit's Voila: the standalone Voila server, hardened for pages that hold customer data.
+
+``coachkit app`` runs it as ``python -m coachkit.app.voila NOTEBOOK ...``; behind JupyterHub the
+same entry point runs with the hub's sign-in in front, and ``require_token=False`` and
+``check_host=False`` switch off what the hub's proxy does instead. What it adds to Voila:
+
+- a token on every page, API call and websocket, read from ``$JUPYTER_TOKEN`` (a command line
+  is visible to every user in ``ps``). The first visit trades it for a cookie and is redirected
+  to the same URL without it, so it stays out of the address bar, copied links and the kernel;
+- requests naming another host are refused (DNS rebinding);
+- the ``_xsrf`` cookie on pages, so the tab-close beacon is accepted and ends its kernel (plain
+  Voila answers it 403 and the kernel lives on);
+- a page kernel whose websocket has been gone for ``page_grace`` seconds is shut down, the
+  graceful way, so it saves what is pending first; a kernel killed from outside is not
+  restarted empty (it could never serve its page again);
+- at most ``max_pages`` page kernels; the next page is a plain one saying what to do;
+- the ``coachkit`` page template (no third-party requests, the lost-connection banner, the
+  upload size check) and a websocket limit just above the workbook size limit;
+- SIGTERM, SIGINT and SIGHUP all stop the server and shut every kernel down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import os
+import signal
+import sys
+import threading
+import time
+import webbrowser
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from tornado import web
+from tornado.httputil import HTTPServerRequest
+from tornado.ioloop import IOLoop, PeriodicCallback
+from tornado.routing import Matcher, Rule
+from traitlets import Bool, Float, Integer, List, Unicode
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+
+from coachkit.model.files import MAX_FILE_BYTES
+from coachkit.shipped import jupyter_data_dir
+
+TEMPLATE = "coachkit"
+"""The page template shipped in :func:`coachkit.shipped.jupyter_data_dir`."""
+
+WEBSOCKET_LIMIT = 2 * MAX_FILE_BYTES
+"""Largest websocket message: an upload travels as one, so a file a little over the workbook
+limit still reaches the kernel and gets its one-line refusal (the page refuses bigger ones
+before sending them)."""
+
+SETTINGS_KEY = "coachkit_voila"
+
+TOO_MANY_PAGES = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Too many open pages - coachkit</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 3em auto;
+ color: #0f172a">
+<h1 id="too-many-pages">Too many open pages</h1>
+<p>{in_use} workbook pages are open; this app runs at most {cap} at once, because each one
+keeps its own Python process. Close a workbook tab you no longer need, wait
+{grace:.0f} seconds, then <a href="">reload this page</a>.</p>
+</body></html>"""
+
+
+def _is_local(host: str, allowed: list[str]) -> bool:
+    """A Host header naming this machine: an allowed name or a loopback address."""
+    host = host.strip("[]")
+    if host in allowed:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _ForeignHost(Matcher):
+    """Matches requests whose Host is not this machine (a DNS rebinding page sends its own)."""
+
+    def __init__(self, allowed: list[str]):
+        self.allowed = allowed
+
+    def match(self, request: HTTPServerRequest) -> dict[str, Any] | None:
+        return None if _is_local(request.host_name, self.allowed) else {}
+
+
+class ForeignHostHandler(web.RequestHandler):
+    """Refuses every method, websockets included, with one line of plain text."""
+
+    def prepare(self) -> None:
+        server: CoachkitVoila = self.settings[SETTINGS_KEY]
+        self.set_status(403)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"coachkit: this app answers only at its own address "
+                    f"({server.connection_url}); open the URL that `coachkit app` printed.\n")
+
+
+def _without_token(request: HTTPServerRequest) -> str:
+    query = [(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True)
+             if k != "token"]
+    return request.path + (f"?{urlencode(query)}" if query else "")
+
+
+class PageHandler(TornadoVoilaHandler):
+    """The notebook page: token and cookies, then the page cap, then Voila's page."""
+
+    @web.authenticated
+    async def get(self, path: str | None = None) -> None:
+        server: CoachkitVoila = self.settings[SETTINGS_KEY]
+        if "token" in self.request.query_arguments:  # the login cookie is set by now
+            self.redirect(_without_token(self.request))
+            return
+        if server.xsrf_cookie:
+            _ = self.xsrf_token  # sets the _xsrf cookie the tab-close beacon sends back
+        if path:  # a file next to the notebook: Voila redirects, no kernel
+            await super().get(path)
+            return
+        # One page at a time takes its kernel, so pages opened together (a browser restoring
+        # its tabs) are counted one by one against the cap; those over it are told at once.
+        if server.pages_over_cap(queued=True):
+            self._too_many(server)
+            return
+        lock = server.page_lock
+        server.pages_queued += 1
+        try:
+            await lock.acquire()
+        finally:
+            server.pages_queued -= 1
+        locked = True
+        try:
+            await server.next_kernel_ready(self.notebook_path)
+            if server.pages_over_cap(queued=False):
+                self._too_many(server)
+                return
+            page = super().get(path)
+            if server.preheated:
+                # Voila takes the ready kernel before its first await: the next page may go.
+                lock.release()
+                locked = False
+            server.pages_rendering += 1
+            try:
+                await page
+            finally:
+                server.pages_rendering -= 1
+        finally:
+            if locked:
+                lock.release()
+
+    def _too_many(self, server: CoachkitVoila) -> None:
+        in_use = len(server.page_kernels())
+        self.log.warning("page refused: %d page kernels run (max_pages %d)", in_use,
+                         server.max_pages)
+        self.set_status(429)
+        self.set_header("Retry-After", str(int(server.page_grace) + 1))
+        self.set_header("Cache-Control", "no-store")
+        self.finish(TOO_MANY_PAGES.format(in_use=in_use, cap=server.max_pages,
+                                          grace=server.page_grace + 1))
+
+
+class CoachkitVoila(Voila):
+    """Voila with the token, Host check, page cap, kernel culling and template above."""
+
+    require_token = Bool(True, config=True, help=(
+        "Refuse to start without a token ($JUPYTER_TOKEN). Switch off only behind a proxy "
+        "that signs users in (JupyterHub)."))
+    check_host = Bool(True, config=True, help=(
+        "Refuse requests whose Host header is not this machine (DNS rebinding). Switch off "
+        "behind a proxy that passes its public host name."))
+    allowed_hosts = List(Unicode(), ["localhost"], config=True, help=(
+        "Host names answered besides loopback addresses, when check_host is on."))
+    xsrf_cookie = Bool(True, config=True, help=(
+        "Set the _xsrf cookie on pages, so the tab-close beacon can end the page's kernel."))
+    max_pages = Integer(6, config=True, help=(
+        "Most page kernels at once (0: no cap); the next page says to close one."))
+    page_grace = Float(10.0, config=True, help=(
+        "Seconds a page's websocket may stay closed before its kernel is shut down."))
+    first_connect_grace = Float(60.0, config=True, help=(
+        "Seconds a served page may take to connect its websocket at all (a slow browser, a "
+        "loaded machine) before its kernel is shut down."))
+    cull_every = Float(1.0, config=True, help="Seconds between checks for pages gone.")
+    token: str | None  # Voila's own trait (jupyter_server 2), typed here for mypy
+
+    def initialize(self, argv: Any = None) -> None:
+        super().initialize(argv)
+        from_env = os.environ.pop("JUPYTER_TOKEN", "")  # kernels inherit this environment
+        if self.token is None and from_env:
+            self.token = from_env
+        if self.require_token and not self.token:
+            sys.exit("coachkit voila: no token; set JUPYTER_TOKEN (coachkit app does), or pass "
+                     "--CoachkitVoila.require_token=False behind a proxy that signs users in")
+        if "restart_limit" not in self.config.KernelRestarter:
+            # a restarted kernel has not run the notebook: its page could never use it
+            self.config.KernelRestarter.restart_limit = 0
+        self.page_lock = asyncio.Lock()
+        self.pages_queued = 0
+        self.pages_rendering = 0
+        self._stopping = False
+        self._quiet_since: dict[str, float] = {}
+        self._connected: set[str] = set()
+
+    def setup_template_dirs(self) -> None:
+        """The coachkit template unless configured otherwise, and no ``?template=`` or
+        ``?theme=`` from the URL (either would bring back Voila's own page)."""
+        data = str(jupyter_data_dir())
+        paths = os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
+        if data not in paths:
+            os.environ["JUPYTER_PATH"] = os.pathsep.join([data, *filter(None, paths)])
+        configured = self.config.VoilaConfiguration
+        if "template" not in configured:
+            self.voila_configuration.template = TEMPLATE
+        if "allow_template_override" not in configured:
+            self.voila_configuration.allow_template_override = "NO"
+        if "allow_theme_override" not in configured:
+            self.voila_configuration.allow_theme_override = "NO"
+        super().setup_template_dirs()
+
+    @property
+    def preheated(self) -> bool:
+        return bool(self.voila_configuration.preheat_kernel)
+
+    def init_settings(self) -> dict[str, Any]:
+        settings = super().init_settings()
+        settings[SETTINGS_KEY] = self
+        settings["websocket_max_message_size"] = WEBSOCKET_LIMIT
+        settings.setdefault("xsrf_cookie_kwargs", {"path": self.base_url})
+        return settings
+
+    def init_handlers(self) -> list[Any]:
+        return [(spec[0], PageHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
+                for spec in super().init_handlers()]
+
+    # -- kernels -----------------------------------------------------------------------------
+
+    def _pool_tasks(self, notebook: str | None = None) -> list[asyncio.Task[Any]]:
+        """The preheated kernels, ready or starting. Voila keeps them in ``_pools`` and says
+        nothing public about which kernel is a pool's; this is the one place that looks."""
+        pools: dict[str, list[asyncio.Task[Any]]] = getattr(self.kernel_manager, "_pools", {})
+        if notebook is not None:
+            return list(pools.get(notebook, []))
+        return [task for pool in pools.values() for task in pool]
+
+    def page_kernels(self) -> list[str]:
+        """Running kernels that serve (or served) a page: all but the ready preheated ones."""
+        pooled = set()
+        for task in self._pool_tasks():
+            if task.done() and not task.cancelled() and task.exception() is None:
+                pooled.add(task.result()["kernel_id"])
+        return [k for k in self.kernel_manager.list_kernel_ids() if k not in pooled]
+
+    def pages_over_cap(self, *, queued: bool) -> bool:
+        """Whether one more page would pass ``max_pages``; with ``queued``, counting the pages
+        still waiting for their kernel (and the one taking it now) as open."""
+        if not self.max_pages:
+            return False
+        waiting = self.pages_queued + self.page_lock.locked() if queued else 0
+        return len(self.page_kernels()) + waiting >= self.max_pages
+
+    async def next_kernel_ready(self, notebook: str) -> None:
+        """Wait until the kernel the next page takes is started, so it is counted."""
+        tasks = self._pool_tasks(notebook)
+        if tasks and not tasks[0].done():
+            await asyncio.wait([tasks[0]])
+
+    async def cull_pages(self) -> None:
+        """Shut down the kernels of pages gone for their grace period (tab closed without the
+        beacon, browser killed, a GET that never opened its page)."""
+        now = time.monotonic()
+        pages = self.page_kernels()
+        for gone in set(self._quiet_since) - set(pages):
+            del self._quiet_since[gone]
+        self._connected &= set(pages)
+        for kernel_id in pages:
+            try:
+                connections = self.kernel_manager.kernel_model(kernel_id)["connections"]
+            except (KeyError, web.HTTPError):  # ended meanwhile
+                continue
+            if connections:
+                self._connected.add(kernel_id)
+                self._quiet_since.pop(kernel_id, None)
+                continue
+            if kernel_id not in self._connected and self.pages_rendering:
+                self._quiet_since[kernel_id] = now  # it may be the page still being sent
+                continue
+            since = self._quiet_since.setdefault(kernel_id, now)
+            grace = self.page_grace if kernel_id in self._connected else self.first_connect_grace
+            if now - since < grace:
+                continue
+            self.log.info("Kernel %s: its page has been gone for %.0f s; shutting it down",
+                          kernel_id, now - since)
+            self._quiet_since.pop(kernel_id, None)
+            self._connected.discard(kernel_id)
+            try:
+                await self.kernel_manager.shutdown_kernel(kernel_id)
+            except (KeyError, RuntimeError, web.HTTPError) as exc:
+                self.log.warning("Kernel %s did not shut down: %s", kernel_id, exc)
+
+    # -- running and stopping ----------------------------------------------------------------
+
+    def start(self) -> None:
+        loop = IOLoop.current()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.asyncio_loop.add_signal_handler(sig, self._stop_on_signal, sig)  # type: ignore[attr-defined]
+        PeriodicCallback(self.cull_pages, self.cull_every * 1000).start()
+        super().start()
+
+    def listen(self) -> None:
+        """Voila's listen() serves until stopped; the Host check goes first among the rules
+        of the application Voila has built by now."""
+        if self.check_host:
+            self.app.default_router.rules.insert(
+                0, Rule(_ForeignHost(list(self.allowed_hosts)), ForeignHostHandler))
+        super().listen()
+
+    def _stop_on_signal(self, sig: int) -> None:
+        if self._stopping:
+            return  # already shutting the kernels down: a second Ctrl-C must not cut that short
+        self._stopping = True
+        self.log.info("%s: stopping; every kernel is shut down", signal.Signals(sig).name)
+        IOLoop.current().stop()
+
+    def launch_browser(self) -> None:
+        """Open the page through a file in the server's private folder that redirects to the
+        URL with the token: a browser's command line is visible to every user, that file is
+        not (Jupyter does the same)."""
+        url = f"{self.connection_url}?{urlencode({'token': self.token})}"
+        opener = Path(self.connection_dir) / "open.html"
+        opener.write_text(f'<!doctype html><meta http-equiv="refresh" content="0;url='
+                          f'{escape(url)}"><a href="{escape(url)}">Open coachkit</a>\n',
+                          encoding="utf-8")
+        with contextlib.suppress(webbrowser.Error):
+            browser = webbrowser.get(self.browser or None)
+            threading.Thread(target=browser.open, args=(opener.as_uri(),), daemon=True).start()
+
+
+def main() -> None:
+    CoachkitVoila.launch_instance()
+
+
+if __name__ == "__main__":
+    main()

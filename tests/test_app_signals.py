@@ -1,0 +1,98 @@
+"""Stopping a real ``coachkit app`` with real signals leaves no process behind and frees its
+port: Voila, the preheated kernel and a page's kernel, which run in sessions of their own."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from coachkit.store import Store
+from coachkit.training.demo import demo_deals
+from conftest import TODAY, AppClient, AppServer, alive, app_command, app_env, cmdline, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def port_holders(port: int) -> set[int]:
+    """Processes with a TCP socket on ``port`` (listening or connected), from /proc."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    holders = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            links = {os.readlink(f"/proc/{entry}/fd/{fd}")
+                     for fd in os.listdir(f"/proc/{entry}/fd")}
+        except OSError:
+            continue
+        if any(f"socket:[{inode}]" in links for inode in inodes if inode != "0"):
+            holders.add(int(entry))
+    return holders
+
+
+def with_marker(marker: str) -> set[int]:
+    """Processes whose command line names ``marker`` (the server's kernel connection files)."""
+    return {int(e) for e in os.listdir("/proc") if e.isdigit() and marker in cmdline(int(e))
+            and alive(int(e))}
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a server binds it
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT to the group (Ctrl-C)", "SIGHUP",
+                                 "SIGKILL"])
+def test_a_stop_signal_leaves_no_process_and_frees_the_port(how: str, tmp_path: Path) -> None:
+    location = str(tmp_path / "store.db")
+    with Store(location) as store:
+        for deal in demo_deals(TODAY):
+            store.put(deal, author="demo")
+    server = AppServer(app_command("--store", location), app_env(), tmp_path / "app.log")
+    try:
+        AppClient(server).page("deal_id=northwind-plant-maintenance")  # a page's kernel
+        wait_until(lambda: len(server.kernel_pids()) >= 2, 90,
+                   "the page's kernel and the refilled preheated one")
+        found = re.search(r"Storing connection files in (\S+?)\.?$", server.log_text(), re.M)
+        assert found, server.log_text()
+        connection_dir = found[1]
+        from conftest import descendants
+
+        started = descendants(server.proc.pid) | {server.proc.pid}
+        assert len(started) >= 4  # coachkit app, Voila, two kernels
+        assert port_holders(server.port)
+
+        sent = time.monotonic()
+        if how.startswith("SIGINT"):
+            os.killpg(server.proc.pid, signal.SIGINT)
+        else:
+            os.kill(server.proc.pid, getattr(signal, how))
+        code = server.proc.wait(timeout=60)
+
+        def nothing_left() -> bool:
+            return not ({pid for pid in started if alive(pid)} | with_marker(connection_dir)
+                        | port_holders(server.port))
+
+        took = wait_until(nothing_left, 45, f"after {how}: every process ended, port freed")
+        print(f"{how}: nothing left {time.monotonic() - sent:.1f} s after the signal "
+              f"(waited {took:.1f} s after coachkit app exited)")
+    finally:
+        server.stop()
+    assert port_is_free(server.port)
+    assert code == (-signal.SIGKILL if how == "SIGKILL" else 0)
