@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server
-from test_browser import open_app, page, shot, tab  # noqa: F401  (page is a fixture)
+from conftest import AppServer
+from pages import open_app, shot, tab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
 
-def test_preview_and_download_the_customers_page(page, app_server: Server,  # noqa: F811
+def test_preview_and_download_the_customers_page(page, app_server: AppServer,
                                                  tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    open_app(page, app_server.url + "?deal_id=northwind-plant-maintenance")
+    open_app(page, app_server.link("deal_id=northwind-plant-maintenance"))
     page.locator(".ck-steps").wait_for()
     tab(page, "Review")
     page.get_by_role("button", name="Preview the customer's page").click()

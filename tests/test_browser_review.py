@@ -3,47 +3,39 @@ the deal and ticks the action done, and the manager's next report shows it done.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
 from coachkit.model import empty_deal
 from coachkit.store import Store
-from conftest import ARTIFACTS, Server
+from conftest import ARTIFACTS, AppServer
+from pages import TIMEOUT, new_context, open_app, tab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
-TIMEOUT = 30_000
-
-
-def with_query(url: str, **params: str) -> str:
-    parts = urlsplit(url)
-    query = urlencode([*parse_qsl(parts.query), *params.items()])
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 def open_review_step(browser, url: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(TIMEOUT)
+    """A new browser context (another person: the token's first visit) on the Review step."""
+    context = new_context(browser)
     page = context.new_page()
-    page.goto(url)
+    open_app(page, url)
     page.locator(".ck-steps").wait_for()
-    page.get_by_role("tab", name=re.compile("^Review")).click()
+    tab(page, "Review")
     page.locator(".ck-review-panel").wait_for()
     return context, page
 
 
-def test_a_review_goes_to_the_seller_and_back(browser, app_server: Server, app_store: str,
+def test_a_review_goes_to_the_seller_and_back(browser, app_server: AppServer, app_store: str,
                                               tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     with Store(app_store) as s:
         s.save(empty_deal("review-loop-deal", customer="Loop Ltd", title="Fewer late orders",
                           stage="qualification"), base_version=None, author="seller")
-    url = with_query(app_server.url, deal_id="review-loop-deal")
+    url = app_server.link("deal_id=review-loop-deal")
 
     manager, page = open_review_step(browser, url)
     page.get_by_text("Record a review").click()
