@@ -14,13 +14,17 @@ everything a notebook did that the next one could see:
 - IPython's display formatters' printers, event callbacks and input transformers;
 - the root logger's level and handlers.
 
-What a reset cannot undo (a thread a notebook left running) makes :func:`reset` raise, and the
-host replaces the kernel. The host sends ``reset(...)`` as a silent execute request: nothing
-of it reaches a notebook's outputs or history.
+An import stays (a fresh kernel would have made it too), and so do the warning filters and
+environment variables a module sets while it is imported (numpy adds filters): the baseline
+grows with them, so the next notebook sees what a fresh kernel that imported the same module
+would see. What a reset cannot undo (a thread a notebook left running) makes :func:`reset`
+raise, and the host replaces the kernel. The host sends ``reset(...)`` as a silent execute
+request: nothing of it reaches a notebook's outputs or history.
 """
 
 from __future__ import annotations
 
+import builtins
 import gc
 import logging
 import os
@@ -30,6 +34,7 @@ import warnings
 from typing import Any, cast
 
 _BASE: dict[str, Any] | None = None
+_DEPTH = 0
 
 
 class KernelDirty(RuntimeError):
@@ -70,7 +75,31 @@ def snapshot() -> None:
         "log_level": logging.root.level,
         "log_handlers": list(logging.root.handlers),
     }
+    builtins.__import__ = _tracking(builtins.__import__)
     _freeze()
+
+
+def _tracking(real_import: Any) -> Any:
+    """``__import__`` that adds to the baseline what a new module's import itself does to the
+    warning filters and the environment (not what the notebook does between imports)."""
+
+    def tracked(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
+                level: int = 0) -> Any:
+        global _DEPTH
+        if _BASE is None or _DEPTH or (not level and not fromlist and name in sys.modules):
+            return real_import(name, globals, locals, fromlist, level)
+        modules, filters, environ = len(sys.modules), list(warnings.filters), dict(os.environ)
+        _DEPTH += 1
+        try:
+            return real_import(name, globals, locals, fromlist, level)
+        finally:
+            _DEPTH -= 1
+            if len(sys.modules) != modules:
+                _BASE["filters"][:0] = [f for f in warnings.filters if f not in filters]
+                _BASE["environ"].update({k: v for k, v in os.environ.items()
+                                         if environ.get(k) != v})
+
+    return tracked
 
 
 def _freeze() -> None:

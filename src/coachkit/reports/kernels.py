@@ -102,10 +102,10 @@ def _what_happened(exc: BaseException) -> str:
     from nbclient.exceptions import CellTimeoutError
 
     if isinstance(exc, CellTimeoutError):
-        return "a cell ran past the time limit"
+        return "a cell ran past the time limit (an endless loop? a database not answering?)"
     if isinstance(exc, KernelGone):
         return str(exc)
-    return "the kernel died (killed, or out of memory)"
+    return "the kernel died (killed, or out of memory?)"
 
 
 class WarmKernel:
@@ -274,9 +274,9 @@ class WarmKernel:
                 if self._closed:
                     raise
                 if attempt >= retries:
-                    tries = f"tried {attempt + 1} times, " if attempt else ""
-                    raise KernelGone(f"{_what_happened(exc)} ({tries}each time in a new "
-                                     "kernel)") from exc
+                    tries = f" (tried {attempt + 1} times, in a new kernel each time)" \
+                        if attempt else ""
+                    raise KernelGone(_what_happened(exc) + tries) from exc
                 attempt += 1
                 self.retries += 1
             except Exception:  # the notebook's own error: the kernel is idle and reusable
