@@ -330,8 +330,9 @@ class WorkerPool(ProcessPoolExecutor):
                          initializer=_init_worker)
 
     def stop(self, timeout: float = 10) -> None:
-        """Stop now: every worker kills its kernel and exits (SIGTERM); jobs not started are
-        dropped."""
+        """Stop now: every worker kills its kernel and exits (SIGTERM); jobs not started fail
+        with BrokenProcessPool (not cancelled here: the pool's own thread then fails them, and
+        would trip over a cancelled one)."""
         processes = list((self._processes or {}).values())
         for process in processes:
             with contextlib.suppress(ProcessLookupError):
@@ -342,7 +343,7 @@ class WorkerPool(ProcessPoolExecutor):
             if process.is_alive():
                 process.kill()
                 process.join()
-        self.shutdown(wait=False, cancel_futures=True)
+        self.shutdown(wait=False)
 
 
 @dataclass
@@ -404,15 +405,16 @@ def render_all(
             batch.results += _collect(pool, [replace(batch.team, linked=rendered)], pending,
                                       bar, on_result)
     except BaseException:
-        for future in pending:
-            future.cancel()
         if isinstance(pool, WorkerPool):
             pool.stop()
+        else:
+            for future in pending:
+                future.cancel()
         raise
     finally:
         bar.close()
         if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True)
     return batch
 
 
