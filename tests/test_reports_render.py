@@ -168,7 +168,7 @@ def test_demo_reports_show_the_deal(everything: Run) -> None:
     assert "1,330,000 NOK" in fjord and "15,960,000 NOK" in fjord  # per month and per year
     assert "<svg" in fjord  # stakeholder and risk maps, inline
     harbour = run.html("harbourline-crm-replacement")
-    assert "not in the customer's words" in harbour  # nbconvert re-serialises the page
+    assert "not in the customer&#x27;s words" in harbour  # as coachkit escaped it
 
 
 class _Sources(HTMLParser):

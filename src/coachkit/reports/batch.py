@@ -1,31 +1,38 @@
 """Many reports in parallel; one failing report never stops the others.
 
-A job (:class:`DealJob`, :class:`TeamJob`) is a small picklable description of one report.
-:func:`run_job` renders it in whatever process it lands in, with that process's
-:class:`~coachkit.reports.render.Renderer` (made once, on first use: the stack imported and a
-warm-up kernel run), and returns a :class:`Result`, never raises: a failure is a reason.
+A job (:class:`DealJob`, :class:`TeamJob`, :class:`CohortJob`) is a small picklable
+description of one report. :func:`run_job` renders it in whatever process it lands in, with
+that process's :class:`~coachkit.reports.render.Renderer` and its warm kernel (made once, on
+first use), and returns a :class:`Result`, never raises: a failure is a reason.
 
-:func:`render_all` spreads jobs over any :class:`concurrent.futures.Executor`. By default a
-local process pool whose workers load the stack in their initializer; a cluster executor
-(dask.distributed's ``Client.get_executor()``, say) works the same, since every job checks
-its process is ready itself.
+:func:`render_all` spreads jobs over any :class:`concurrent.futures.Executor`: by default a
+:class:`WorkerPool` of local processes, each with its kernel started in its initializer; a
+dask.distributed cluster's ``Client.get_executor()`` works the same (see
+:mod:`coachkit.reports.cluster`). The team report is rendered last, linking only the deal
+reports that exist on disk by then, so it never links a report that is not there.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from coachkit.fs import write_atomic
 from coachkit.model import DEAL_ID_PATTERN
 from coachkit.model.ids import slug
+from coachkit.reports.kernels import KernelGone, KernelThread
 from coachkit.reports.render import COHORT_NOTEBOOK, DEAL_NOTEBOOK, TEAM_NOTEBOOK, Renderer
 from coachkit.store.sql import has_secret
 
@@ -52,6 +59,11 @@ class Output:
         path = self.path(stem, "ipynb")
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
+
+    def files(self, stem: str) -> list[Path]:
+        """Every file a report of ``stem`` may write."""
+        return [self.path(stem, s) for s in self.formats] + (
+            [self.path(stem, "ipynb")] if self.keep_notebook else [])
 
     @property
     def link_format(self) -> str:
@@ -84,6 +96,12 @@ class StoreRef:
     def env(self) -> dict[str, str]:
         return {"COACHKIT_STORE": self.location} if self.secret else {}
 
+    def for_cluster(self) -> StoreRef:
+        """The store as a cluster's workers find it: this location, or for a URL with a
+        password none at all (each worker's own ``$COACHKIT_STORE``): a password is never
+        sent to a scheduler."""
+        return StoreRef("") if self.secret else self
+
 
 @dataclass(frozen=True)
 class Result:
@@ -113,6 +131,9 @@ class DealJob:
     def name(self) -> str:
         return self.deal_id
 
+    def files(self) -> list[Path]:
+        return self.output.files(self.deal_id)
+
     def run(self, renderer: Renderer) -> list[Path]:
         if not _SAFE_ID.fullmatch(self.deal_id):
             raise ValueError(f"'{self.deal_id}' is not a deal id that can name a file")
@@ -123,7 +144,7 @@ class DealJob:
             "since": self.since, "today": self.today, "settings": self.settings,
         }, keep=keep, env=self.store.env)
         html = renderer.html(nb, self.title, footer=f"deal {self.deal_id}")
-        return _write(renderer, out, self.deal_id, html) + ([keep] if keep else [])
+        return write_report(renderer, out, self.deal_id, html) + ([keep] if keep else [])
 
 
 @dataclass(frozen=True)
@@ -137,7 +158,8 @@ class TeamJob:
     today: str = ""
     settings: str = ""
     linked: tuple[str, ...] | None = None
-    """Deals whose report exists (None: every deal that can be read)."""
+    """Deals whose report was rendered (None: every deal that can be read); of these, the
+    report links those whose file exists when it runs."""
 
     @property
     def stem(self) -> str:
@@ -147,22 +169,26 @@ class TeamJob:
     def name(self) -> str:
         return f"team report ({self.team or 'all deals'})"
 
+    def files(self) -> list[Path]:
+        return [*self.output.files(self.stem), self.output.path(self.stem, "csv")]
+
     def run(self, renderer: Renderer) -> list[Path]:
         out = self.output
         keep = out.notebook(self.stem)
+        linked = None if self.linked is None else [
+            d for d in self.linked if out.path(d, out.link_format).is_file()]
         nb = renderer.execute(TEAM_NOTEBOOK, {
             "team": self.team, "store": self.store.parameter, "as_of": self.as_of,
             "today": self.today, "settings": self.settings, "link_format": out.link_format,
-            "linked": None if self.linked is None else list(self.linked),
+            "linked": linked,
         }, keep=keep, env=self.store.env)
-        title = f"Team {self.team}" if self.team else "All deals"
-        html = renderer.html(nb, f"{title} · coachkit team report", footer=title)
-        written = _write(renderer, out, self.stem, html)
         csv = renderer.output_of(nb, "text/csv")
         if csv is None:
             raise RuntimeError("the team notebook gave no CSV output")
-        csv_path = out.path(self.stem, "csv")
-        write_atomic(csv_path, csv)
+        title = f"Team {self.team}" if self.team else "All deals"
+        html = renderer.html(nb, f"{title} · coachkit team report", footer=title)
+        written = write_report(renderer, out, self.stem, html)
+        csv_path = write_atomic(out.path(self.stem, "csv"), csv)
         return [*written, csv_path] + ([keep] if keep else [])
 
 
@@ -185,6 +211,9 @@ class CohortJob:
     def name(self) -> str:
         return f"cohort report ({self.cohort})"
 
+    def files(self) -> list[Path]:
+        return self.output.files(self.stem)
+
     def run(self, renderer: Renderer) -> list[Path]:
         out = self.output
         keep = out.notebook(self.stem)
@@ -194,7 +223,7 @@ class CohortJob:
         }, keep=keep, env=self.store.env)
         title = f"Cohort {self.cohort}"
         html = renderer.html(nb, f"{title} · coachkit cohort report", footer=title)
-        return _write(renderer, out, self.stem, html) + ([keep] if keep else [])
+        return write_report(renderer, out, self.stem, html) + ([keep] if keep else [])
 
 
 Job = DealJob | TeamJob | CohortJob
@@ -207,25 +236,26 @@ def team_slug(team: str) -> str:
     return slug(team, 60, lower=False, fallback="team-")
 
 
-def _write(renderer: Renderer, out: Output, stem: str, html: str) -> list[Path]:
+def write_report(renderer: Renderer, out: Output, stem: str, html: str) -> list[Path]:
+    """``html`` as ``stem.html`` and/or ``stem.pdf``; every form is made before any is
+    written, so a failure leaves the previous files as they were."""
+    pdf = renderer.pdf(html, Path(out.folder)) if "pdf" in out.formats else None
     written = []
     if "html" in out.formats:
-        path = out.path(stem, "html")
-        write_atomic(path, html)
-        written.append(path)
-    if "pdf" in out.formats:
-        path = out.path(stem, "pdf")
-        write_atomic(path, renderer.pdf(html, Path(out.folder)))
-        written.append(path)
+        written.append(write_atomic(out.path(stem, "html"), html))
+    if pdf is not None:
+        written.append(write_atomic(out.path(stem, "pdf"), pdf))
     return written
 
 
 def reason(exc: BaseException) -> str:
     """Why a report failed, on one line: the notebook's own error when a cell failed."""
     ename = getattr(exc, "ename", None)
-    if ename is not None:  # papermill's PapermillExecutionError: the cell's exception
+    if ename is not None:  # nbclient's CellExecutionError: the cell's exception
         evalue = str(getattr(exc, "evalue", "")).strip()
         text = evalue if ename in _USER_ERRORS and evalue else f"{ename}: {evalue}"
+    elif isinstance(exc, KernelGone):
+        text = str(exc)
     else:
         text = f"{type(exc).__name__}: {exc}"
     text = " ".join(text.split())
@@ -234,32 +264,55 @@ def reason(exc: BaseException) -> str:
 
 # -- inside a worker ---------------------------------------------------------------------------
 
+_KERNEL: KernelThread | None = None
 _RENDERER: Renderer | None = None
+_ONE_AT_A_TIME = threading.Lock()
+"""One kernel renders one notebook at a time (a dask worker with several threads)."""
 
 
-def worker_ready(warm_up: bool = True) -> Renderer:
-    """This process's renderer: made on first use (imports once, warm-up kernel once)."""
-    global _RENDERER
+def worker_renderer() -> Renderer:
+    """This process's renderer: made on first use, its kernel launched before the stack is
+    imported (they load side by side) and killed when the process ends."""
+    global _KERNEL, _RENDERER
     if _RENDERER is None:
-        renderer = Renderer()
-        if warm_up:  # if it fails, the first report starts (and retries) its own kernel
-            with contextlib.suppress(Exception):
-                renderer.warm_up()
-        _RENDERER = renderer
+        if _KERNEL is None:
+            _KERNEL = KernelThread()
+            atexit.register(_KERNEL.kill)
+        _RENDERER = Renderer(kernel=_KERNEL)
     return _RENDERER
 
 
+def forget_worker_renderer() -> None:
+    """Close this process's renderer (a cluster worker leaving)."""
+    global _KERNEL, _RENDERER
+    kernel, _KERNEL, _RENDERER = _KERNEL, None, None
+    if kernel is not None:
+        kernel.close()
+
+
+def _stop_worker(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM in a pool worker: kill its kernel now, and go."""
+    if _KERNEL is not None:
+        _KERNEL.kill()
+    os._exit(128 + signum)
+
+
 def _init_worker() -> None:
-    """A pool initializer that never fails (a failing initializer breaks the whole pool):
-    if the renderer cannot be made here, each job says why when it tries again."""
-    with contextlib.suppress(Exception):  # run_job reports it, per job
-        worker_ready()
+    """A pool worker's start: Ctrl-C is the parent's to handle (it reaches the whole
+    terminal's process group), SIGTERM kills the kernel too; then the renderer and a ready
+    kernel. Never fails (a failing initializer breaks the whole pool): if the renderer cannot
+    be made here, each job says why when it tries again."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    with contextlib.suppress(Exception):
+        worker_renderer().kernel.ready()
 
 
 def run_job(job: Job) -> Result:
     """Render one job here; never raises (a failure is returned as the reason)."""
     try:
-        written = job.run(worker_ready())
+        with _ONE_AT_A_TIME:
+            written = job.run(worker_renderer())
     except Exception as exc:
         return Result(job.name, error=reason(exc))
     return Result(job.name, tuple(str(p) for p in written))
@@ -268,12 +321,29 @@ def run_job(job: Job) -> Result:
 # -- in the parent -----------------------------------------------------------------------------
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes started fresh (spawn: nothing inherited from the parent's threads or
-    sockets), each loading the stack and warming a kernel before its first job."""
-    return ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker)
+class WorkerPool(ProcessPoolExecutor):
+    """Local worker processes started fresh (spawn: nothing inherited from the parent's
+    threads or sockets), each with its kernel warm before its first job."""
+
+    def __init__(self, workers: int):
+        super().__init__(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                         initializer=_init_worker)
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop now: every worker kills its kernel and exits (SIGTERM); jobs not started fail
+        with BrokenProcessPool (not cancelled here: the pool's own thread then fails them, and
+        would trip over a cancelled one)."""
+        processes = list((self._processes or {}).values())
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            process.join(max(0.1, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self.shutdown(wait=False)
 
 
 @dataclass
@@ -283,68 +353,128 @@ class Batch:
     deals: list[DealJob]
     team: TeamJob | None = None
     results: list[Result] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [*self.deals, *([self.team] if self.team else [])]
 
     @property
     def failures(self) -> list[Result]:
         return [r for r in self.results if not r.ok]
+
+    def written(self) -> list[Path]:
+        """Every file this batch wrote so far, judged on disk (after an interrupt, a worker
+        may have written a report whose result never came back); half-written temporary
+        files of its reports are removed."""
+        found = []
+        for job in self.jobs:
+            for path in job.files():
+                for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+                    tmp.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime >= self.started - 1:
+                        found.append(path)
+        return found
 
 
 def render_all(
     batch: Batch, *, workers: int | None = None, executor: Executor | None = None,
     progress: bool | None = None, on_result: Callable[[Result], None] | None = None,
 ) -> Batch:
-    """Render every job of ``batch``; failures are kept as results, the rest still render.
-
-    The team report starts first (its kernel is the slowest) and links every readable
-    deal; if a deal's report then fails for another reason, the team report is made again
-    linking only the reports that exist. ``progress``: a tqdm bar on stderr (None: only on a
-    terminal).
+    """Render every deal of ``batch``, then its team report; failures are kept as results,
+    the rest still render. The team report links the deal reports rendered that exist on
+    disk when it runs. On an interrupt (KeyboardInterrupt, or SIGTERM made one by the
+    command) jobs not started are cancelled and an own pool is stopped with its kernels;
+    the exception goes on. ``progress``: a tqdm bar on stderr (None: only on a terminal).
     """
     from tqdm import tqdm
 
-    jobs: list[Job] = [*([batch.team] if batch.team else []), *batch.deals]
+    batch.results = []
     own = executor is None
-    if executor is None:
-        executor = process_pool(max(1, min(workers or os.cpu_count() or 1, len(jobs))))
-    bar = tqdm(total=len(jobs), unit="report", desc="reports",
+    pool: Executor = executor or WorkerPool(
+        max(1, min(workers or os.cpu_count() or 1, len(batch.jobs))))
+    bar = tqdm(total=len(batch.jobs), unit="report", desc="reports",
                disable=None if progress is None else not progress)
+    pending: list[Future[Result]] = []
     try:
-        results = _collect(executor, jobs, bar, on_result)
-        team_result = next((r for r in results if batch.team and r.name == batch.team.name),
-                           None)
-        failed = {r.name for r in results if not r.ok}
-        if batch.team and team_result and team_result.ok and failed & {
-                d.name for d in batch.deals}:
-            linked = tuple(d.deal_id for d in batch.deals if d.name not in failed)
-            bar.total = (bar.total or 0) + 1
-            again = _collect(executor, [replace(batch.team, linked=linked)], bar, on_result)
-            results = [r for r in results if r is not team_result] + again
+        batch.results += _collect(pool, batch.deals, pending, bar, on_result)
+        if batch.team:
+            rendered = tuple(d.deal_id for d, r in zip(batch.deals, batch.results, strict=True)
+                             if r.ok)
+            batch.results += _collect(pool, [replace(batch.team, linked=rendered)], pending,
+                                      bar, on_result)
+    except BaseException:
+        if isinstance(pool, WorkerPool):
+            pool.stop()
+        else:
+            for future in pending:
+                future.cancel()
+        raise
     finally:
         bar.close()
-        if own:  # after an interrupt: drop what has not started
-            executor.shutdown(wait=True, cancel_futures=True)
-    batch.results = results
+        if own:
+            pool.shutdown(wait=True)
     return batch
 
 
-def _collect(executor: Executor, jobs: Sequence[Job], bar: Any,
-             on_result: Callable[[Result], None] | None) -> list[Result]:
-    futures: dict[Future[Result], Job] = {executor.submit(run_job, job): job for job in jobs}
-    results = []
+def _collect(executor: Executor, jobs: Sequence[Job], pending: list[Future[Result]],
+             bar: Any, on_result: Callable[[Result], None] | None) -> list[Result]:
+    """Run ``jobs``; their results in the jobs' order (``pending``: every future, for an
+    interrupt to cancel)."""
+    futures: dict[Future[Result], int] = {}
+    for i, job in enumerate(jobs):
+        future = executor.submit(run_job, job)
+        futures[future] = i
+        pending.append(future)
+    results: list[Result | None] = [None] * len(jobs)
     for future in as_completed(futures):
+        i = futures[future]
         try:
             result = future.result()
         except Exception as exc:  # the worker itself died, or the job could not be sent
-            result = Result(futures[future].name, error=reason(exc))
-        results.append(result)
+            result = Result(jobs[i].name, error=reason(exc))
+        results[i] = result
         bar.update(1)
         if on_result:
             on_result(result)
-    order = {job.name: i for i, job in enumerate(jobs)}
-    return sorted(results, key=lambda r: order.get(r.name, len(order)))
+    return [r for r in results if r is not None]
 
 
 def deal_jobs(summaries: Iterable[Any], **common: Any) -> list[DealJob]:
     """A job per deal summary (``coachkit.store.DealSummary``), titled by its customer."""
     return [DealJob(s.id, f"{s.customer or s.id} · coachkit deal report", **common)
             for s in summaries]
+
+
+def links_of(team: TeamJob) -> Iterator[str]:
+    """The deal reports an existing team report links to (its CSV's ``report`` column, and
+    the HTML's links when there is one)."""
+    import csv
+    import io
+
+    out = team.output
+    with contextlib.suppress(OSError, csv.Error):
+        text = out.path(team.stem, "csv").read_text(encoding="utf-8")
+        for row in csv.DictReader(io.StringIO(text)):
+            target = (row.get("report") or "").removeprefix("'")
+            if target:
+                yield target
+    with contextlib.suppress(OSError):
+        page = out.path(team.stem, "html").read_text(encoding="utf-8")
+        yield from re.findall(r'<a [^>]*href="([A-Za-z0-9_-]+\.(?:html|pdf))"', page)
+
+
+def drop_broken_team_report(team: TeamJob) -> list[Path]:
+    """When this batch wrote no team report (it failed, or the batch was interrupted), an
+    older one that links a report that does not exist is removed (html, pdf, csv); returns
+    what was removed."""
+    folder = Path(team.output.folder)
+    if all((folder / target).is_file() for target in links_of(team)):
+        return []
+    removed = []
+    for path in team.files():
+        if path.suffix != ".ipynb" and path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed

@@ -335,7 +335,7 @@ class CustomerJob:
         return f"{self.deal_id} (the customer's page)"
 
     def run(self, renderer: Renderer) -> list[Path]:
-        from coachkit.reports.batch import _write
+        from coachkit.reports.batch import write_report
 
         if not re.fullmatch(DEAL_ID_PATTERN, self.deal_id):
             raise ValueError(f"'{self.deal_id}' is not a deal id that can name a file")
@@ -344,4 +344,4 @@ class CustomerJob:
             "deal_id": self.deal_id, "store": self.store.parameter, "as_of": self.as_of,
             "settings": self.settings}, keep=keep, env=self.store.env)
         html = renderer.html(nb, self.title + TITLE_END, footer=self.title)
-        return _write(renderer, self.output, self.stem, html) + ([keep] if keep else [])
+        return write_report(renderer, self.output, self.stem, html) + ([keep] if keep else [])

@@ -1,20 +1,29 @@
-"""One report from notebook to files: papermill runs it, nbconvert makes the HTML, WeasyPrint
-the PDF.
+"""One report from notebook to files: a warm kernel runs it, nbconvert makes the HTML,
+WeasyPrint the PDF.
 
-A :class:`Renderer` loads the stack once (see :mod:`coachkit.reports.stack`) and renders
-many reports; each report gets a fresh kernel, so nothing leaks from one deal to the next.
-The HTML uses coachkit's own nbconvert template (``templates/coachkit``): inputs, prompts
-and stderr hidden, cells tagged ``remove-cell`` left out, no script or stylesheet from
-anywhere, charts embedded. The PDF is made from that same HTML.
+A :class:`Renderer` loads the stack once (see :mod:`coachkit.reports.stack`) and renders many
+reports, each notebook in the same kernel, reset in between (:mod:`coachkit.reports.kernels`).
+Each report's notebook is the template parsed once and copied, with papermill's parameter
+cell injected, executed by nbclient. The kernel is made on first use, so a renderer that only
+exports (the app's preview of the customer's page) never starts one; the one-deal command
+passes in a kernel it launched before importing anything heavy.
+
+The HTML uses coachkit's own nbconvert template (``templates/coachkit``), compiled once:
+inputs, prompts and stderr hidden, cells tagged ``remove-cell`` left out, no script or
+stylesheet from anywhere, charts embedded. The PDF is made from that same HTML.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
+from coachkit.fs import write_atomic
 from coachkit.reports import stack
+from coachkit.reports.kernels import KERNEL_NAME, KernelThread
 from coachkit.shipped import templates_dir
 
 TEMPLATE_NAME = "coachkit"
@@ -22,87 +31,82 @@ DEAL_NOTEBOOK = "deal_report.ipynb"
 TEAM_NOTEBOOK = "team_report.ipynb"
 COHORT_NOTEBOOK = "cohort_report.ipynb"
 REMOVE_TAG = "remove-cell"
-START_TIMEOUT = 60
 EXECUTION_TIMEOUT = 600
-
-
-def is_kernel_trouble(exc: BaseException) -> bool:
-    from nbclient.exceptions import DeadKernelError
-    from zmq import ZMQError
-
-    return isinstance(exc, DeadKernelError | TimeoutError | ZMQError | RuntimeError)
+"""Seconds one cell may run; past it the kernel is replaced and the report tried again."""
 
 
 class Renderer:
-    """Executes report notebooks and exports them; one per process, reused for every report."""
+    """Executes report notebooks in its kernel and exports them; one per process."""
 
-    def __init__(self, templates: Path | None = None, *, retries: int = 1):
+    def __init__(self, templates: Path | None = None, *, kernel: KernelThread | None = None,
+                 timeout: float = EXECUTION_TIMEOUT):
+        self._kernel = kernel
         stack.load()
-        from nbconvert import HTMLExporter
-        from nbconvert.preprocessors import TagRemovePreprocessor
-
         self.templates = templates or templates_dir()
-        self.retries = retries
-        self.exporter = HTMLExporter(
-            template_name=TEMPLATE_NAME,
-            extra_template_basedirs=[str(self.templates)],
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-        )
-        self.exporter.register_preprocessor(
-            TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}), enabled=True)
+        self.timeout = timeout
+        self.exporter = html_exporter(self.templates)
+        self._notebooks: dict[str, Any] = {}
         self._weasyprint: Any = None
 
-    # -- papermill ---------------------------------------------------------------------------
+    @property
+    def kernel(self) -> KernelThread:
+        """This renderer's kernel, launched on first use."""
+        if self._kernel is None:
+            self._kernel = KernelThread()
+        return self._kernel
+
+    def close(self) -> None:
+        """Shut the kernel down (if one was started)."""
+        if self._kernel is not None:
+            self._kernel.close()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def notebook(self, name: str, parameters: Mapping[str, Any]) -> Any:
+        """``templates/<name>`` with its parameters injected (papermill's ``parameters``
+        cell convention), a copy of the template read once."""
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        if name not in self._notebooks:
+            self._notebooks[name] = load_notebook_node(str(self.templates / name))
+        return parameterize_notebook(copy.deepcopy(self._notebooks[name]), dict(parameters),
+                                     kernel_name=KERNEL_NAME, language="python")
 
     def execute(self, notebook: str, parameters: Mapping[str, Any], *,
                 keep: Path | None = None, env: Mapping[str, str] | None = None) -> Any:
-        """Run ``templates/<notebook>`` with ``parameters`` in a fresh kernel (``env`` added
-        to its environment); returns the executed notebook (and writes it to ``keep``). A
-        failing cell raises papermill's ``PapermillExecutionError``; a kernel that fails to
-        start is retried once."""
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
+        """Run ``templates/<notebook>`` with ``parameters`` in the kernel, reset first and
+        ``env`` added to its environment (what must not be a parameter, such as a store
+        password); returns the executed notebook, also written to ``keep`` (even when it
+        failed). A failing cell raises nbclient's ``CellExecutionError``; kernel trouble
+        twice raises :class:`~coachkit.reports.kernels.KernelGone`."""
+        nb = self.notebook(notebook, parameters)
+        kernel = self.kernel
 
-        from coachkit.reports.kernel import KERNEL_NAME, manager_with_env
+        async def cells(km: Any, kc: Any) -> None:
+            from nbclient import NotebookClient
 
-        attempt = 0
-        while True:
-            try:
-                return papermill.execute_notebook(
-                    str(self.templates / notebook),
-                    str(keep) if keep else None,
-                    parameters=dict(parameters),
-                    kernel_name=KERNEL_NAME,
-                    kernel_manager_class=manager_with_env(env or {}),
-                    progress_bar=False,
-                    log_output=False,
-                    start_timeout=START_TIMEOUT,
-                    execution_timeout=EXECUTION_TIMEOUT,
-                    shutdown_kernel="immediate",
-                )
-            except PapermillExecutionError:
-                raise
-            except Exception as exc:
-                if attempt >= self.retries or not is_kernel_trouble(exc):
-                    raise
-                attempt += 1
+            client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, timeout=self.timeout)
+            client.kc = kc  # the kernel's one client (see kernels): no second connection
+            await client.async_execute()
 
-    def warm_up(self) -> None:
-        """Run a one-cell notebook once, so that IPython's first-use set-up (its profile
-        and history database) happens here, not in parallel in the first real reports."""
-        import nbformat
-        from nbclient import NotebookClient
+        try:
+            kernel.call(kernel.kernel.run(cells, env=env))
+        finally:
+            if keep is not None:
+                import nbformat
 
-        from coachkit.reports.kernel import KERNEL_NAME, ThisPythonKernelManager
+                write_atomic(keep, nbformat.writes(nb))
+        return nb
 
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-            "import coachkit.reports.deal")])
-        NotebookClient(nb, kernel_name=KERNEL_NAME, kernel_manager_class=ThisPythonKernelManager,
-                       shutdown_kernel="immediate", startup_timeout=START_TIMEOUT).execute()
-
-    # -- nbconvert and WeasyPrint -------------------------------------------------------------
+    # -- nbconvert and WeasyPrint ------------------------------------------------------------
 
     @staticmethod
     def output_of(nb: Any, mimetype: str) -> str | None:
@@ -130,3 +134,44 @@ class Renderer:
         wp = self._weasyprint
         fetcher = wp.urls.URLFetcher(allowed_protocols={"data"})
         return wp.HTML(string=html, base_url=str(base), url_fetcher=fetcher).write_pdf()
+
+
+def html_exporter(templates: Path) -> Any:
+    """coachkit's HTML exporter, its template compiled now (Jinja compiles on first use,
+    about 0.2 s: better while a kernel starts than on the first report's path)."""
+    import nbformat
+    from nbconvert.exporters.html import Highlight2HTML, HTMLExporter, WidgetsDataTypeFilter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    class ReportExporter(HTMLExporter):
+        """HTMLExporter without its last step, which parses the whole page with
+        BeautifulSoup to give ``alt`` to images without one and ``tabindex`` to JupyterLab's
+        cells, then prints it again: 70% of an export. coachkit's template has no JupyterLab
+        cells and gives every image an ``alt``, so the pass changes only the serialization
+        (an apostrophe stays ``&#x27;``); the DOM is the same."""
+
+        def from_notebook_node(  # type: ignore[override]  # as HTMLExporter's own
+                self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, dict[str, Any]]:
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    exporter = ReportExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(templates)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        optimistic_validation=True,  # validate once, not after each preprocessor
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}),
+                                   enabled=True)
+    exporter.from_notebook_node(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("")]), resources={"metadata": {"name": ""}})
+    return exporter
