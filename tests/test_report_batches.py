@@ -24,7 +24,7 @@ from coachkit.model import Deal
 from coachkit.store import Store
 from coachkit.store.tables import reviews_table
 from coachkit.training.demo import demo_deals
-from conftest import TODAY
+from conftest import TODAY, alive, cmdline, descendants
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-batches")]
 
@@ -50,35 +50,10 @@ def start(*args: str) -> subprocess.Popen[str]:
                             start_new_session=True)  # its own process group, like a terminal's
 
 
-def descendants(root: int) -> dict[int, str]:
-    """Every process under ``root`` by parent pid (kernels too: they run in their own session
-    but are their worker's children), with its command line."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = {}, list(children.get(root, []))
-    while todo:
-        pid = todo.pop()
-        try:
-            found[pid] = (Path(f"/proc/{pid}/cmdline").read_bytes()
-                          .replace(b"\0", b" ").decode())
-        except OSError:
-            continue
-        todo += children.get(pid, [])
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+def tree_of(root: int) -> dict[int, str]:
+    """Every live process under ``root`` (kernels too: their worker's children), with its
+    command line."""
+    return {pid: cmdline(pid) for pid in descendants(root)}
 
 
 def wait_for(condition: object, timeout: float = 240) -> None:
@@ -106,7 +81,7 @@ def test_an_interrupted_batch_lists_what_it_wrote_and_leaves_nothing_running(
     proc = start("--all", "--store", many, "--out", str(out), "--workers", "2")
     stop_leftovers.append(proc)
     wait_for(lambda: len(list(out.glob("*.html"))) >= 3 or proc.poll() is not None)
-    tree = descendants(proc.pid)
+    tree = tree_of(proc.pid)
     kernels = [pid for pid, cmd in tree.items() if "ipykernel_launcher" in cmd]
     assert proc.poll() is None and len(kernels) == 2, tree  # two workers, a kernel each
     if how == "ctrl-c":
@@ -126,7 +101,7 @@ def test_an_interrupted_batch_lists_what_it_wrote_and_leaves_nothing_running(
                     "(listed above); run the same command again for the rest")
     assert "Traceback" not in stderr
     time.sleep(0.5)
-    assert not [pid for pid in tree if running(pid)], descendants(proc.pid)
+    assert not [pid for pid in tree if alive(pid)], tree_of(proc.pid)
 
 
 # -- a team report that cannot be made ---------------------------------------------------------

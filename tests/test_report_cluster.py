@@ -20,8 +20,8 @@ from coachkit.model import Deal
 from coachkit.reports.cluster import subprocess_cluster
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import TODAY
-from test_report_batches import descendants, running
+from conftest import TODAY, alive, cmdline
+from test_report_batches import tree_of
 from test_reports import corrupt
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-cluster")]
@@ -30,21 +30,13 @@ TEAM = "nordics-services"
 
 
 def processes() -> dict[int, str]:
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(
-                    b"\0", b" ").decode(errors="replace")
-            except OSError:
-                pass
-    return found
+    return {int(e.name): cmdline(int(e.name)) for e in Path("/proc").iterdir() if e.name.isdigit()}
 
 
 def cluster_processes(address: str) -> dict[int, str]:
     """The workers of the cluster at ``address`` (nannies, worker processes, their kernels)."""
     nannies = [pid for pid, cmd in processes().items() if address in cmd and "worker" in cmd]
-    return {pid: cmd for n in nannies for pid, cmd in {n: "", **descendants(n)}.items()}
+    return {pid: cmd for n in nannies for pid, cmd in {n: "", **tree_of(n)}.items()}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +51,7 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             workers = cluster_processes(address)
     assert len([cmd for cmd in workers.values() if "ipykernel_launcher" in cmd]) == 2, workers
     time.sleep(1)
-    assert not [pid for pid in workers if running(pid)]
+    assert not [pid for pid in workers if alive(pid)]
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +129,7 @@ class ArgvWatch:
 
     def _watch(self) -> None:
         while not self._stop.is_set():
-            for entry in Path("/proc").iterdir():
-                if entry.name.isdigit():
-                    try:
-                        self.seen.add((entry / "cmdline").read_bytes().decode(errors="replace"))
-                    except OSError:
-                        pass
+            self.seen.update(processes().values())
             time.sleep(0.05)
 
     def stop(self) -> set[str]:
@@ -191,4 +178,4 @@ def test_a_store_password_stays_out_of_arguments_notebooks_and_outputs(
         assert secret not in path.read_text(encoding="utf-8", errors="replace"), path
     assert "Fjordbank" in (tmp_path / "remote" / "fjordbank-onboarding.html").read_text("utf-8")
     time.sleep(1)
-    assert workers and not [pid for pid in workers if running(pid)]
+    assert workers and not [pid for pid in workers if alive(pid)]

@@ -29,7 +29,7 @@ from coachkit.reports.render import DEAL_NOTEBOOK, Renderer
 from coachkit.shipped import templates_dir
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import TODAY
+from conftest import TODAY, alive
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-kernels")]
 
@@ -117,15 +117,7 @@ def renderer(place: Path) -> Iterator[Renderer]:
         shared.kernel.ready()
         yield shared
     pids = [int(p.read_text()) for p in (place / "control").glob("*.pid")]
-    assert not [pid for pid in pids if running(pid)]
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    assert not [pid for pid in pids if alive(pid)]
 
 
 def job(place: Path, deal_id: str, out: Path) -> DealJob:
@@ -196,7 +188,7 @@ def test_a_thread_left_running_gets_the_next_notebook_a_new_kernel(renderer: Ren
     renderer.execute("thread.ipynb", {})
     renderer.execute("probe.ipynb", {})
     assert before is not None and renderer.kernel.kernel.pid != before
-    assert not running(before)
+    assert not alive(before)
 
 
 # -- kernels that die or hang --------------------------------------------------------------------
@@ -220,7 +212,7 @@ def test_a_kernel_killed_mid_report_is_replaced_and_the_report_tried_again(
     worker.join(120)
     assert done == [[tmp_path / "fjordbank-onboarding.html"]]
     assert renderer.kernel.kernel.retries == retries + 1
-    assert renderer.kernel.kernel.pid != killed and not running(killed)
+    assert renderer.kernel.kernel.pid != killed and not alive(killed)
     assert "Fjordbank" in (tmp_path / "fjordbank-onboarding.html").read_text(encoding="utf-8")
 
 
