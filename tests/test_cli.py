@@ -21,6 +21,19 @@ def test_every_subcommand_has_help(command: str, cli) -> None:
     assert result.code == 0 and "usage: coachkit" in result.out
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (["bogus"], "coachkit: argument COMMAND: invalid choice: 'bogus'"),
+    (["list", "--bogus"], "coachkit: unrecognized arguments: --bogus"),
+    (["report", "--all", "--workers", "x"], "coachkit report: argument --workers: invalid int"),
+    (["review", "some-deal"], "coachkit review: the following arguments are required: --by"),
+])
+def test_usage_mistakes_are_one_line(args: list[str], says: str, cli) -> None:
+    result = cli(*args)
+    assert result.code == 2 and result.out == ""
+    line, = result.err.splitlines()
+    assert line.startswith(says) and line.endswith("--help)"), line
+
+
 def test_contracted_subcommands_exist() -> None:
     assert {"schema", "validate", "import", "export", "list", "show", "history", "new",
             "demo"} <= set(SUBCOMMANDS)

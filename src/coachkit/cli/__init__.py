@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from typing import NoReturn
 
 from coachkit.cli import app, coach, crm, deals, files, hub, report, reviews, training
 from coachkit.cli.common import err, parents
@@ -19,8 +20,16 @@ FAMILIES = (files, crm, deals, coach, reviews, report, app, hub, training)
 """Where the subcommands come from, in the order ``--help`` lists them."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its mistakes on one line, like every other error of coachkit's: the
+    usage it would print first is what ``--help`` is for."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="coachkit",
         description="Think through one deal's change story from the customer's side.",
         epilog="Every subcommand has --help. The store is $COACHKIT_STORE or a SQLite file "
