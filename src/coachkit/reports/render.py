@@ -8,7 +8,8 @@ cell injected, executed by nbclient. The kernel is made on first use, so a rende
 exports (the app's preview of the customer's page) never starts one; the one-deal command
 passes in a kernel it launched before importing anything heavy.
 
-The HTML uses coachkit's own nbconvert template (``templates/coachkit``), compiled once:
+The HTML uses coachkit's own nbconvert template (``templates/coachkit``), compiled once, while
+the kernel runs the first notebook (the kernel works on the other core meanwhile):
 inputs, prompts and stderr hidden, cells tagged ``remove-cell`` left out, no script or
 stylesheet from anywhere, charts embedded. The PDF is made from that same HTML.
 """
@@ -41,12 +42,20 @@ class Renderer:
     def __init__(self, templates: Path | None = None, *, kernel: KernelThread | None = None,
                  timeout: float = EXECUTION_TIMEOUT):
         self._kernel = kernel
-        stack.load()
+        stack.load(export=False)
         self.templates = templates or templates_dir()
         self.timeout = timeout
-        self.exporter = html_exporter(self.templates)
+        self._exporter: Any = None
         self._notebooks: dict[str, Any] = {}
         self._weasyprint: Any = None
+
+    @property
+    def exporter(self) -> Any:
+        """The HTML exporter, made on first use (see :meth:`execute`)."""
+        if self._exporter is None:
+            stack.load()
+            self._exporter = html_exporter(self.templates)
+        return self._exporter
 
     @property
     def kernel(self) -> KernelThread:
@@ -97,8 +106,13 @@ class Renderer:
             client.kc = kc  # the kernel's one client (see kernels): no second connection
             await client.async_execute()
 
+        future = kernel.submit(kernel.kernel.run(cells, env=env))
         try:
-            kernel.call(kernel.kernel.run(cells, env=env))
+            self.exporter  # noqa: B018  (made while the kernel works: the first report's 0.4 s)
+            future.result()
+        except BaseException:
+            future.cancel()  # interrupted: stop the notebook too
+            raise
         finally:
             if keep is not None:
                 import nbformat

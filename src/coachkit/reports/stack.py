@@ -30,9 +30,12 @@ def import_jsonschema_quickly() -> None:
             del sys.modules[SLOW_OPTIONAL]
 
 
-def load() -> None:
-    """Import everything that renders reports (idempotent, cheap the second time)."""
+def load(*, export: bool = True) -> None:
+    """Import everything that renders reports (idempotent, cheap the second time); with
+    ``export=False`` what executes them only (nbconvert can come while a kernel works)."""
     import_jsonschema_quickly()
-    import nbconvert  # noqa: F401
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
+
+    if export:
+        import nbconvert  # noqa: F401
