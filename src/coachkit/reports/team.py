@@ -297,7 +297,11 @@ class TeamReport:
         """New deals, close dates moved, stage changes, confidence moves, deals gone quiet,
         milestones overdue: this week."""
         links = {i: self.link(i) for i in self.frame["deal_id"]}
-        return week_html(list(self.week), self.today, self.settings.reports.week_days, links)
+        rank = dict(zip(self.frame["deal_id"], self.frame["rank"], strict=True))
+        riskiest_first = sorted(self.week, key=lambda c: rank.get(c.deal_id, len(rank) + 1))
+        cfg = self.settings.reports
+        return week_html(riskiest_first, self.today, cfg.week_days, links,
+                         lines=cfg.week_lines)
 
     def unreadable(self) -> Safe:
         if not self.unreadable_deals:
