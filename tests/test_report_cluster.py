@@ -5,6 +5,7 @@ arguments, no kept notebook, no report and no output, on a cluster as on local w
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -33,11 +34,9 @@ def processes() -> dict[int, str]:
     found = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
+            with contextlib.suppress(OSError):
                 found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(
                     b"\0", b" ").decode(errors="replace")
-            except OSError:
-                pass
     return found
 
 
@@ -139,10 +138,8 @@ class ArgvWatch:
         while not self._stop.is_set():
             for entry in Path("/proc").iterdir():
                 if entry.name.isdigit():
-                    try:
+                    with contextlib.suppress(OSError):
                         self.seen.add((entry / "cmdline").read_bytes().decode(errors="replace"))
-                    except OSError:
-                        pass
             time.sleep(0.05)
 
     def stop(self) -> set[str]:
