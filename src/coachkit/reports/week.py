@@ -74,8 +74,8 @@ def week_html(changes: list[Change], today: dt.date, week_days: int,
               link: dict[str, str], *, lines: int) -> Safe:
     """The week's changes grouped by kind, each deal linked to its report. Each kind shows
     its first ``lines`` changes (the caller's order: the team report puts the riskiest deals
-    first); the rest fold away under "and N more" (``<details>``: no script; the PDF prints
-    them)."""
+    first); the rest fold away under "and N more" (``<details>``: no script; on paper only
+    the count)."""
     start = today - dt.timedelta(days=week_days)
     title = f"Changes this week ({start.isoformat()} to {today.isoformat()})"
     if not changes:
