@@ -263,7 +263,7 @@ def test_team_report_sections(tmp_path: Path, demo: dict[str, Deal]) -> None:
     report = TeamReport.load(location, "", linked=["fjordbank-onboarding"])
     assert len(report.frame) == len(demo) - 1
     assert [u.deal_id for u in report.unreadable_deals] == ["tallis-early-discovery"]
-    table = report.table()
+    table = report.attention()
     assert 'href="fjordbank-onboarding.html"' in table
     assert 'href="harbourline-crm-replacement.html"' not in table  # no report, no link
     assert "could not be read" in report.unreadable()

@@ -139,7 +139,7 @@ def test_reports_show_the_review_the_trend_and_the_week(tmp_path: Path, cli) -> 
     health = page[page.index('id="health"'):]
     assert health.count("<polyline") == 3  # completeness, confidence, consensus
     team = (out / "team-all.html").read_text(encoding="utf-8")
-    week = team[team.index('id="week"'):team.index('id="deals"')]
+    week = team[team.index('id="week"'):team.index('id="ranking"')]
     for heading in ("Stage changes", "Close dates moved", "Decision confidence down"):
         assert heading in week
     assert 'href="fjordbank-onboarding.html"' in week

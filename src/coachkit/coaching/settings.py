@@ -96,6 +96,8 @@ class ReportSettings(Table):
     week_days: int = Field(ge=1, le=31)
     confidence_move: float = Field(ge=0, le=100)
     trend_days: int = Field(ge=7, le=366)
+    top_deals: int = Field(ge=1, le=1000)
+    week_lines: int = Field(ge=1, le=1000)
 
 
 class ProductLanguageSettings(Table):

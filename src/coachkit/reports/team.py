@@ -2,6 +2,10 @@
 
 The same table, made formula-safe, is the team CSV. The risk score that ranks it is a sum of
 named parts, like every coachkit score (see :func:`risk_parts`); closed deals come last.
+
+On the page, a small team's deals are one table. A team of more than ``reports.top_deals``
+deals gets the open deals of highest risk first ("needs attention first"), then every deal in
+a section per seller, with a list of plain anchors to jump to each (no script anywhere).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.settings import RankingSettings, Settings, load_settings
 from coachkit.errors import NotFound
 from coachkit.model import Deal, Stage
+from coachkit.model.ids import slug
 from coachkit.reports.health import chart, daily
 from coachkit.reports.markup import (
     Safe,
@@ -70,6 +75,52 @@ def risk_parts(critical: int, warnings: int, confidence: float | None,
 
 def is_closed(stage: str) -> bool:
     return Stage(stage).closed
+
+
+def open_pipeline(frame: pd.DataFrame) -> list[str]:
+    """The open deals' value, one sum per currency (``["3,400,000 NOK", ...]``)."""
+    open_ = frame[~frame["stage"].map(is_closed)].dropna(subset=["value"])
+    return [money(total, currency)
+            for currency, total in open_.groupby("currency")["value"].sum().items()]
+
+
+@dataclass(frozen=True)
+class SellerDeals:
+    """One seller's deals, in the team's ranking, and the anchor of their section."""
+
+    seller: str
+    """As typed (stripped); "" for deals with no seller."""
+    anchor: str
+    deals: pd.DataFrame
+
+    @property
+    def open(self) -> int:
+        return int((~self.deals["stage"].map(is_closed)).sum())
+
+    @property
+    def critical(self) -> int:
+        return int(self.deals["critical"].sum())
+
+
+def seller_anchor(seller: str, taken: set[str]) -> str:
+    """``seller-anna-berg``: an element id for a seller's section, not in ``taken`` (added
+    to it). Sellers whose names make the same slug get ``-2``, ``-3``."""
+    base = "seller-" + (slug(seller, fallback="x-") if seller else "none")
+    anchor, n = base, 2
+    while anchor in taken:
+        anchor, n = f"{base}-{n}", n + 1
+    taken.add(anchor)
+    return anchor
+
+
+def by_seller(frame: pd.DataFrame) -> list[SellerDeals]:
+    """Every deal of a ranked frame, once, grouped by seller: sellers by name (deals with no
+    seller last), each seller's deals in the frame's order."""
+    sellers = frame["seller"].fillna("").astype(str).str.strip()
+    names = sorted(set(sellers), key=lambda s: (not s, s.casefold(), s))
+    taken: set[str] = set()
+    return [SellerDeals(name, seller_anchor(name, taken), frame[sellers == name])
+            for name in names]
 
 
 def deal_row(deal: Deal, coaching: Coaching, today: dt.date,
@@ -224,8 +275,7 @@ class TeamReport:
     def header(self) -> Safe:
         f = self.frame
         open_ = f[~f["stage"].map(is_closed)]
-        pipeline = [money(total, currency) for currency, total in
-                    open_.dropna(subset=["value"]).groupby("currency")["value"].sum().items()]
+        pipeline = open_pipeline(f)
         when = Dates(self.as_of, self.today).shown()
         name = f"Team {self.team}" if self.team else "All deals"
         return el(
@@ -243,9 +293,63 @@ class TeamReport:
             class_="ck-header",
         )
 
-    def table(self) -> Safe:
+    @property
+    def large(self) -> bool:
+        """More deals than ``reports.top_deals``: the top deals first, then by seller."""
+        return len(self.frame) > self.settings.reports.top_deals
+
+    def attention(self) -> Safe:
+        """A small team's deals in one table; a large team's ``top_deals`` open deals of
+        highest risk (every deal is in :meth:`sellers` below)."""
+        legend = ("conf.: decision confidence index, cons.: consensus index (0-100); trend: "
+                  "completeness (grey), decision confidence (blue) and consensus (green) over "
+                  f"the last {self.settings.reports.trend_days} days; crit., warn.: findings "
+                  "(dismissed ones not counted); silent: days since the last contact with "
+                  "anyone; risk is explained at the end.")
+        f = self.frame
+        if not self.large:
+            return section("deals", "Deals ranked by risk", self._deals(f),
+                           note=f"Click a deal to open its report. {legend}")
+        top = self.settings.reports.top_deals
+        open_ = f[~f["stage"].map(is_closed)].head(top)
+        body = self._deals(open_) if len(open_) else blank("No open deals.")
+        return section(
+            "attention", "Needs attention first", body,
+            note=[f"The {len(open_)} open deals at highest risk, of {len(f)}; all {len(f)} "
+                  "are in ", el("a", "Every deal, by seller", href="#sellers"), " below. "
+                  f"Click a deal to open its report; # is its rank in the team. {legend}"])
+
+    def sellers(self) -> Safe:
+        """A large team's every deal, once, in a section per seller, with a list of anchors
+        to each; nothing for a small team (its one table has them all)."""
+        if not self.large:
+            return Safe("")
+        groups = by_seller(self.frame)
+        contents = el("ul", [el("li", el("a", g.seller or "No seller", href=f"#{g.anchor}"),
+                                " ", el("span", f"{len(g.deals)}", class_="small"),
+                                " ", pill(str(g.critical), "critical") if g.critical else None)
+                             for g in groups], class_="contents")
+        parts = []
+        for g in groups:
+            pipeline = " · ".join(open_pipeline(g.deals))
+            facts = [f"{len(g.deals)} deal{'s' if len(g.deals) != 1 else ''} ({g.open} open)",
+                     f"open pipeline {pipeline}" if pipeline else "no values yet",
+                     f"{g.critical} critical"]
+            parts.append(el(
+                "section",
+                el("h3", g.seller or el("span", "No seller", class_="empty"), " ",
+                   el("span", " · ".join(facts), class_="facts-line"), " ",
+                   el("a", "↑ list of sellers", href="#sellers", class_="up-link")),
+                self._deals(g.deals), class_="seller", id=g.anchor))
+        return section("sellers", "Every deal, by seller", el("nav", contents), *parts,
+                       note=f"{len(groups)} sellers (deal count, critical findings); each "
+                            "seller's deals ranked by risk, # being the rank in the team. "
+                            "Columns as in the first table.")
+
+    def _deals(self, frame: pd.DataFrame) -> Safe:
+        """The deals table of ``frame``'s rows, in its order."""
         rows = []
-        for r in self.frame.itertuples(index=False):
+        for r in frame.itertuples(index=False):
             deal = [el("strong", r.customer or r.deal_id), el("br"),
                     el("span", r.title, class_="small t")]
             target = r.report
@@ -260,19 +364,10 @@ class TeamReport:
                 pill(str(r.warnings), "warning") if r.warnings else "0",
                 _num(r.days_since_contact), el("strong", risk),
             ))
-        return section(
-            "deals", "Deals ranked by risk",
-            table(("#", "deal", "stage", "value", "close", "conf.", "cons.", "trend", "crit.",
-                   "warn.", "silent", "risk"), rows,
-                  class_="team", widths=("4%", "22%", "10%", "11%", "9%", "5%", "5%", "13%",
-                                         "5%", "5%", "6%", "5%")),
-            note="Click a deal to open its report. conf.: decision confidence index, cons.: "
-                 "consensus index (0-100); trend: completeness (grey), decision confidence "
-                 f"(blue) and consensus (green) over the last "
-                 f"{self.settings.reports.trend_days} days; crit., warn.: findings (dismissed "
-                 "ones not counted); silent: days since the last contact with anyone; risk is "
-                 "explained at the end.",
-        )
+        return table(("#", "deal", "stage", "value", "close", "conf.", "cons.", "trend",
+                      "crit.", "warn.", "silent", "risk"), rows,
+                     class_="team", widths=("4%", "24%", "10%", "11%", "9%", "5%", "5%", "11%",
+                                            "5%", "5%", "6%", "5%"))
 
     def pipeline_charts(self) -> Safe:
         from coachkit.reports.charts import PipelineDeal, deals_by_confidence, pipeline_value
@@ -297,7 +392,11 @@ class TeamReport:
         """New deals, close dates moved, stage changes, confidence moves, deals gone quiet,
         milestones overdue: this week."""
         links = {i: self.link(i) for i in self.frame["deal_id"]}
-        return week_html(list(self.week), self.today, self.settings.reports.week_days, links)
+        rank = dict(zip(self.frame["deal_id"], self.frame["rank"], strict=True))
+        riskiest_first = sorted(self.week, key=lambda c: rank.get(c.deal_id, len(rank) + 1))
+        cfg = self.settings.reports
+        return week_html(riskiest_first, self.today, cfg.week_days, links,
+                         lines=cfg.week_lines)
 
     def unreadable(self) -> Safe:
         if not self.unreadable_deals:
@@ -305,7 +404,7 @@ class TeamReport:
         return section("unreadable", "Deals that could not be read", table(
             ("deal", "why"), [(u.deal_id, u.reason) for u in self.unreadable_deals],
             widths=("30%", "70%")),
-            note="Left out of the table above; fix or restore them (coachkit history ID).")
+            note="Left out of the tables above; fix or restore them (coachkit history ID).")
 
     def how_ranked(self) -> Safe:
         r = self.settings.ranking

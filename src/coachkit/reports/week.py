@@ -71,24 +71,35 @@ def deal_changes(now: Deal, before: Deal | None, today: dt.date, *, week_days: i
 
 
 def week_html(changes: list[Change], today: dt.date, week_days: int,
-              link: dict[str, str]) -> Safe:
-    """The week's changes grouped by kind, each deal linked to its report."""
+              link: dict[str, str], *, lines: int) -> Safe:
+    """The week's changes grouped by kind, each deal linked to its report. Each kind shows
+    its first ``lines`` changes (the caller's order: the team report puts the riskiest deals
+    first); the rest fold away under "and N more" (``<details>``: no script; on paper only
+    the count)."""
     start = today - dt.timedelta(days=week_days)
     title = f"Changes this week ({start.isoformat()} to {today.isoformat()})"
     if not changes:
         return section("week", title, blank("Nothing moved this week."))
+
+    def items(found: list[Change]) -> Safe:
+        return el("ul", [el("li", el("a", c.customer, href=link[c.deal_id])
+                            if link.get(c.deal_id) else el("strong", c.customer),
+                            ": ", el("span", c.what, class_="t")) for c in found],
+                  class_="week")
+
     body = []
     for kind in KINDS:
         found = [c for c in changes if c.kind == kind]
         if not found:
             continue
         body.append(el("h3", f"{kind.capitalize()} ({len(found)})"))
-        body.append(el("ul", [el("li", el("a", c.customer, href=link[c.deal_id])
-                                 if link.get(c.deal_id) else el("strong", c.customer),
-                                 ": ", el("span", c.what, class_="t")) for c in found],
-                       class_="week"))
+        body.append(items(found[:lines]))
+        if len(found) > lines:
+            body.append(el("details", el("summary", f"and {len(found) - lines} more"),
+                           items(found[lines:]), class_="week-more"))
     return section("week", title, *body,
-                   note="Compared with each deal as it was when the week began.")
+                   note="Compared with each deal as it was when the week began; in each group "
+                        "the deals at highest risk come first.")
 
 
 def _day(value: dt.date | None) -> str:
