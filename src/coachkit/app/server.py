@@ -20,8 +20,8 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from coachkit.app.processes import become_subreaper, end_descendants, stop_with_parent
 from coachkit.errors import CoachkitError
+from coachkit.processes import become_subreaper, end_descendants, stop_with_parent
 from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)

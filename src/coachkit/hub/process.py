@@ -15,17 +15,15 @@ signal handlers (before "JupyterHub is now running"), or killed, leaves them all
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO
 
+from coachkit import processes
 from coachkit.errors import CoachkitError
 
 RUNNING_LINE = "JupyterHub is now running"
@@ -35,60 +33,19 @@ LEFTOVER_GRACE = 5.0
 
 
 def become_subreaper() -> None:
-    """Orphaned descendants are re-parented to this process, not to init (Linux only)."""
-    pr_set_child_subreaper = 36
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0) != 0:
-        raise CoachkitError("coachkit hub: cannot become a child subreaper "
-                            f"({os.strerror(ctypes.get_errno())}); it needs Linux")
-
-
-def descendants(root: int | None = None) -> set[int]:
-    """Live processes below ``root`` (default: this process), from /proc."""
-    root = root or os.getpid()
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z":
-            parent[int(entry)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {root}
-    while frontier:
-        frontier = {pid for pid, ppid in parent.items() if ppid in frontier} - found
-        found |= frontier
-    return found
+    """The hub's leftovers come back here to be ended (Linux only: say so elsewhere)."""
+    if sys.platform != "linux":
+        raise CoachkitError("coachkit hub: cannot become a child subreaper; it needs Linux")
+    try:
+        processes.become_subreaper()
+    except OSError as exc:
+        raise CoachkitError(f"coachkit hub: cannot become a child subreaper ({exc.strerror})"
+                            ) from None
 
 
 def end_leftovers(grace: float = LEFTOVER_GRACE) -> list[int]:
     """SIGTERM every descendant, SIGKILL those still there after ``grace``; returns them."""
-    left = sorted(descendants())
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in descendants():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + grace
-        while descendants() and time.monotonic() < deadline:
-            reap()
-            time.sleep(0.1)
-        reap()
-    return left
-
-
-def reap() -> None:
-    """Collect exited children (orphans re-parented here included)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
+    return processes.end_descendants(grace)
 
 
 def run_hub(command: list[str], *, env: dict[str, str], cwd: str, log: IO[str],

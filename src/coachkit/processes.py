@@ -1,9 +1,11 @@
-"""Ending every process ``coachkit app`` started, kernels included.
+"""Ending every process a supervisor started, however deep: ``coachkit app`` (Voila and its
+kernels) and ``coachkit hub`` (JupyterHub, its proxy, services, user servers, their kernels).
 
-jupyter_client starts each kernel in a session of its own, so signalling Voila's process group
-never reaches them, and a Voila that dies leaves them running, holding memory and the store.
-``coachkit app`` therefore makes itself a child subreaper (Linux): whatever its children leave
-behind is re-parented to it, and it ends those processes when Voila has gone.
+jupyter_client starts each kernel in a session of its own, and JupyterHub starts everything in
+new sessions, so signalling a process group never reaches them, and a parent that dies leaves
+them running, holding memory, ports and the store. The supervisor therefore makes itself a
+child subreaper (Linux): whatever its children leave behind is re-parented to it, and it ends
+those processes when its child has gone.
 """
 
 from __future__ import annotations
@@ -70,9 +72,10 @@ def reap() -> None:
             return
 
 
-def end_descendants(grace: float = 5.0) -> None:
-    """SIGTERM every process below this one, SIGKILL those still there after ``grace``."""
-    pids = descendants(os.getpid())
+def end_descendants(grace: float = 5.0) -> list[int]:
+    """SIGTERM every process below this one, SIGKILL those still there after ``grace``;
+    returns the processes there were."""
+    pids = left = descendants(os.getpid())
     for pid in pids:
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -86,3 +89,4 @@ def end_descendants(grace: float = 5.0) -> None:
             os.kill(pid, signal.SIGKILL)
     time.sleep(0.1)
     reap()
+    return sorted(left)
