@@ -135,7 +135,7 @@ def test_the_page_cap_says_what_to_do(browser: Any, small_server: AppServer) -> 
 
     first.close(run_before_unload=True)
     wait_until(lambda: len(small_server.kernel_pids()) <= 2, 15, "the closed tab's kernel ends")
-    # the page may wait for a kernel starting now (the pool refills once a page is free)
+    # the preheated kernel may still be starting (a loaded machine): wait as for a first page
     open_app(third, small_server.url, FIRST_PAGE)
     answered(third)
     context.close()
