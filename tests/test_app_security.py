@@ -134,34 +134,6 @@ def test_without_the_token_no_page_no_data_no_kernel(app_server: AppServer,
     wait_until(lambda: not alive(pid), 15, "the kernel ends after the seller's beacon")
 
 
-def test_kernels_listen_on_private_unix_sockets_only(app_server: AppServer,
-                                                    seller: AppClient) -> None:
-    """A kernel's ZeroMQ channels are socket files in Voila's private folder, not loopback
-    TCP ports another user of the machine could reach."""
-    import json
-
-    seller.page("deal_id=northwind-plant-maintenance")
-    pids = app_server.kernel_pids()
-    assert pids
-    for pid in pids:
-        args = cmdline(pid).split()
-        connection = Path(args[args.index("-f") + 1])
-        info = json.loads(connection.read_text(encoding="utf-8"))
-        assert info["transport"] == "ipc", info
-        assert Path(info["ip"]).parent == connection.parent
-        assert connection.parent.stat().st_mode & 0o077 == 0  # only the seller gets in
-        sockets = Path(f"/proc/{pid}/net/tcp").read_text() + Path(
-            f"/proc/{pid}/net/tcp6").read_text()
-        inodes = {line.split()[9] for line in sockets.splitlines()[1:]
-                  if line.split()[3] == "0A"}  # LISTEN
-        owned = {link.readlink().name for link in Path(f"/proc/{pid}/fd").iterdir()
-                 if link.readlink().name.startswith("socket:")}
-        # ipykernel's own pipe for output of forked children (messages without its random
-        # key are dropped) is its one TCP socket; over TCP the five channels add five more
-        listening = {f"socket:[{i}]" for i in inodes} & owned
-        assert len(listening) <= 1, f"kernel {pid} listens on {len(listening)} TCP ports"
-
-
 def test_another_host_is_refused(app_server: AppServer, seller: AppClient) -> None:
     """A DNS rebinding page reaches 127.0.0.1 under its own name: refused, cookie or not."""
     _, kernel = seller.page()
