@@ -275,13 +275,18 @@ def wait_until(condition: Any, timeout: float, what: str, every: float = 0.25) -
     return time.monotonic() - start
 
 
-@pytest.fixture(scope="session")
-def app_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    location = str(tmp_path_factory.mktemp("app-store") / "coachkit.db")
+def demo_store(folder: Path, name: str = "coachkit.db") -> str:
+    """A SQLite store in ``folder`` holding the demo deals as of the pinned day."""
+    location = str(folder / name)
     with Store(location) as s:
         for deal in demo_deals(TODAY):
             s.put(deal, author="demo")
     return location
+
+
+@pytest.fixture(scope="session")
+def app_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return demo_store(tmp_path_factory.mktemp("app-store"))
 
 
 @pytest.fixture(scope="session")

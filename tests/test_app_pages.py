@@ -18,14 +18,13 @@ import pytest
 
 from coachkit.model.files import too_large
 from coachkit.store import Store
-from coachkit.training.demo import demo_deals
 from conftest import (
-    TODAY,
     AppClient,
     AppServer,
     alive,
     app_command,
     app_env,
+    demo_store,
     kernel_id,
     wait_until,
 )
@@ -46,14 +45,6 @@ from pages import (
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
 LOST = "#ck-connection-lost"
-
-
-def demo_store(folder: Path) -> str:
-    location = str(folder / "coachkit.db")
-    with Store(location) as store:
-        for deal in demo_deals(TODAY):
-            store.put(deal, author="demo")
-    return location
 
 
 def no_pages_open(server: AppServer) -> None:

@@ -12,8 +12,7 @@ from coachkit.app import App
 from coachkit.coaching.coach import Coach
 from coachkit.model.review import Action
 from coachkit.store import Store
-from coachkit.training.demo import demo_deals
-from conftest import TODAY
+from conftest import TODAY, demo_store
 
 DEAL = "harbourline-crm-replacement"
 XSS = "<img src=x onerror=alert(1)>"
@@ -21,11 +20,7 @@ XSS = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture
 def location(tmp_path: Path) -> str:
-    location = str(tmp_path / "app.db")
-    with Store(location) as s:
-        for deal in demo_deals(TODAY):
-            s.put(deal, author="demo")
-    return location
+    return demo_store(tmp_path, "app.db")
 
 
 def _open(location: str, author: str) -> App:

@@ -12,9 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from coachkit.store import Store
-from coachkit.training.demo import demo_deals
-from conftest import TODAY, AppClient, AppServer, alive, app_command, app_env, cmdline, wait_until
+from conftest import (
+    AppClient,
+    AppServer,
+    alive,
+    app_command,
+    app_env,
+    cmdline,
+    demo_store,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -60,10 +67,7 @@ def port_is_free(port: int) -> bool:
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT to the group (Ctrl-C)", "SIGHUP",
                                  "SIGKILL"])
 def test_a_stop_signal_leaves_no_process_and_frees_the_port(how: str, tmp_path: Path) -> None:
-    location = str(tmp_path / "store.db")
-    with Store(location) as store:
-        for deal in demo_deals(TODAY):
-            store.put(deal, author="demo")
+    location = demo_store(tmp_path, "store.db")
     server = AppServer(app_command("--store", location), app_env(), tmp_path / "app.log")
     try:
         AppClient(server).page("deal_id=northwind-plant-maintenance")  # a page's kernel

@@ -11,20 +11,15 @@ import pytest
 
 from coachkit.app import App
 from coachkit.app.fields import ListEditor
-from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import TODAY
+from conftest import TODAY, demo_store
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> App:
-    location = str(tmp_path / "app.db")
-    with Store(location) as s:
-        for deal in demo_deals(TODAY):
-            s.put(deal, author="demo")
-    application = App(location, author="tester", today=lambda: TODAY)
+    application = App(demo_store(tmp_path, "app.db"), author="tester", today=lambda: TODAY)
     application.start()
     return application
 
