@@ -68,29 +68,42 @@ def measure(browser, url: str, selector: str) -> float:
     return elapsed
 
 
+def demo_store(folder: Path) -> Path:
+    """A SQLite store of the demo deals in ``folder``."""
+    store = folder / "coachkit.db"
+    with Store(str(store)) as s:
+        for deal in demo_deals():
+            s.put(deal, author="bench")
+    return store
+
+
+def floor_notebook(folder: Path) -> Path:
+    """The floor: a bare notebook with one Text widget, for plain Voila."""
+    path = folder / "floor.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nw.Text(value='floor')")]
+    nbformat.write(nb, path)
+    return path
+
+
+def plain_voila(notebook: Path, port: int) -> list[str]:
+    """The floor's server: plain Voila on loopback, cold (no preheated kernel)."""
+    return [sys.executable, "-m", "voila", str(notebook), "--Voila.ip=127.0.0.1",
+            f"--port={port}", "--no-browser"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="coachkit-bench-app-"))
-    store = tmp / "coachkit.db"
-    with Store(str(store)) as s:
-        for deal in demo_deals():
-            s.put(deal, author="bench")
-    floor_nb = tmp / "floor.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nw.Text(value='floor')")]
-    nbformat.write(nb, floor_nb)
+    store, floor_nb = demo_store(tmp), floor_notebook(tmp)
     app_nb = workbooks_dir() / APP_NOTEBOOK
     env = {**os.environ, "COACHKIT_STORE": str(store), "JUPYTER_TOKEN": TOKEN}
     deal = "deal_id=northwind-plant-maintenance"
-
-    def plain_voila(port: int) -> list[str]:
-        return [sys.executable, "-m", "voila", str(floor_nb), "--Voila.ip=127.0.0.1",
-                f"--port={port}", "--no-browser"]
 
     def app(pool: int) -> Callable[[int], list[str]]:
         return lambda port: voila_command(app_nb, port, pool_size=pool)
@@ -98,7 +111,8 @@ def main() -> None:
     query = f"?{deal}&token={TOKEN}"
     app_input = ".ck-field-deal-customer input"
     setups: dict[str, tuple[Callable[[int], list[str]], int, str, str]] = {
-        "floor (bare Text, cold)": (plain_voila, 0, "", ".widget-text input"),
+        "floor (bare Text, cold)": (lambda port: plain_voila(floor_nb, port), 0, "",
+                                    ".widget-text input"),
         "app cold": (app(0), 0, query, app_input),
         "app default (preheated)": (app(1), 1, query, app_input),
     }

@@ -27,15 +27,19 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
 from playwright.async_api import async_playwright
 from playwright.sync_api import sync_playwright
 
-from coachkit.store import Store
-from coachkit.training.demo import demo_deals
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from app import ARGS, measure, start  # bench/app.py
+from app import (  # bench/app.py
+    ARGS,
+    demo_store,
+    floor_notebook,
+    free_port,
+    measure,
+    plain_voila,
+    start,
+)
 from hubserver import Hub, running_hub  # tests/hubserver.py
 
 SEARCH = ".ck-search input"
@@ -122,16 +126,7 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="coachkit-bench-hub-"))
-    store = tmp / "coachkit.db"
-    with Store(str(store)) as s:
-        for deal in demo_deals():
-            s.put(deal, author="bench")
-    floor_nb = tmp / "floor.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nw.Text(value='floor')")]
-    nbformat.write(nb, floor_nb)
+    store, floor_nb = demo_store(tmp), floor_notebook(tmp)
     sellers = [f"s{i:02d}" for i in range(1, args.sellers + 1)]
     password = secrets.token_urlsafe(9)
     names = ", ".join(f'"{u}"' for u in ["solo", *sellers])
@@ -140,7 +135,10 @@ def main() -> None:
     print(f"before: {load()}", flush=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
-        proc, url = start(floor_nb, 0, {**os.environ, "COACHKIT_STORE": str(store)})
+        port = free_port()
+        proc = start(plain_voila(floor_nb, port), tmp, {**os.environ, "COACHKIT_STORE": str(store)},
+                     port)
+        url = f"http://127.0.0.1:{port}/"
         try:
             floor_times = [measure(browser, url, ".widget-text input") for _ in range(3)]
         finally:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from coachkit.reports.batch import Batch, CohortJob, DealJob, Output, StoreRef
     from coachkit.reports.customer import CustomerJob
     from coachkit.reports.kernels import KernelThread
-    from coachkit.store import DealSummary, Store
+    from coachkit.store import DealSummary, Store, VersionInfo
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
@@ -139,12 +139,9 @@ def _one(args: argparse.Namespace) -> int:
     """One deal, rendered in this process."""
     with _kernel("coachkit.reports.deal") as kernel:
         from coachkit.reports.batch import DealJob
-        from coachkit.store import Store
 
         settings, output = _settings_and_output(args)
-        with Store(args.store) as store:
-            found = store.get(args.deal, as_of=args.as_of)  # NotFound: one line, exit 1
-            ref = _ref(store.location)
+        found, ref = _stored(args)
         try:
             customer = found.deal.deal.customer
         except ValueError:  # unreadable: the report says why
@@ -153,6 +150,15 @@ def _one(args: argparse.Namespace) -> int:
                                  "deal report", ref, output, as_of=_when(args.as_of),
                                  since=_when(args.since), today=_when(args.today),
                                  settings=settings), kernel)
+
+
+def _stored(args: argparse.Namespace) -> tuple[VersionInfo, StoreRef]:
+    """The deal as saved by ``--as-of`` (not there: one line, exit 1), and the store as the
+    kernel will open it."""
+    from coachkit.store import Store
+
+    with Store(args.store) as store:
+        return store.get(args.deal, as_of=args.as_of), _ref(store.location)
 
 
 @contextlib.contextmanager
@@ -178,12 +184,9 @@ def _customer(args: argparse.Namespace) -> int:
                             "customer's page takes --as-of only")
     with _kernel("coachkit.reports.customer") as kernel:
         from coachkit.reports.customer import CustomerJob, page_title
-        from coachkit.store import Store
 
         settings, output = _settings_and_output(args)
-        with Store(args.store) as store:
-            found = store.get(args.deal, as_of=args.as_of)  # NotFound: one line, exit 1
-            ref = _ref(store.location)
+        found, ref = _stored(args)
         try:
             title = page_title(found.deal)
         except ValueError:  # unreadable: the page says why
