@@ -244,12 +244,22 @@ class CoachkitVoila(Voila):
         return [task for pool in pools.values() for task in pool]
 
     def page_kernels(self) -> list[str]:
-        """Running kernels that serve (or served) a page: all but the ready preheated ones."""
+        """Running kernels that serve (or served) a page: all but the ready preheated ones and
+        those shutting down (a closed tab's kernel no longer holds a place under the cap while
+        its shutdown finishes)."""
         pooled = set()
         for task in self._pool_tasks():
             if task.done() and not task.cancelled() and task.exception() is None:
                 pooled.add(task.result()["kernel_id"])
-        return [k for k in self.kernel_manager.list_kernel_ids() if k not in pooled]
+        return [k for k in self.kernel_manager.list_kernel_ids()
+                if k not in pooled and not self._shutting_down(k)]
+
+    def _shutting_down(self, kernel_id: str) -> bool:
+        try:
+            return bool(getattr(self.kernel_manager.get_kernel(kernel_id), "shutting_down",
+                                False))
+        except KeyError:  # removed meanwhile
+            return True
 
     def pages_over_cap(self, *, queued: bool) -> bool:
         """Whether one more page would pass ``max_pages``; with ``queued``, counting the pages
