@@ -1,32 +1,32 @@
 """The product-language check: is a problem statement really product talk?
 
-A seller who writes "they need a new scheduling system" has described something to sell, not
-the customer's problem. This module reads a statement and weighs two kinds of evidence:
+A seller who writes "they need a new scheduling system", "Two additional storage shelves" or
+"Renewal of the EA plus 50 E5 upgrades" has described something to sell, not the customer's
+problem. A problem is an effect on the customer's business, people or numbers, and may name
+the system that causes it ("the LIMS and the ERP disagree on batch numbers, so QA re-keys 300
+records a week").
 
-* product talk: an *ask* (a want or buying verb whose object is a product word: "need to buy a
-  new scheduling system"), the team's own offer ("our analytics module"), a team product name,
-  an implied ask ("new MES"), buying terms (price, discount, demo, licences) and bare product
-  words (system, tool, features);
-* a customer problem: metrics (money, percentages, durations, rates), pains (downtime, churn,
-  delays, fines, manual work), outcomes (targets, margins, bonus), consequences ("so", "which
-  means") and the people affected.
+Two parts. The word lists of ``settings.toml`` (table ``[product_language]``) find evidence:
+asks (a want or buying verb with a product word), the team's own offer, implied asks ("new
+MES"), buying terms, past purchases; metrics, pains, outcomes, consequences, people. Then a
+small linear model (``language_model.json``, trained by :mod:`coachkit.coaching.language_train`
+on labelled statements) weighs that evidence with the words and the shape of the sentence
+(see :mod:`coachkit.coaching.language_features`). The team's product names add
+``weight_product_name``. Product talk when the probability reaches ``threshold``.
 
-It is product talk only when the product side scores at least ``min_product_score`` and more
-than the problem side. So a problem that names the system causing it ("their scheduling system
-double-books technicians, so 15% of visits are missed") stays a problem, while an ask with a
-vague reason ("they need a new ERP because the old one is slow") is product talk.
-
-Everything is deterministic and explainable: the verdict names the words that decided it. All
-word lists and weights live in ``settings.toml``, table ``[product_language]``; the team's own
-product names come from ``[team] product_names``; the settings models check them.
+Deterministic and explainable: the verdict quotes the words and patterns that weighed most.
+No scikit-learn at run time: the weights are a JSON table read once.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from coachkit.coaching.settings import ProductLanguageSettings, Settings
 
@@ -96,26 +96,6 @@ def _words(pattern: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Weights:
-    ask: float
-    own_product: float
-    product_name: float
-    wish: float
-    commercial: float
-    product_noun: float
-    existing_system: float
-    want_acquire: float
-    history: float
-    metric: float
-    pain: float
-    outcome: float
-    consequence: float
-    person: float
-    min_product_score: float
-    problem_margin: float
-
-
-@dataclass(frozen=True)
 class ProductLanguage:
     """Compiled word lists from the settings.
 
@@ -145,7 +125,10 @@ class ProductLanguage:
     want_head: re.Pattern[str]
     history: frozenset[str]
     past_verbs: frozenset[str]
-    weights: _Weights
+    name_weight: float
+    threshold: float
+    explain_words: int
+    model: Model
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProductLanguage:
@@ -165,6 +148,8 @@ class Verdict:
     triggers: tuple[str, ...]
     problem_signals: tuple[str, ...]
     explanation: str
+    probability: float = 0.0
+    """The model's probability that the statement is product talk."""
 
 
 @lru_cache(maxsize=16)
@@ -246,24 +231,10 @@ def _compile(
         want_head=re.compile(_START + want + _END, flags),
         history=frozenset(h.lower() for h in w["history_words"]),
         past_verbs=frozenset(v.lower() for v in w["irregular_past"]),
-        weights=_Weights(
-            ask=n["weight_ask"],
-            own_product=n["weight_own_product"],
-            product_name=n["weight_product_name"],
-            wish=n["weight_wish"],
-            commercial=n["weight_commercial"],
-            product_noun=n["weight_product_noun"],
-            existing_system=n["weight_existing_system"],
-            want_acquire=n["weight_want_acquire"],
-            history=n["weight_history"],
-            metric=n["weight_metric"],
-            pain=n["weight_pain"],
-            outcome=n["weight_outcome"],
-            consequence=n["weight_consequence"],
-            person=n["weight_person"],
-            min_product_score=n["min_product_score"],
-            problem_margin=n["problem_margin"],
-        ),
+        name_weight=n["weight_product_name"],
+        threshold=n["threshold"],
+        explain_words=int(n["explain_words"]),
+        model=load_model(),
     )
 
 
@@ -275,16 +246,15 @@ class _Hit:
     end: int
     kind: str
     shown: tuple[str, ...]
-    weight: float
 
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _span_hit(text: str, m: re.Match[str], kind: str, weight: float) -> _Hit:
+def _span_hit(text: str, m: re.Match[str], kind: str) -> _Hit:
     """A hit that shows the matched words as the seller wrote them."""
-    return _Hit(m.start(), m.end(), kind, (_clean(text[m.start() : m.end()]),), weight)
+    return _Hit(m.start(), m.end(), kind, (_clean(text[m.start() : m.end()]),))
 
 
 class _Mask:
@@ -352,7 +322,6 @@ def _product_hits(
 
     ``roles`` are the spans of people words: "product manager" is a person, not a product.
     """
-    wt = lang.weights
     negated_mask = _negated(norm, lang)
     hits: list[_Hit] = []
     negated: list[_Hit] = []
@@ -372,28 +341,27 @@ def _product_hits(
             verb = _clean(text[m.start("verb") : m.end("verb")])
             shown = (verb, _object_phrase(text, m, lang.filler))
             if _is_history(norm, m, lang):
-                add(_Hit(m.start(), m.end(), "history", shown, wt.history))
+                add(_Hit(m.start(), m.end(), "history", shown))
             else:
-                add(_Hit(m.start(), m.end(), "ask", shown, wt.ask))
+                add(_Hit(m.start(), m.end(), "ask", shown))
     for m in lang.own.finditer(norm):
-        add(_span_hit(text, m, "own", wt.own_product))
+        add(_span_hit(text, m, "own"))
     for m in lang.wish.finditer(norm):
         if _is_existing(norm, m.start(), lang.definite, 1):
-            add(_span_hit(text, m, "existing", wt.existing_system))
+            add(_span_hit(text, m, "existing"))
         else:
-            add(_span_hit(text, m, "wish", wt.wish))
+            add(_span_hit(text, m, "wish"))
     for m in lang.want_acquire.finditer(norm):
-        add(_span_hit(text, m, "want_acquire", wt.want_acquire))
+        add(_span_hit(text, m, "want_acquire"))
     for m in lang.names.finditer(norm):
-        add(_span_hit(text, m, "name", wt.product_name))
+        add(_span_hit(text, m, "name"))
     for pattern, kind in ((lang.commercial, "commercial"), (lang.nouns, "noun")):
         for m in pattern.finditer(norm):
             if not roles.free(m.start(), m.end()):
                 continue
-            weight = wt.commercial if kind == "commercial" else wt.product_noun
             if kind == "noun" and _is_existing(norm, m.start(), lang.existing):
-                kind, weight = "existing", wt.existing_system
-            add(_span_hit(text, m, kind, weight))
+                kind = "existing"
+            add(_span_hit(text, m, kind))
     return hits, negated
 
 
@@ -410,33 +378,24 @@ def _is_price_figure(norm: str, match: re.Match[str], lang: ProductLanguage) -> 
 
 def _problem_hits(text: str, norm: str, lang: ProductLanguage) -> list[_Hit]:
     """Problem evidence: metrics first, then pains, outcomes, consequences and people."""
-    wt = lang.weights
     hits: list[_Hit] = []
     taken = _Mask(len(norm))
     for m in lang.metric.finditer(norm):
         if not _is_price_figure(norm, m, lang):
             taken.claim(m.start(), m.end())
-            hits.append(_span_hit(text, m, "metric", wt.metric))
+            hits.append(_span_hit(text, m, "metric"))
     groups = (
-        (lang.pain, "pain", wt.pain),
-        (lang.outcome, "outcome", wt.outcome),
-        (lang.consequence, "consequence", wt.consequence),
-        (lang.people, "person", wt.person),
+        (lang.pain, "pain"),
+        (lang.outcome, "outcome"),
+        (lang.consequence, "consequence"),
+        (lang.people, "person"),
     )
-    for pattern, kind, weight in groups:
+    for pattern, kind in groups:
         for m in pattern.finditer(norm):
             if taken.free(m.start(), m.end()):
                 taken.claim(m.start(), m.end())
-                hits.append(_span_hit(text, m, kind, weight))
+                hits.append(_span_hit(text, m, kind))
     return hits
-
-
-def _score(hits: Iterable[_Hit]) -> float:
-    """Each distinct word counts once, however often it is repeated."""
-    seen: dict[tuple[str, tuple[str, ...]], float] = {}
-    for hit in hits:
-        seen[(hit.kind, tuple(s.lower() for s in hit.shown))] = hit.weight
-    return sum(seen.values())
 
 
 def _shown(hits: Iterable[_Hit]) -> tuple[str, ...]:
@@ -456,10 +415,10 @@ def _quote(words: Sequence[str], limit: int = 6) -> str:
     return listed + (", ..." if len(words) > limit else "")
 
 
-def check(text: str, language: ProductLanguage) -> Verdict:
-    """Say whether ``text`` reads as product talk, and which words made it so."""
-    if not isinstance(text, str) or not text.strip():
-        return Verdict(False, (), (), "empty statement: nothing to check")
+def evidence(
+    text: str, language: ProductLanguage
+) -> tuple[list[_Hit], list[_Hit], list[_Hit]]:
+    """The word lists' evidence in ``text``: product hits, negated product hits, problem hits."""
     norm = text.translate(_ASCII)
     problem = _problem_hits(text, norm, language)
     roles = _Mask(len(norm))
@@ -467,25 +426,152 @@ def check(text: str, language: ProductLanguage) -> Verdict:
         if hit.kind == "person":
             roles.claim(hit.start, hit.end)
     product, negated = _product_hits(text, norm, language, roles)
-    product_score, problem_score = _score(product), _score(problem)
-    wt = language.weights
-    is_product = (
-        product_score >= wt.min_product_score and product_score > problem_score + wt.problem_margin
-    )
-    product_words, problem_words = _shown(product), _shown(problem)
+    return product, negated, problem
+
+
+@dataclass(frozen=True)
+class Model:
+    """The trained weights: a log-odds intercept and one weight per feature name."""
+
+    intercept: float
+    weights: dict[str, float]
+
+
+MODEL_FILE = "language_model.json"
+
+
+@lru_cache(maxsize=1)
+def load_model() -> Model:
+    """The weights shipped in the package (a small JSON table; no scikit-learn needed)."""
+    raw = json.loads(resources.files("coachkit.coaching").joinpath(MODEL_FILE).read_text("utf-8"))
+    return Model(float(raw["intercept"]), {str(k): float(v) for k, v in raw["weights"].items()})
+
+
+# What a pattern of the sentence's shape is called in an explanation.
+_PATTERNS = {
+    "s:short-list": "a list of short items",
+    "s:no-effect-verb": "no verb of effect",
+    "s:short": "a short phrase",
+}
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One feature's share of the score, and how the explanation shows it."""
+
+    weight: float
+    start: int
+    end: int
+    shown: tuple[str, ...]
+    pattern: str
+
+
+def _parts(text: str, language: ProductLanguage) -> tuple[float, list[_Part], list[_Hit]]:
+    """The model's score of ``text`` and each distinct feature's part in it."""
+    from coachkit.coaching.language_features import features
+
+    found, negated = features(text, language)
+    weights = language.model.weights
+    score = language.model.intercept
+    parts: list[_Part] = []
+    seen: set[str] = set()
+    for f in found:
+        w = language.name_weight if f.name == "r:name" else weights.get(f.name, 0.0)
+        if f.name in seen:
+            continue
+        seen.add(f.name)
+        score += w
+        if w:
+            pattern = _PATTERNS.get(f.name, "")
+            shown = () if pattern else f.shown or (_clean(text[f.start : f.end]),)
+            parts.append(_Part(w, f.start, f.end, shown, pattern))
+    return score, parts, negated
+
+
+# Words too plain to quote as the reason for a verdict (they still weigh in the score).
+_PLAIN = frozenset(
+    "a an the to for of in on at by with and or is are be it its is an this that these those "
+    "they them their we our us he she his her as from into per so e s".split()
+)
+
+
+def _quotable(words: tuple[str, ...]) -> bool:
+    return any(w.lower() not in _PLAIN for phrase in words for w in re.findall(r"[\w'%$£€]+", phrase))
+
+
+def _deciding(
+    parts: Iterable[_Part], limit: int, taken: set[int] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...], set[int]]:
+    """The heaviest parts on one side: their words in text order, their patterns, and the
+    characters they cover. A part overlapping one already quoted (or ``taken``) is skipped."""
+    chosen: list[_Part] = []
+    covered: set[int] = set(taken or ())
+    mine: set[int] = set()
+    patterns: list[str] = []
+    for part in sorted(parts, key=lambda p: (-abs(p.weight), p.start)):
+        if len(chosen) + len(patterns) >= limit:
+            break
+        if part.pattern:
+            if part.pattern not in patterns:
+                patterns.append(part.pattern)
+            continue
+        span = set(range(part.start, part.end))
+        if not _quotable(part.shown) or span & covered:
+            continue
+        chosen.append(part)
+        covered |= span
+        mine |= span
+    ordered: list[str] = []
+    for part in sorted(chosen, key=lambda p: p.start):
+        ordered.extend(w for w in part.shown if w not in ordered)
+    return tuple(ordered), tuple(patterns), mine
+
+
+def _with_patterns(words: Sequence[str], patterns: Sequence[str]) -> str:
+    quoted = _quote(words)
+    if patterns:
+        quoted += ("; " if quoted else "") + "pattern: " + ", ".join(patterns)
+    return quoted
+
+
+def check(text: str, language: ProductLanguage) -> Verdict:
+    """Say whether ``text`` reads as product talk, and which words and patterns decided."""
+    if not isinstance(text, str) or not text.strip():
+        return Verdict(False, (), (), "empty statement: nothing to check")
+    score, parts, negated = _parts(text, language)
+    probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, score))))
+    limit = language.explain_words
+    pros = [p for p in parts if p.weight > 0]
+    cons = [p for p in parts if p.weight < 0]
+    if probability >= language.threshold:
+        product, product_patterns, won = _deciding(pros, limit)
+        problem, problem_patterns, _ = _deciding(cons, limit, won)
+    else:
+        problem, problem_patterns, won = _deciding(cons, limit)
+        product, product_patterns, _ = _deciding(pros, limit, won)
+    # Product talk must be shown in the seller's words: a shape alone never decides.
+    is_product = probability >= language.threshold and bool(product)
+    share = f"{probability:.0%}"
     if is_product:
-        explanation = f"reads as product talk: {_quote(product_words)}"
-        if problem_words:
-            explanation += f" (outweighs the problem words {_quote(problem_words)})"
-        return Verdict(True, product_words, problem_words, explanation)
-    if problem_words:
-        explanation = f"reads as a customer problem: {_quote(problem_words)}"
-        if product_words:
-            explanation += f" (outweighs the product words {_quote(product_words)})"
-    elif product_words:
-        explanation = f"product words too weak to call it product talk: {_quote(product_words)}"
+        explanation = f"reads as product talk ({share}): {_with_patterns(product, product_patterns)}"
+        if problem or problem_patterns:
+            explanation += f" (outweighs {_with_patterns(problem, problem_patterns)})"
+        return Verdict(True, product, problem, explanation, probability)
+    if probability >= language.threshold:
+        explanation = "no product talk found: no words to quote"
+        if product_patterns:
+            explanation += f", only the pattern {', '.join(product_patterns)}"
+    elif problem or problem_patterns:
+        explanation = (
+            f"reads as a customer problem ({1 - probability:.0%} sure): "
+            f"{_with_patterns(problem, problem_patterns)}"
+        )
+        if product or product_patterns:
+            explanation += f" (outweighs {_with_patterns(product, product_patterns)})"
+    elif product:
+        explanation = f"product words too weak to call it product talk: {_quote(product)}"
     else:
         explanation = "no product talk found"
     if negated:
         explanation += f"; negated, so ignored: {_quote(_shown(negated))}"
-    return Verdict(False, (), problem_words, explanation)
+    return Verdict(False, (), problem, explanation, probability)

@@ -130,22 +130,9 @@ class ProductLanguageSettings(Table):
     number_words: list[str]
     ask_window: int = Field(ge=0, le=20)
     replace_window: int = Field(ge=0, le=20)
-    weight_ask: float
-    weight_own_product: float
     weight_product_name: float
-    weight_wish: float
-    weight_commercial: float
-    weight_product_noun: float
-    weight_existing_system: float
-    weight_want_acquire: float
-    weight_history: float
-    weight_metric: float
-    weight_pain: float
-    weight_outcome: float
-    weight_consequence: float
-    weight_person: float
-    min_product_score: float
-    problem_margin: float
+    threshold: float = Field(gt=0, lt=1)
+    explain_words: int = Field(ge=1, le=20)
 
 
 class Settings(Table):

@@ -1,0 +1,114 @@
+"""Benchmark: the product-language check's precision, recall and time per statement.
+
+    python bench/language.py [--runs 3]
+
+Scores the shipped model (src/coachkit/coaching/language_model.json) on the ``heldout`` rows
+of tests/data/purchase_asks.tsv (split once, 30% of each label, with random.Random(19), before
+any model work; the training script never reads them), on its ``train`` rows, and on the
+older set tests/data/product_language.tsv (in the training data). With scikit-learn installed
+(the ``train`` extra) it also refits without the older set and scores that set, a second
+held-out measure written by other people. Lists the held-out misclassifications. Times the
+check per statement (median, and the slowest statement) against a floor measured in the same
+run: one regular-expression pass over the same statement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+
+from coachkit.coaching.language import ProductLanguage, check
+from coachkit.coaching.language_train import ASKS, OLDER, read
+from coachkit.coaching.settings import load_settings
+
+
+def score(
+    rows: Sequence[dict[str, str]], said: Callable[[str], bool]
+) -> tuple[float, float, list[dict[str, str]]]:
+    """Precision and recall of product talk, and the rows it got wrong."""
+    tp = fp = fn = 0
+    wrong = []
+    for row in rows:
+        truth, guess = row["label"] == "product", said(row["statement"])
+        tp += truth and guess
+        fp += guess and not truth
+        fn += truth and not guess
+        if truth != guess:
+            wrong.append(row)
+    return tp / max(1, tp + fp), tp / max(1, tp + fn), wrong
+
+
+def line(name: str, rows: Sequence[dict[str, str]], said: Callable[[str], bool]) -> list[dict]:
+    precision, recall, wrong = score(rows, said)
+    print(f"{name:<44} {len(rows):>4} statements  precision {precision:.3f}  recall {recall:.3f}")
+    return wrong
+
+
+def refit_without_older() -> Callable[[str], bool] | None:
+    """The model trained on the new train rows only, or None without scikit-learn."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        return None
+    from coachkit.coaching import language
+    from coachkit.coaching.language_train import fit
+
+    rows = [(r["statement"], r["label"] == "product") for r in read(ASKS) if r["split"] == "train"]
+    table = fit(rows)
+    model = language.Model(float(table["intercept"]),  # type: ignore[arg-type]
+                           dict(table["weights"]))  # type: ignore[call-overload]
+    base = ProductLanguage.from_settings(load_settings())
+    other = language.ProductLanguage(**{**base.__dict__, "model": model})
+    return lambda s: check(s, other).is_product
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="timing passes over all statements")
+    args = parser.parse_args()
+    lang = ProductLanguage.from_settings(load_settings())
+
+    def said(s: str) -> bool:
+        return check(s, lang).is_product
+
+    asks, older = read(ASKS), read(OLDER)
+    held = [r for r in asks if r["split"] == "heldout"]
+    train = [r for r in asks if r["split"] == "train"]
+    wrong = line("held-out (never trained or tuned on)", held, said)
+    line("train split (trained on)", train, said)
+    line("older set product_language.tsv (trained on)", older, said)
+    refit = refit_without_older()
+    if refit is not None:
+        line("older set, model trained without it", older, refit)
+
+    statements = [r["statement"] for r in asks + older]
+    floor_re = re.compile(r"\w+")
+    times, floors = [], []
+    for _ in range(max(1, args.runs)):
+        for s in statements:
+            t0 = time.perf_counter()
+            check(s, lang)
+            t1 = time.perf_counter()
+            floor_re.findall(s)
+            t2 = time.perf_counter()
+            times.append(t1 - t0)
+            floors.append(t2 - t1)
+    long_text = "Two additional storage shelves, so they lose 3 days a week " * 340
+    t0 = time.perf_counter()
+    check(long_text, lang)
+    long_time = time.perf_counter() - t0
+    med, floor = statistics.median(times), statistics.median(floors)
+    print(f"time per statement: median {med * 1000:.2f} ms, slowest {max(times) * 1000:.2f} ms "
+          f"(goal < 20 ms); floor (one regex pass) {floor * 1e6:.1f} us, ratio {med / floor:.0f}x")
+    print(f"a {len(long_text):,}-character statement: {long_time * 1000:.0f} ms")
+    print(f"\nheld-out misclassifications ({len(wrong)}):")
+    for row in wrong:
+        verdict = check(row["statement"], lang)
+        print(f"  [{row['label']}] {row['statement']}\n      -> {verdict.explanation}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,306 @@
+"""The features the product-language model weighs, each tied to the words that raised it.
+
+One home for the features, shared by the check at run time (:mod:`coachkit.coaching.language`)
+and by the training script (:mod:`coachkit.coaching.language_train`), so the shipped weights
+always read the same features. Pure Python: nothing here imports scikit-learn.
+
+Three kinds of feature, each a name with the span of text that raised it:
+
+* ``w:`` a word's lemma and ``b:`` two neighbouring lemmas ("refresh", "additional",
+  "<num> more", "what they"), numbers folded into ``<num>``, ``<pct>`` and ``<money>``;
+* ``r:`` the evidence of the word-list reader of :mod:`coachkit.coaching.language`: an ask
+  ("need a CRM"), the team's own offer, an implied ask ("new MES"), buying terms, a past
+  purchase, and on the problem side metrics, pains, outcomes, consequences, people;
+* ``s:`` the shape of the sentence: it opens with a quantity or a noun of acquiring ("Two
+  additional ...", "Refresh of ..."), a problem that ends in a want ("..., so what they need
+  is ..."), the seller proposing ("we propose"), a switch "from X to Y", a list of features,
+  a statement with no verb.
+
+Words inside a negated clause ("they are not looking for new software") raise no feature.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coachkit.coaching.language import ProductLanguage, _Hit
+
+# A token: money, a percentage, a number, or a word (apostrophes inside; hyphens split).
+_TOKEN = re.compile(
+    r"[$£€¥]\s?\d[\d,.]*(?:\s?(?:k|m|bn|million|billion)(?![a-z]))?"
+    r"|\d[\d,.]*\s?(?:%|percent(?![a-z]))"
+    r"|\d[\d,.]*(?:k|m|bn|x|h|tb|gb|gbit)?(?![a-z])"
+    r"|[^\W\d_](?:[^\W_]|['\u2019](?=[^\W\d_]))*",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
+    "forty fifty sixty hundred thousand dozen million billion".split()
+)
+# Irregular forms the suffix rules below cannot undo.
+_IRREGULAR = {
+    "bought": "buy", "lost": "lose", "left": "leave", "fell": "fall", "rose": "rise",
+    "went": "go", "gone": "go", "took": "take", "taken": "take", "got": "get", "ran": "run",
+    "sent": "send", "spent": "spend", "paid": "pay", "made": "make", "kept": "keep",
+    "grew": "grow", "grown": "grow", "came": "come", "gave": "give", "given": "give",
+    "said": "say", "told": "tell", "knew": "know", "known": "know", "found": "find",
+    "saw": "see", "seen": "see", "broke": "break", "broken": "break", "stole": "steal",
+    "stolen": "steal", "thought": "think", "brought": "bring", "built": "build",
+    "is": "be", "are": "be", "was": "be", "were": "be", "been": "be", "am": "be",
+    "has": "have", "had": "have", "does": "do", "did": "do", "done": "do",
+    "children": "child", "people": "people", "men": "man", "women": "woman",
+    "data": "data", "analysis": "analysis", "series": "series", "news": "news",
+    "its": "its", "this": "this", "us": "us", "bus": "bus", "buses": "bus", "gas": "gas",
+}  # fmt: skip
+_VOWELS = frozenset("aeiouy")
+
+
+def lemma(word: str) -> str:
+    """A word's stem: 'replacing', 'replaced', 'replace' -> 'replac'; 'shelves' -> 'shelf'.
+
+    Suffix rules and a short list of irregular forms: deterministic, instant, no data file.
+    The stem is only a feature name; the explanation always quotes the words as written.
+    """
+    w = word.lower().replace("\u2019", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("ves") and len(w) > 5:
+        w = w[:-3] + "f"
+    elif w.endswith(("sses", "shes", "ches", "xes", "zes")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix in ("ing", "ed", "e"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            stem = w[: -len(suffix)]
+            if not any(c in _VOWELS for c in stem):
+                return w
+            if suffix != "e" and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+                stem = stem[:-1]  # stopped -> stop, planning -> plan
+            elif suffix == "ed" and stem.endswith("i"):
+                stem = stem[:-1] + "y"  # applied -> apply
+            return stem[:-1] if stem.endswith("e") and len(stem) > 3 else stem
+    return w
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    lemma: str
+
+
+def tokens(text: str) -> list[Token]:
+    """The words of ``text`` with their lemmas; numbers folded to a class."""
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        raw = m.group(0)
+        low = raw.lower()
+        if raw[0] in "$£€¥":
+            lem = "<money>"
+        elif raw[0].isdigit():
+            lem = "<pct>" if low.endswith(("%", "percent")) else "<num>"
+        elif low in _NUMBER_WORDS:
+            lem = "<num>"
+        else:
+            lem = lemma(raw)
+        out.append(Token(m.start(), m.end(), raw, lem))
+    return out
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature and the span of text that raised it."""
+
+    name: str
+    start: int
+    end: int
+    shown: tuple[str, ...] = ()
+    """The words to quote, when not simply the span's text."""
+
+
+# Lemmas that open a verbless ask: "Refresh of ...", "Renewal of ...", "Additional 500 TB".
+_ASK_OPENERS = frozenset(
+    "refresh renewal renew replacement replace upgrade expansion extension extend additional "
+    "extra more another new second migration migrate switch change move proposal propose quote "
+    "offer request rfp rfq tender trial poc pilot demo licence license purchase buy acquisition "
+    "rollout implementation install installation lifecycle tech upsell cross".split()
+)
+_QUANTIFIERS = frozenset("more additional extra another new second spare bigger larger".split())
+_WE = frozenset({"we", "our"})
+_PROPOSE = frozenset("propose proposal offer recommend pitch position quote plan".split())
+_SWITCH = frozenset("switch move migrate migration go change replace leave swap".split())
+_WANT = frozenset(
+    "need want require like ask wish search look answer solution request interest".split()
+)
+_SO = frozenset({"so", "therefore", "thus", "hence"})
+# A clause with one of these lemmas is told as something happening: a verb of the problem.
+_EFFECT_VERBS = frozenset(
+    "be have lose miss wait take spend cost fail fall drop rise grow stop break leave quit "
+    "complain pay get go come run arrive reject return drive walk re key enter call do "
+    "double triple halve crash block overbook".split()
+)
+
+
+def _lemmas(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(lemma(w) for w in words)
+
+
+_ASK_OPENERS_L, _QUANTIFIERS_L, _PROPOSE_L = map(_lemmas, (_ASK_OPENERS, _QUANTIFIERS, _PROPOSE))
+_SWITCH_L, _WANT_L, _EFFECT_L = map(_lemmas, (_SWITCH, _WANT, _EFFECT_VERBS))
+_NEGATIONS = frozenset("not no never nobody nothing nor without cannot can't don't doesn't "
+                       "didn't isn't aren't won't".split())
+_EVERY = _lemmas(frozenset("every each per daily weekly monthly yearly twice times always "
+                           "often again".split()))
+_SPEC_UNITS = "year|yr|month|hour|hr|day|week|tb|gb|gbit|core|seat|user|node|site"
+_SPEC = re.compile(rf"\b\d[\d.,]*\s?(?:%|-(?:{_SPEC_UNITS})s?\b)\s?(?!of\b|in\b|on\b|a\b|an\b|per\b|to\b|and\b|more\b|less\b|above\b|below\b|against\b|than\b|lower\b|higher\b|up\b|down\b|[,;.]|$)[a-z]", re.IGNORECASE)
+
+
+def _negated_spans(text: str, lang: ProductLanguage) -> list[tuple[int, int]]:
+    """From each negation to the end of its clause."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (neg := lang.negation.search(text, pos)) is not None:
+        end = lang.clause_end.search(text, neg.end())
+        stop = end.start() if end else len(text)
+        spans.append((neg.start(), stop))
+        pos = max(stop, neg.end())
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
+    """Features of the sentence's shape, each with the words that show it."""
+    if not toks:
+        return
+    lem = [t.lemma for t in toks]
+    first = toks[0]
+    # Opens with a quantity or an acquiring noun: "Two additional ...", "Refresh of ...".
+    if lem[0] in _ASK_OPENERS_L:
+        yield Feature("s:opens-with-ask", first.start, first.end)
+    if lem[0] == "<num>" and len(toks) > 1:
+        second = toks[1]
+        yield Feature("s:opens-with-number", first.start, second.end)
+    for i in range(len(toks) - 1):
+        if lem[i] in {"<num>", "<pct>"} and lem[i + 1] in _QUANTIFIERS_L:
+            yield Feature("s:number-more", toks[i].start, toks[i + 1].end)
+    # The seller proposing: "we are proposing", "our proposal", "we recommend".
+    for i, t in enumerate(lem):
+        if t in _WE:
+            for j in range(i + 1, min(i + 4, len(lem))):
+                if lem[j] in _PROPOSE_L:
+                    yield Feature("s:we-propose", toks[i].start, toks[j].end)
+                    break
+    # A switch from one thing to another.
+    for i, t in enumerate(lem):
+        if t == "from":
+            for j in range(i + 2, min(i + 7, len(lem))):
+                if lem[j] in {"to", "for"}:
+                    before = lem[max(0, i - 4) : i]
+                    if any(b in _SWITCH_L for b in before):
+                        yield Feature("s:switch-from-to", toks[i].start, toks[j].end)
+                    break
+    # A problem that ends in a want: "..., so what they need is ...".
+    for i, t in enumerate(lem):
+        if t in _SO or (t == "what" and i > 2):
+            for j in range(i + 1, min(i + 5, len(lem))):
+                if lem[j] in _WANT_L:
+                    yield Feature("s:so-they-want", toks[i].start, toks[j].end)
+                    break
+    # A list of short items: "SSO, audit log, role-based access and an open API".
+    commas = text.count(",")
+    if commas >= 2:
+        pieces = [p.split() for p in re.split(r",|\band\b", text)]
+        short = [p for p in pieces if 0 < len(p) <= 3]
+        if len(short) >= 3:
+            yield Feature("s:short-list", first.start, toks[-1].end)
+    # No verb of effect at all: a noun phrase ("5-year maintenance on all four chillers").
+    if not any(t in _EFFECT_L or t.endswith(("ed", "ing")) for t in lem[1:]):
+        yield Feature("s:no-effect-verb", first.start, toks[-1].end)
+    # Something told as having happened: a past form ("doubled", "tripled", "moved").
+    for t in toks[1:]:
+        if t.text.lower().endswith("ed") and len(t.text) > 4:
+            yield Feature("s:past-tense", t.start, t.end)
+    # A negation: what does not happen is usually the problem ("do not get the messages").
+    for t in toks:
+        if t.text.lower().replace("\u2019", "'") in _NEGATIONS:
+            yield Feature("s:negation", t.start, t.end)
+    # How often: "every", "each", "per", "twice".
+    for t in toks:
+        if t.lemma in _EVERY:
+            yield Feature("s:frequency", t.start, t.end)
+    # A contract term: a figure that qualifies the next noun ("5-year maintenance", "99.9%
+    # uptime"), not a measure of something ("15% of visits", "4% scrap").
+    for m in _SPEC.finditer(text):
+        yield Feature("s:term-figure", m.start(), m.end() - 1)
+    if len(toks) <= 6:
+        yield Feature("s:short", first.start, toks[-1].end)
+
+
+def _rule_features(hits: list[_Hit]) -> Iterator[Feature]:
+    """The word-list reader's evidence, one feature per kind and place."""
+    for hit in hits:
+        yield Feature(f"r:{hit.kind}", hit.start, hit.end, hit.shown)
+
+
+_ASK_KINDS = frozenset({"ask", "wish", "want_acquire", "own"})
+_CLAUSE = re.compile(r"[,;:]|\b(?:so|therefore|thus|hence|because|which|and they|that is why)\b",
+                     re.IGNORECASE)
+
+
+def _ask_place(text: str, product: list[_Hit]) -> Iterator[Feature]:
+    """Where the ask sits: the point a statement ends on ("..., so they need a CRM") or
+    opens with ("They want a CRM, ...") weighs differently from one in the middle."""
+    asks = [h for h in product if h.kind in _ASK_KINDS]
+    if not asks:
+        return
+    bounds = [m.end() for m in _CLAUSE.finditer(text)]
+    last = bounds[-1] if bounds else 0
+    first = next((m.start() for m in _CLAUSE.finditer(text)), len(text))
+    for hit in asks:
+        if last and hit.start >= last:
+            yield Feature("s:ask-ends-it", hit.start, hit.end, hit.shown)
+        if hit.end <= first:
+            yield Feature("s:ask-leads", hit.start, hit.end, hit.shown)
+
+
+def features(text: str, lang: ProductLanguage) -> tuple[list[Feature], list[_Hit]]:
+    """Every feature of ``text``, in text order (a feature may repeat at several places), and
+    the negated product evidence (which raises no feature). Team product names raise
+    ``r:name``, which is weighed by the settings, not learned."""
+    from coachkit.coaching.language import evidence
+
+    product, negated_hits, problem = evidence(text, lang)
+    toks = tokens(text)
+    negated = _negated_spans(text, lang)
+    live = [t for t in toks if not _inside(negated, t.start)]
+    out: list[Feature] = []
+    for t in live:
+        out.append(Feature(f"w:{t.lemma}", t.start, t.end))
+    for a, b in zip(live, live[1:], strict=False):
+        if not re.search(r"[,;:.!?()]", text[a.end : b.start]):
+            out.append(Feature(f"b:{a.lemma} {b.lemma}", a.start, b.end))
+    out.extend(_shape(live, text))
+    out.extend(_rule_features(product + problem))
+    out.extend(_ask_place(text, product))
+    out.sort(key=lambda f: (f.start, f.end, f.name))
+    return out, negated_hits
+
+
+def names(found: list[Feature]) -> set[str]:
+    """The distinct feature names the model learns from (``r:name`` is the settings')."""
+    return {f.name for f in found if f.name != "r:name"}
