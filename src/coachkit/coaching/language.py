@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -128,7 +128,7 @@ class ProductLanguage:
     name_weight: float
     threshold: float
     explain_words: int
-    model: Model
+    model: Model = field(repr=False, compare=False, hash=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProductLanguage:
@@ -434,7 +434,7 @@ class Model:
     """The trained weights: a log-odds intercept and one weight per feature name."""
 
     intercept: float
-    weights: dict[str, float]
+    weights: dict[str, float] = field(repr=False)
 
 
 MODEL_FILE = "language_model.json"

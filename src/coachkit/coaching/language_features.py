@@ -254,7 +254,8 @@ def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
 def _rule_features(hits: list[_Hit]) -> Iterator[Feature]:
     """The word-list reader's evidence, one feature per kind and place."""
     for hit in hits:
-        yield Feature(f"r:{hit.kind}", hit.start, hit.end, hit.shown)
+        if hit.kind != "name":  # raised once per name by features()
+            yield Feature(f"r:{hit.kind}", hit.start, hit.end, hit.shown)
 
 
 _ASK_KINDS = frozenset({"ask", "wish", "want_acquire", "own"})
@@ -286,9 +287,13 @@ def features(text: str, lang: ProductLanguage) -> tuple[list[Feature], list[_Hit
 
     product, negated_hits, problem = evidence(text, lang)
     toks = tokens(text)
+    # Negated words raise nothing; a team product name raises only r:name (the model must
+    # not learn one team's names as words).
     negated = _negated_spans(text, lang)
-    live = [t for t in toks if not _inside(negated, t.start)]
-    out: list[Feature] = []
+    named = [m for m in lang.names.finditer(text) if not _inside(negated, m.start())]
+    hidden = negated + [m.span() for m in named]
+    live = [t for t in toks if not _inside(hidden, t.start)]
+    out = [Feature("r:name", m.start(), m.end()) for m in named]
     for t in live:
         out.append(Feature(f"w:{t.lemma}", t.start, t.end))
     for a, b in zip(live, live[1:], strict=False):

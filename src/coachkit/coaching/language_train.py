@@ -6,7 +6,7 @@
 Reads the ``train`` rows of tests/data/purchase_asks.tsv (never the ``heldout`` rows: they
 measure the model, see bench/language.py) and the older set tests/data/product_language.tsv,
 extracts the features of :mod:`coachkit.coaching.language_features` with the shipped word
-lists (no team product names), and fits an L2 logistic regression (scikit-learn, the
+lists (the older set's product names read as a team's names, so no name is learned), and fits an L2 logistic regression (scikit-learn, the
 ``train`` extra; only here, never at run time). Deterministic: the same data give the same
 file, weights rounded to 4 decimals.
 """
@@ -28,6 +28,9 @@ DATA = Path(__file__).resolve().parents[3] / "tests" / "data"
 ASKS = DATA / "purchase_asks.tsv"
 OLDER = DATA / "product_language.tsv"
 TARGET = Path(__file__).resolve().with_name(MODEL_FILE)
+# The product names the older set's statements use for "our" products: read as a team's
+# product names (weighed by the settings), never learned as words.
+OLDER_PRODUCT_NAMES = ("Ledgerly", "FleetPilot", "Ledgerly Insights")
 # Inverse regularisation strength, chosen by 5-fold cross-validation on the train rows only.
 C = 1.0
 DIGITS = 4
@@ -51,7 +54,9 @@ def fit(rows: Sequence[tuple[str, bool]], c: float = C) -> dict[str, object]:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    lang = ProductLanguage.from_settings(load_settings())
+    settings = load_settings()
+    settings = settings.replace("team", product_names=list(OLDER_PRODUCT_NAMES))
+    lang = ProductLanguage.from_settings(settings)
     x_dicts = [dict.fromkeys(sorted(names(features(s, lang)[0])), 1) for s, _ in rows]
     y = [int(label) for _, label in rows]
     vectorizer = DictVectorizer(sort=True)
