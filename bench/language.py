@@ -76,8 +76,11 @@ def main() -> None:
 
     asks, older = read(ASKS), read(OLDER)
     held = [r for r in asks if r["split"] == "heldout"]
+    held2 = [r for r in asks if r["split"] == "heldout2"]
     train = [r for r in asks if r["split"] == "train"]
-    wrong = line("held-out (never trained or tuned on)", held, said)
+    wrong = line("heldout (never trained on; seen once)", held, said)
+    wrong2 = line("heldout2 (never trained on, never seen)", held2, said)
+    line("both held-out splits", held + held2, said)
     line("train split (trained on)", train, said)
     line("older set product_language.tsv (trained on)", older, said)
     refit = refit_without_older()
@@ -87,6 +90,7 @@ def main() -> None:
     statements = [r["statement"] for r in asks + older]
     floor_re = re.compile(r"\w+")
     times, floors = [], []
+    best: dict[str, float] = {}
     for _ in range(max(1, args.runs)):
         for s in statements:
             t0 = time.perf_counter()
@@ -96,18 +100,25 @@ def main() -> None:
             t2 = time.perf_counter()
             times.append(t1 - t0)
             floors.append(t2 - t1)
+            best[s] = min(best.get(s, 1.0), t1 - t0)
     long_text = "Two additional storage shelves, so they lose 3 days a week " * 340
     t0 = time.perf_counter()
     check(long_text, lang)
     long_time = time.perf_counter() - t0
     med, floor = statistics.median(times), statistics.median(floors)
-    print(f"time per statement: median {med * 1000:.2f} ms, slowest {max(times) * 1000:.2f} ms "
-          f"(goal < 20 ms); floor (one regex pass) {floor * 1e6:.1f} us, ratio {med / floor:.0f}x")
+    p99 = sorted(times)[int(len(times) * 0.99)]
+    print(f"time per statement ({len(statements)} statements x {args.runs}): median "
+          f"{med * 1000:.2f} ms, 99th percentile {p99 * 1000:.2f} ms, slowest single call "
+          f"{max(times) * 1000:.2f} ms, slowest statement at its best "
+          f"{max(best.values()) * 1000:.2f} ms (goal < 20 ms)")
+    print(f"floor (one regex pass over the statement) {floor * 1e6:.1f} us: check is "
+          f"{med / floor:.0f}x the floor")
     print(f"a {len(long_text):,}-character statement: {long_time * 1000:.0f} ms")
-    print(f"\nheld-out misclassifications ({len(wrong)}):")
-    for row in wrong:
+    print(f"\nheld-out misclassifications ({len(wrong) + len(wrong2)}):")
+    for row in wrong + wrong2:
         verdict = check(row["statement"], lang)
-        print(f"  [{row['label']}] {row['statement']}\n      -> {verdict.explanation}")
+        print(f"  {row['split']} [{row['label']}] {row['statement']}\n"
+              f"      -> {verdict.explanation}")
 
 
 if __name__ == "__main__":

@@ -140,7 +140,10 @@ _ASK_OPENERS = frozenset(
 _QUANTIFIERS = frozenset("more additional extra another new second spare bigger larger".split())
 _WE = frozenset({"we", "our"})
 _PROPOSE = frozenset("propose proposal offer recommend pitch position quote plan".split())
-_SWITCH = frozenset("switch move migrate migration go change replace leave swap".split())
+_SWITCH = frozenset(
+    "switch move migrate migration go change replace replacement leave swap exchange drop take "
+    "rip".split()
+)
 _WANT = frozenset(
     "need want require like ask wish search look answer solution request interest".split()
 )
@@ -214,6 +217,17 @@ def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
                     if any(b in _SWITCH_L for b in before):
                         yield Feature("s:switch-from-to", toks[i].start, toks[j].end)
                     break
+    # A switch of one thing for another: "leave X for Y", "replace X by Y", "swap X with Y".
+    for i, t in enumerate(lem):
+        if t in _SWITCH_L:
+            for j in range(i + 2, min(i + 6, len(lem))):
+                if lem[j] in {"for", "with", "by", "to", "onto"}:
+                    yield Feature("s:switch-x-for-y", toks[i].start, toks[j].end)
+                    break
+    # A label and a colon opening a list or a scope: "Must have: ...", "Scope: ...".
+    head = re.match(r"\s*(?:[^\W\d_][\w\-]*\s+){0,2}[^\W\d_][\w\-]*\s*:", text)
+    if head:
+        yield Feature("s:label-colon", head.start(), head.end() - 1)
     # A problem that ends in a want: "..., so what they need is ...".
     for i, t in enumerate(lem):
         if t in _SO or (t == "what" and i > 2):
@@ -253,9 +267,13 @@ def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
 
 def _rule_features(hits: list[_Hit]) -> Iterator[Feature]:
     """The word-list reader's evidence, one feature per kind and place."""
+    seen: dict[str, int] = {}
     for hit in hits:
         if hit.kind != "name":  # raised once per name by features()
             yield Feature(f"r:{hit.kind}", hit.start, hit.end, hit.shown)
+            seen[hit.kind] = seen.get(hit.kind, 0) + 1
+            if seen[hit.kind] == 2:  # a second piece of the same evidence weighs again
+                yield Feature(f"r:{hit.kind}+2", hit.start, hit.end, hit.shown)
 
 
 _ASK_KINDS = frozenset({"ask", "wish", "want_acquire", "own"})
