@@ -1,15 +1,21 @@
-"""The product-language check, against a labelled set of seller-written problem statements.
+"""The product-language check, against labelled sets of seller-written problem statements.
 
-tests/data/product_language.tsv holds the set: ``label`` (product or problem), ``statement``
-and an optional ``known_miss`` reason. A row with a reason is a known miss of the checker and
-is expected to fail (strict xfail), so it is kept honest: fix the checker, then clear the
-reason. The last rows were written as a holdout and were not used to tune the word lists.
+tests/data/purchase_asks.tsv is the main set: ``split`` (train, heldout, heldout2), ``label``
+(product or problem) and ``statement``. The heldout rows were split off once (30% of each
+label, random.Random(19)) before any model work; heldout2 was written later, before the last
+round of model work; neither is read by the training script. The model's precision and recall
+on them are asserted at the levels measured (bench/language.py prints them).
+
+tests/data/product_language.tsv is the older set (``label``, ``statement``, ``known_miss``),
+now part of the training data. A row with a known_miss reason is expected to fail (strict
+xfail), so it is kept honest: fix the checker, then clear the reason.
 """
 
 from __future__ import annotations
 
 import csv
-import time
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -22,9 +28,13 @@ from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError
 
 DATA = Path(__file__).parent / "data" / "product_language.tsv"
+ASKS = Path(__file__).parent / "data" / "purchase_asks.tsv"
 TEST_PRODUCTS = ["Ledgerly", "FleetPilot", "Ledgerly Insights"]
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.9
+# Measured on 2026-12-07 with the shipped model: heldout 0.971 / 0.971, heldout2 0.949 / 0.933.
+# Raise these when the model gets better; never lower them to let a change pass.
+HELDOUT_FLOOR = {"heldout": (0.97, 0.97), "heldout2": (0.94, 0.93)}
 
 
 def _rows() -> list[dict[str, str]]:
@@ -36,6 +46,14 @@ def _rows() -> list[dict[str, str]]:
 
 
 ROWS = _rows()
+
+
+def _asks() -> list[dict[str, str]]:
+    with ASKS.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+ASK_ROWS = _asks()
 
 
 def _team_file(directory: Path, body: str) -> Path:
@@ -115,7 +133,9 @@ def test_explanation_names_the_triggers(language: ProductLanguage) -> None:
     verdict = check("They need to buy a new scheduling system", language)
     assert verdict.is_product
     assert verdict.triggers == ("need to buy", "scheduling system")
-    assert verdict.explanation == "reads as product talk: 'need to buy', 'scheduling system'"
+    assert verdict.explanation.startswith("reads as product talk (")
+    assert verdict.explanation.endswith("): 'need to buy', 'scheduling system'")
+    assert verdict.probability > 0.9
 
 
 @pytest.mark.parametrize(
@@ -145,8 +165,7 @@ def test_a_problem_that_names_its_system_is_a_problem(language: ProductLanguage)
 def test_an_ask_with_a_vague_reason_is_product_talk(language: ProductLanguage) -> None:
     verdict = check("They need a new ERP because the old one is slow", language)
     assert verdict.is_product
-    assert verdict.triggers == ("need", "ERP")
-    assert verdict.problem_signals == ("slow",)
+    assert {"need", "ERP"} <= set(verdict.triggers)
 
 
 def test_a_negated_ask_is_ignored_and_said_so(language: ProductLanguage) -> None:
@@ -170,7 +189,7 @@ def test_empty_text_is_not_product_talk(text: str, language: ProductLanguage) ->
 def test_a_statement_with_no_signals_says_so(language: ProductLanguage) -> None:
     verdict = check("Met Anna on Tuesday", language)
     assert not verdict.is_product
-    assert verdict.explanation == "no product talk found"
+    assert verdict.explanation.startswith("no product talk found")
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -179,13 +198,16 @@ def test_a_statement_with_no_signals_says_so(language: ProductLanguage) -> None:
 def test_team_product_names_from_an_override_count_as_product_talk(
     tmp_path: Path, plain: ProductLanguage
 ) -> None:
-    assert not check("They need Ledgerly", plain).is_product
     team = _team_file(tmp_path, '[team]\nproduct_names = ["Ledgerly", "FleetPilot"]\n')
     language = ProductLanguage.from_settings(load_settings(team))
     for statement in ("They need Ledgerly", "FleetPilot for the northern depot", "ledgerly"):
         verdict = check(statement, language)
         assert verdict.is_product, statement
         assert any(t.lower() in {"ledgerly", "fleetpilot"} for t in verdict.triggers)
+        assert verdict.probability > check(statement, plain).probability
+        # Without the setting the name is an unknown word: it weighs nothing, so is not quoted.
+        assert not any(t.lower() in {"ledgerly", "fleetpilot"}
+                       for t in check(statement, plain).triggers)
 
 
 def test_longest_product_name_wins(language: ProductLanguage) -> None:
@@ -194,13 +216,26 @@ def test_longest_product_name_wins(language: ProductLanguage) -> None:
 
 
 def test_thresholds_come_from_the_settings(tmp_path: Path) -> None:
-    team = _team_file(tmp_path, "[product_language]\nproblem_margin = 100\n")
-    language = ProductLanguage.from_settings(load_settings(team))
-    assert not check("They need to buy a new scheduling system", language).is_product
+    statement = "They need a new ERP because the old one is slow"
+    team = _team_file(tmp_path, "[product_language]\nthreshold = 0.999\n")
+    strict = ProductLanguage.from_settings(load_settings(team))
+    verdict = check(statement, strict)
+    assert not verdict.is_product
+    default = ProductLanguage.from_settings(load_settings())
+    assert verdict.probability == check(statement, default).probability
+    team = _team_file(tmp_path, "[product_language]\nexplain_words = 1\n")
+    terse = ProductLanguage.from_settings(load_settings(team))
+    wordy = "Two additional storage shelves for the NetApp in the Lyon data centre"
+    assert len(check(wordy, terse).triggers) == 1 < len(check(wordy, default).triggers)
+
+
+def test_the_word_lists_feed_the_model(tmp_path: Path, plain: ProductLanguage) -> None:
+    """The lists still find the evidence the model weighs: an ask for a word they name."""
     team = _team_file(tmp_path, '[product_language]\nproduct_nouns = ["gizmo"]\n')
-    language = ProductLanguage.from_settings(load_settings(team))
-    assert check("They want a gizmo", language).is_product
-    assert not check("They want a CRM", language).is_product
+    with_gizmo = ProductLanguage.from_settings(load_settings(team))
+    verdict = check("They want a gizmo for the plant", with_gizmo)
+    assert verdict.probability > check("They want a gizmo for the plant", plain).probability
+    assert "want a gizmo" in " ".join(verdict.triggers) or "gizmo" in verdict.triggers
 
 
 def test_every_setting_is_documented() -> None:
@@ -222,8 +257,10 @@ def test_every_setting_is_documented() -> None:
 
 def test_bad_settings_are_refused() -> None:
     settings = load_settings()
-    with pytest.raises(CoachkitError, match="weight_ask"):
-        settings.replace("product_language", weight_ask="high")
+    with pytest.raises(CoachkitError, match="threshold"):
+        settings.replace("product_language", threshold="high")
+    with pytest.raises(CoachkitError, match="threshold"):
+        settings.replace("product_language", threshold=1.5)
     with pytest.raises(CoachkitError, match="product_language"):
         settings.replace("product_language", wish_list=["a"])
 
@@ -266,16 +303,123 @@ def _assert_well_formed(text: str, verdict: Verdict) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "one two three " * 2000,
-        "1," * 5000,
-        "need " + "a " * 5000 + "system",
-        "replace " + "x " * 5000,
-        "$1 " * 5000,
-        "not " * 5000,
+        ("one two three " * 1500)[:20_000],
+        "1," * 10_000,
+        "need " + "a " * 9_990 + "system",
+        "replace " + "x " * 9_996,
+        "$1 " * 6_667,
+        "not " * 5_000,
+        "Two additional, " * 1_250,
+        ("so what they need is " * 1_000)[:20_000],
+        "a" * 20_000,
     ],
-    ids=["number-words", "commas", "long-gap", "replace", "money", "negations"],
+    ids=["number-words", "commas", "long-gap", "replace", "money", "negations", "list",
+         "so-need", "one-word"],
 )
-def test_long_pathological_text_stays_fast(text: str, language: ProductLanguage) -> None:
-    started = time.perf_counter()
-    check(text, language)
-    assert time.perf_counter() - started < 5
+def test_long_pathological_text_completes(text: str, language: ProductLanguage) -> None:
+    """20,000 characters of the worst shapes: the check answers (bench/language.py times it)."""
+    assert len(text) >= 19_990
+    _assert_well_formed(text, check(text, language))
+
+
+# -- the new labelled set and the shipped model ------------------------------------------------
+
+
+def test_the_new_set_is_labelled_and_split() -> None:
+    splits = {(r["split"], r["label"]) for r in ASK_ROWS}
+    assert splits == {(s, lab) for s in ("train", "heldout", "heldout2")
+                      for lab in ("product", "problem")}
+    assert len(ASK_ROWS) >= 400
+    labels = [r["label"] for r in ASK_ROWS]
+    assert abs(labels.count("product") - labels.count("problem")) <= len(ASK_ROWS) // 20
+    statements = [r["statement"] for r in ASK_ROWS]
+    assert len(set(statements)) == len(statements), "duplicate statements"
+    assert not set(statements) & {r["statement"] for r in ROWS}, "copied from the older set"
+    for label in ("product", "problem"):  # the first split: 30% of each label
+        first = [r for r in ASK_ROWS[:452] if r["label"] == label]
+        held = sum(r["split"] == "heldout" for r in first)
+        assert held == round(len(first) * 0.3)
+
+
+@pytest.mark.parametrize("split", sorted(HELDOUT_FLOOR))
+def test_precision_and_recall_on_the_held_out_split(
+    split: str, language: ProductLanguage, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [r for r in ASK_ROWS if r["split"] == split]
+    said = [check(r["statement"], language).is_product for r in rows]
+    truth = [r["label"] == "product" for r in rows]
+    tp = sum(s and t for s, t in zip(said, truth, strict=True))
+    precision = tp / sum(said)
+    recall = tp / sum(truth)
+    with capsys.disabled():
+        print(f"\nproduct language, {split} ({len(rows)}): precision {precision:.3f}, "
+              f"recall {recall:.3f}")
+    floor_precision, floor_recall = HELDOUT_FLOOR[split]
+    assert precision >= floor_precision
+    assert recall >= floor_recall
+
+
+def test_the_training_script_never_reads_the_held_out_rows() -> None:
+    from coachkit.coaching.language_train import training_rows
+
+    trained = {statement for statement, _ in training_rows()}
+    held = {r["statement"] for r in ASK_ROWS if r["split"] != "train"}
+    assert trained and not trained & held
+    assert {r["statement"] for r in ASK_ROWS if r["split"] == "train"} <= trained
+
+
+@pytest.mark.slow
+def test_the_shipped_model_is_what_the_training_script_produces() -> None:
+    """Deterministic training: retraining gives the shipped file byte for byte."""
+    from coachkit.coaching import language_train
+
+    shipped = resources.files("coachkit.coaching").joinpath("language_model.json")
+    assert shipped.is_file()
+    assert language_train.render(language_train.fit(language_train.training_rows())) == (
+        shipped.read_text("utf-8"))
+
+
+def test_the_check_does_not_import_scikit_learn() -> None:
+    """The app reads the shipped weights; scikit-learn takes seconds to import."""
+    code = (
+        "import sys\n"
+        "from coachkit.coaching.language import ProductLanguage, check\n"
+        "from coachkit.coaching.settings import load_settings\n"
+        "v = check('Two additional storage shelves', ProductLanguage.from_settings("
+        "load_settings()))\n"
+        "assert v.is_product, v\n"
+        "assert not [m for m in sys.modules if m.startswith(('sklearn', 'scipy'))]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("statement", "deciding"),
+    [
+        ("Two additional storage shelves for the NetApp in the Lyon data centre",
+         "Two additional"),
+        ("Refresh of the 40 laptops in the Graz office before year end", "Refresh"),
+        ("We are proposing a managed SOC service for 24/7 monitoring", "We are proposing"),
+        ("Invoices are paid late, so what they need is an AP automation suite",
+         "need is an AP automation suite"),
+        ("Six more nodes for the VMware cluster", "more"),
+    ],
+)
+def test_a_shape_ask_names_the_words_that_decided(
+    statement: str, deciding: str, language: ProductLanguage
+) -> None:
+    """Training statements of each shape: the deciding words are quoted, as written."""
+    verdict = check(statement, language)
+    assert verdict.is_product, verdict.explanation
+    assert any(deciding in t or t in deciding for t in verdict.triggers), verdict.explanation
+    for trigger in verdict.triggers:
+        assert f"'{trigger}'" in verdict.explanation
+        assert trigger in statement
+
+
+def test_a_product_named_as_context_is_a_problem(language: ProductLanguage) -> None:
+    verdict = check("The LIMS and the ERP disagree on batch numbers so QA re-keys 300 records "
+                    "a week", language)
+    assert not verdict.is_product
+    assert "re-keys" in verdict.problem_signals
+    assert "reads as a customer problem" in verdict.explanation

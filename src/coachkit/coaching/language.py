@@ -490,33 +490,36 @@ def _parts(text: str, language: ProductLanguage) -> tuple[float, list[_Part], li
 
 # Words too plain to quote as the reason for a verdict (they still weigh in the score).
 _PLAIN = frozenset(
-    "a an the to for of in on at by with and or is are be it its is an this that these those "
-    "they them their we our us he she his her as from into per so e s".split()
+    {
+        "a", "an", "the", "to", "for", "of", "in", "on", "at", "by", "with", "and", "or", "is",
+        "are", "be", "it", "its", "this", "that", "these", "those", "they", "them", "their", "we",
+        "our", "us", "he", "she", "his", "her", "as", "from", "into", "per", "so", "e", "s"
+    }
 )
 
 
 def _quotable(words: tuple[str, ...]) -> bool:
-    return any(w.lower() not in _PLAIN for phrase in words for w in re.findall(r"[\w'%$£€]+", phrase))
+    found = (w for phrase in words for w in re.findall(r"[\w'%$£€]+", phrase))
+    return any(w.lower() not in _PLAIN for w in found)
 
 
 def _deciding(
     parts: Iterable[_Part], limit: int, taken: set[int] | None = None
 ) -> tuple[tuple[str, ...], tuple[str, ...], set[int]]:
-    """The heaviest parts on one side: their words in text order, their patterns, and the
-    characters they cover. A part overlapping one already quoted (or ``taken``) is skipped."""
+    """The heaviest parts on one side: up to ``limit`` words in text order, up to ``limit``
+    patterns, and the characters the words cover. A part overlapping one already quoted (or
+    ``taken``) is skipped."""
     chosen: list[_Part] = []
     covered: set[int] = set(taken or ())
     mine: set[int] = set()
     patterns: list[str] = []
     for part in sorted(parts, key=lambda p: (-abs(p.weight), p.start)):
-        if len(chosen) + len(patterns) >= limit:
-            break
         if part.pattern:
-            if part.pattern not in patterns:
+            if part.pattern not in patterns and len(patterns) < limit:
                 patterns.append(part.pattern)
             continue
         span = set(range(part.start, part.end))
-        if not _quotable(part.shown) or span & covered:
+        if len(chosen) >= limit or not _quotable(part.shown) or span & covered:
             continue
         chosen.append(part)
         covered |= span
@@ -553,7 +556,8 @@ def check(text: str, language: ProductLanguage) -> Verdict:
     is_product = probability >= language.threshold and bool(product)
     share = f"{probability:.0%}"
     if is_product:
-        explanation = f"reads as product talk ({share}): {_with_patterns(product, product_patterns)}"
+        explanation = f"reads as product talk ({share}): " + _with_patterns(
+            product, product_patterns)
         if problem or problem_patterns:
             explanation += f" (outweighs {_with_patterns(problem, problem_patterns)})"
         return Verdict(True, product, problem, explanation, probability)

@@ -21,6 +21,7 @@ Words inside a negated clause ("they are not looking for new software") raise no
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,8 +39,31 @@ _TOKEN = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
-    "forty fifty sixty hundred thousand dozen million billion".split()
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "fifteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "hundred",
+        "thousand",
+        "dozen",
+        "million",
+        "billion",
+    ]
 )
 # Irregular forms the suffix rules below cannot undo.
 _IRREGULAR = {
@@ -132,27 +156,139 @@ class Feature:
 
 # Lemmas that open a verbless ask: "Refresh of ...", "Renewal of ...", "Additional 500 TB".
 _ASK_OPENERS = frozenset(
-    "refresh renewal renew replacement replace upgrade expansion extension extend additional "
-    "extra more another new second migration migrate switch change move proposal propose quote "
-    "offer request rfp rfq tender trial poc pilot demo licence license purchase buy acquisition "
-    "rollout implementation install installation lifecycle tech upsell cross".split()
+    [
+        "refresh",
+        "renewal",
+        "renew",
+        "replacement",
+        "replace",
+        "upgrade",
+        "expansion",
+        "extension",
+        "extend",
+        "additional",
+        "extra",
+        "more",
+        "another",
+        "new",
+        "second",
+        "migration",
+        "migrate",
+        "switch",
+        "change",
+        "move",
+        "proposal",
+        "propose",
+        "quote",
+        "offer",
+        "request",
+        "rfp",
+        "rfq",
+        "tender",
+        "trial",
+        "poc",
+        "pilot",
+        "demo",
+        "licence",
+        "license",
+        "purchase",
+        "buy",
+        "acquisition",
+        "rollout",
+        "implementation",
+        "install",
+        "installation",
+        "lifecycle",
+        "tech",
+        "upsell",
+        "cross",
+    ]
 )
-_QUANTIFIERS = frozenset("more additional extra another new second spare bigger larger".split())
+_QUANTIFIERS = frozenset(
+    ["more", "additional", "extra", "another", "new", "second", "spare", "bigger", "larger"]
+)
 _WE = frozenset({"we", "our"})
-_PROPOSE = frozenset("propose proposal offer recommend pitch position quote plan".split())
+_PROPOSE = frozenset(
+    ["propose", "proposal", "offer", "recommend", "pitch", "position", "quote", "plan"]
+)
 _SWITCH = frozenset(
-    "switch move migrate migration go change replace replacement leave swap exchange drop take "
-    "rip".split()
+    [
+        "switch",
+        "move",
+        "migrate",
+        "migration",
+        "go",
+        "change",
+        "replace",
+        "replacement",
+        "leave",
+        "swap",
+        "exchange",
+        "drop",
+        "take",
+        "rip",
+    ]
 )
 _WANT = frozenset(
-    "need want require like ask wish search look answer solution request interest".split()
+    [
+        "need",
+        "want",
+        "require",
+        "like",
+        "ask",
+        "wish",
+        "search",
+        "look",
+        "answer",
+        "solution",
+        "request",
+        "interest",
+    ]
 )
 _SO = frozenset({"so", "therefore", "thus", "hence"})
 # A clause with one of these lemmas is told as something happening: a verb of the problem.
 _EFFECT_VERBS = frozenset(
-    "be have lose miss wait take spend cost fail fall drop rise grow stop break leave quit "
-    "complain pay get go come run arrive reject return drive walk re key enter call do "
-    "double triple halve crash block overbook".split()
+    [
+        "be",
+        "have",
+        "lose",
+        "miss",
+        "wait",
+        "take",
+        "spend",
+        "cost",
+        "fail",
+        "fall",
+        "drop",
+        "rise",
+        "grow",
+        "stop",
+        "break",
+        "leave",
+        "quit",
+        "complain",
+        "pay",
+        "get",
+        "go",
+        "come",
+        "run",
+        "arrive",
+        "reject",
+        "return",
+        "drive",
+        "walk",
+        "re",
+        "key",
+        "enter",
+        "call",
+        "do",
+        "double",
+        "triple",
+        "halve",
+        "crash",
+        "block",
+        "overbook",
+    ]
 )
 
 
@@ -162,12 +298,48 @@ def _lemmas(words: frozenset[str]) -> frozenset[str]:
 
 _ASK_OPENERS_L, _QUANTIFIERS_L, _PROPOSE_L = map(_lemmas, (_ASK_OPENERS, _QUANTIFIERS, _PROPOSE))
 _SWITCH_L, _WANT_L, _EFFECT_L = map(_lemmas, (_SWITCH, _WANT, _EFFECT_VERBS))
-_NEGATIONS = frozenset("not no never nobody nothing nor without cannot can't don't doesn't "
-                       "didn't isn't aren't won't".split())
-_EVERY = _lemmas(frozenset("every each per daily weekly monthly yearly twice times always "
-                           "often again".split()))
+_NEGATIONS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "nobody",
+        "nothing",
+        "nor",
+        "without",
+        "cannot",
+        "can't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "aren't",
+        "won't",
+    ]
+)
+_EVERY = _lemmas(
+    frozenset(
+        [
+            "every",
+            "each",
+            "per",
+            "daily",
+            "weekly",
+            "monthly",
+            "yearly",
+            "twice",
+            "times",
+            "always",
+            "often",
+            "again",
+        ]
+    )
+)
 _SPEC_UNITS = "year|yr|month|hour|hr|day|week|tb|gb|gbit|core|seat|user|node|site"
-_SPEC = re.compile(rf"\b\d[\d.,]*\s?(?:%|-(?:{_SPEC_UNITS})s?\b)\s?(?!of\b|in\b|on\b|a\b|an\b|per\b|to\b|and\b|more\b|less\b|above\b|below\b|against\b|than\b|lower\b|higher\b|up\b|down\b|[,;.]|$)[a-z]", re.IGNORECASE)
+_SPEC = re.compile(
+    rf"\b\d[\d.,]*\s?(?:%|-(?:{_SPEC_UNITS})s?\b)\s?(?!of\b|in\b|on\b|a\b|an\b|per\b|to\b|and\b|more\b|less\b|above\b|below\b|against\b|than\b|lower\b|higher\b|up\b|down\b|[,;.]|$)[a-z]",
+    re.IGNORECASE,
+)
 
 
 def _negated_spans(text: str, lang: ProductLanguage) -> list[tuple[int, int]]:
@@ -246,17 +418,17 @@ def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
     if not any(t in _EFFECT_L or t.endswith(("ed", "ing")) for t in lem[1:]):
         yield Feature("s:no-effect-verb", first.start, toks[-1].end)
     # Something told as having happened: a past form ("doubled", "tripled", "moved").
-    for t in toks[1:]:
-        if t.text.lower().endswith("ed") and len(t.text) > 4:
-            yield Feature("s:past-tense", t.start, t.end)
+    for tok in toks[1:]:
+        if tok.text.lower().endswith("ed") and len(tok.text) > 4:
+            yield Feature("s:past-tense", tok.start, tok.end)
     # A negation: what does not happen is usually the problem ("do not get the messages").
-    for t in toks:
-        if t.text.lower().replace("\u2019", "'") in _NEGATIONS:
-            yield Feature("s:negation", t.start, t.end)
+    for tok in toks:
+        if tok.text.lower().replace("\u2019", "'") in _NEGATIONS:
+            yield Feature("s:negation", tok.start, tok.end)
     # How often: "every", "each", "per", "twice".
-    for t in toks:
-        if t.lemma in _EVERY:
-            yield Feature("s:frequency", t.start, t.end)
+    for tok in toks:
+        if tok.lemma in _EVERY:
+            yield Feature("s:frequency", tok.start, tok.end)
     # A contract term: a figure that qualifies the next noun ("5-year maintenance", "99.9%
     # uptime"), not a measure of something ("15% of visits", "4% scrap").
     for m in _SPEC.finditer(text):
@@ -277,8 +449,9 @@ def _rule_features(hits: list[_Hit]) -> Iterator[Feature]:
 
 
 _ASK_KINDS = frozenset({"ask", "wish", "want_acquire", "own"})
-_CLAUSE = re.compile(r"[,;:]|\b(?:so|therefore|thus|hence|because|which|and they|that is why)\b",
-                     re.IGNORECASE)
+_CLAUSE = re.compile(
+    r"[,;:]|\b(?:so|therefore|thus|hence|because|which|and they|that is why)\b", re.IGNORECASE
+)
 
 
 def _ask_place(text: str, product: list[_Hit]) -> Iterator[Feature]:
@@ -314,7 +487,7 @@ def features(text: str, lang: ProductLanguage) -> tuple[list[Feature], list[_Hit
     out = [Feature("r:name", m.start(), m.end()) for m in named]
     for t in live:
         out.append(Feature(f"w:{t.lemma}", t.start, t.end))
-    for a, b in zip(live, live[1:], strict=False):
+    for a, b in itertools.pairwise(live):
         if not re.search(r"[,;:.!?()]", text[a.end : b.start]):
             out.append(Feature(f"b:{a.lemma} {b.lemma}", a.start, b.end))
     out.extend(_shape(live, text))

@@ -3,12 +3,13 @@
     python -m coachkit.coaching.language_train            # write language_model.json
     python -m coachkit.coaching.language_train --check    # exit 1 if the shipped file differs
 
-Reads the ``train`` rows of tests/data/purchase_asks.tsv (never the ``heldout`` rows: they
-measure the model, see bench/language.py) and the older set tests/data/product_language.tsv,
-extracts the features of :mod:`coachkit.coaching.language_features` with the shipped word
-lists (the older set's product names read as a team's names, so no name is learned), and fits an L2 logistic regression (scikit-learn, the
-``train`` extra; only here, never at run time). Deterministic: the same data give the same
-file, weights rounded to 4 decimals.
+Reads the ``train`` rows of tests/data/purchase_asks.tsv (never the ``heldout`` and
+``heldout2`` rows: they measure the model, see bench/language.py) and the older set
+tests/data/product_language.tsv, extracts the features of
+:mod:`coachkit.coaching.language_features` with the shipped word lists (the older set's
+product names read as a team's names, so no name is learned), and fits an L2 logistic
+regression (scikit-learn, the ``train`` extra; only here, never at run time). Deterministic:
+the same data give the same file, weights rounded to 4 decimals.
 """
 
 from __future__ import annotations
