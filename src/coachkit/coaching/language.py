@@ -450,7 +450,7 @@ def load_model() -> Model:
 # What a pattern of the sentence's shape is called in an explanation.
 _PATTERNS = {
     "s:short-list": "a list of short items",
-    "s:no-effect-verb": "no verb of effect",
+    "s:no-verb": "no verb",
     "s:short": "a short phrase",
 }
 

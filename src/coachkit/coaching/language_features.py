@@ -30,6 +30,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from coachkit.coaching.language import ProductLanguage, _Hit
 
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 # A token: money, a percentage, a number, or a word (apostrophes inside; hyphens split).
 _TOKEN = re.compile(
     r"[$£€¥]\s?\d[\d,.]*(?:\s?(?:k|m|bn|million|billion)(?![a-z]))?"
@@ -38,32 +43,9 @@ _TOKEN = re.compile(
     r"|[^\W\d_](?:[^\W_]|['\u2019](?=[^\W\d_]))*",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = frozenset(
-    [
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "fifteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "hundred",
-        "thousand",
-        "dozen",
-        "million",
-        "billion",
-    ]
+_NUMBER_WORDS = _set(
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
+    "forty fifty sixty hundred thousand dozen million billion"
 )
 # Irregular forms the suffix rules below cannot undo.
 _IRREGULAR = {
@@ -155,140 +137,29 @@ class Feature:
 
 
 # Lemmas that open a verbless ask: "Refresh of ...", "Renewal of ...", "Additional 500 TB".
-_ASK_OPENERS = frozenset(
-    [
-        "refresh",
-        "renewal",
-        "renew",
-        "replacement",
-        "replace",
-        "upgrade",
-        "expansion",
-        "extension",
-        "extend",
-        "additional",
-        "extra",
-        "more",
-        "another",
-        "new",
-        "second",
-        "migration",
-        "migrate",
-        "switch",
-        "change",
-        "move",
-        "proposal",
-        "propose",
-        "quote",
-        "offer",
-        "request",
-        "rfp",
-        "rfq",
-        "tender",
-        "trial",
-        "poc",
-        "pilot",
-        "demo",
-        "licence",
-        "license",
-        "purchase",
-        "buy",
-        "acquisition",
-        "rollout",
-        "implementation",
-        "install",
-        "installation",
-        "lifecycle",
-        "tech",
-        "upsell",
-        "cross",
-    ]
+_ASK_OPENERS = _set(
+    "refresh renewal renew replacement replace upgrade expansion extension extend "
+    "additional extra more another new second migration migrate switch change move proposal "
+    "propose quote offer request rfp rfq tender trial poc pilot demo licence license "
+    "purchase buy acquisition rollout implementation install installation lifecycle tech "
+    "upsell cross"
 )
-_QUANTIFIERS = frozenset(
-    ["more", "additional", "extra", "another", "new", "second", "spare", "bigger", "larger"]
-)
+_QUANTIFIERS = _set("more additional extra another new second spare bigger larger")
 _WE = frozenset({"we", "our"})
-_PROPOSE = frozenset(
-    ["propose", "proposal", "offer", "recommend", "pitch", "position", "quote", "plan"]
+_PROPOSE = _set("propose proposal offer recommend pitch position quote plan")
+_SWITCH = _set(
+    "switch move migrate migration go change replace replacement leave swap exchange drop take rip"
 )
-_SWITCH = frozenset(
-    [
-        "switch",
-        "move",
-        "migrate",
-        "migration",
-        "go",
-        "change",
-        "replace",
-        "replacement",
-        "leave",
-        "swap",
-        "exchange",
-        "drop",
-        "take",
-        "rip",
-    ]
-)
-_WANT = frozenset(
-    [
-        "need",
-        "want",
-        "require",
-        "like",
-        "ask",
-        "wish",
-        "search",
-        "look",
-        "answer",
-        "solution",
-        "request",
-        "interest",
-    ]
-)
+_WANT = _set("need want require like ask wish search look answer solution request interest")
 _SO = frozenset({"so", "therefore", "thus", "hence"})
-# A clause with one of these lemmas is told as something happening: a verb of the problem.
-_EFFECT_VERBS = frozenset(
-    [
-        "be",
-        "have",
-        "lose",
-        "miss",
-        "wait",
-        "take",
-        "spend",
-        "cost",
-        "fail",
-        "fall",
-        "drop",
-        "rise",
-        "grow",
-        "stop",
-        "break",
-        "leave",
-        "quit",
-        "complain",
-        "pay",
-        "get",
-        "go",
-        "come",
-        "run",
-        "arrive",
-        "reject",
-        "return",
-        "drive",
-        "walk",
-        "re",
-        "key",
-        "enter",
-        "call",
-        "do",
-        "double",
-        "triple",
-        "halve",
-        "crash",
-        "block",
-        "overbook",
-    ]
+# Verbs, auxiliaries and modals: a statement with none of them (nor a word in -ed or -ing)
+# after its first word is a noun phrase, the shape of a shorthand ask.
+_EFFECT_VERBS = _set(
+    "be have lose miss wait take spend cost fail fall drop rise grow stop break leave quit "
+    "complain pay get go come run arrive reject return drive walk re key enter call do "
+    "double triple halve crash block overbook happen change decide weigh make use work know "
+    "see think put keep give find show try start end close open send want need look ask "
+    "will would can could should must may might shall"
 )
 
 
@@ -298,43 +169,10 @@ def _lemmas(words: frozenset[str]) -> frozenset[str]:
 
 _ASK_OPENERS_L, _QUANTIFIERS_L, _PROPOSE_L = map(_lemmas, (_ASK_OPENERS, _QUANTIFIERS, _PROPOSE))
 _SWITCH_L, _WANT_L, _EFFECT_L = map(_lemmas, (_SWITCH, _WANT, _EFFECT_VERBS))
-_NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "nobody",
-        "nothing",
-        "nor",
-        "without",
-        "cannot",
-        "can't",
-        "don't",
-        "doesn't",
-        "didn't",
-        "isn't",
-        "aren't",
-        "won't",
-    ]
+_NEGATIONS = _set(
+    "not no never nobody nothing nor without cannot can't don't doesn't didn't isn't aren't won't"
 )
-_EVERY = _lemmas(
-    frozenset(
-        [
-            "every",
-            "each",
-            "per",
-            "daily",
-            "weekly",
-            "monthly",
-            "yearly",
-            "twice",
-            "times",
-            "always",
-            "often",
-            "again",
-        ]
-    )
-)
+_EVERY = _lemmas(_set("every each per daily weekly monthly yearly twice times always often again"))
 _SPEC_UNITS = "year|yr|month|hour|hr|day|week|tb|gb|gbit|core|seat|user|node|site"
 _SPEC = re.compile(
     rf"\b\d[\d.,]*\s?(?:%|-(?:{_SPEC_UNITS})s?\b)\s?(?!of\b|in\b|on\b|a\b|an\b|per\b|to\b|and\b|more\b|less\b|above\b|below\b|against\b|than\b|lower\b|higher\b|up\b|down\b|[,;.]|$)[a-z]",
@@ -414,9 +252,9 @@ def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
         short = [p for p in pieces if 0 < len(p) <= 3]
         if len(short) >= 3:
             yield Feature("s:short-list", first.start, toks[-1].end)
-    # No verb of effect at all: a noun phrase ("5-year maintenance on all four chillers").
+    # No verb at all: a noun phrase ("5-year maintenance on all four chillers").
     if not any(t in _EFFECT_L or t.endswith(("ed", "ing")) for t in lem[1:]):
-        yield Feature("s:no-effect-verb", first.start, toks[-1].end)
+        yield Feature("s:no-verb", first.start, toks[-1].end)
     # Something told as having happened: a past form ("doubled", "tripled", "moved").
     for tok in toks[1:]:
         if tok.text.lower().endswith("ed") and len(tok.text) > 4:
