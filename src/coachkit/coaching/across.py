@@ -41,6 +41,7 @@ class PlanDateOptions(RuleOptions):
 
 class PaybackOptions(RuleOptions):
     max_payback_years: float = Field(gt=0)
+    critical_payback_years: float = Field(gt=0)
 
 
 class PairOptions(RuleOptions):
@@ -72,14 +73,17 @@ def _days(person: Stakeholder, today: dt.date) -> int | None:
 
 @rule("silent-key-person", "stakeholders", SilenceOptions)
 def silent_key_person(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
-    """A champion, economic buyer or milestone owner gone quiet while others are recent."""
+    """A champion, economic buyer or milestone owner gone quiet while others are recent.
+
+    Silence is a person we were in touch with going quiet: someone never contacted is not
+    silent but never met (economic-buyer-unmet's finding for the economic buyer)."""
     o = ctx.options
     recent = [p for p in deal.stakeholders
               if (d := _days(p, ctx.today)) is not None and d <= o["recent_days"]]
     roles = set(o["roles"])
     for i, p in enumerate(deal.stakeholders):
         days = _days(p, ctx.today)
-        if days is not None and days <= o["max_days"]:
+        if days is None or days <= o["max_days"]:
             continue
         others = [q for q in recent if q.name != p.name]
         if not others:
@@ -88,7 +92,7 @@ def silent_key_person(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
                  and m.customer_owner.strip().lower() == p.name.lower()]
         if p.role.value not in roles and not owned:
             continue
-        since = f"for {days} days" if days is not None else "ever"
+        since = f"for {days} days"
         role = p.role.value.replace("_", " ")
         steps = _and([f"'{_short(m.milestone, 'a milestone', 50)}'" for m in owned])
         yield Hit(
@@ -252,6 +256,7 @@ def small_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             f"deal of {value:,.0f} {cur}: {years:.1f} years to pay for itself.",
             f"What else does living with this cost {_customer(deal)} that is not in the "
             f"{yearly:,.0f} {cur} a year: people, customers, risk?",
+            severity="critical" if years > ctx.options["critical_payback_years"] else None,
             about="problem.cost_of_inaction",
         )
 
