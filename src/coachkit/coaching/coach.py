@@ -125,7 +125,8 @@ class Coach:
                 "consensus": consensus_index(deal, self.settings),
             },
             sections=section_completeness(deal, self.settings),
-            questions=questions_for(deal, standing, self.settings),
+            questions=questions_for(deal, standing, self.settings,
+                                    {f.topic for f in findings if key(f) in dismissed}),
             verdict=verdict_for(deal, standing, self.settings),
             dismissed=dismissed,
         )

@@ -10,7 +10,7 @@ person). Each question names its object.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from coachkit.coaching.registry import Finding, Severity
@@ -144,9 +144,10 @@ def _next_steps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]
 
 
 def questions_for(deal: Deal, findings: Sequence[Finding], settings: Settings,
-                  ) -> tuple[Question, ...]:
+                  dismissed: Iterable[str] = ()) -> tuple[Question, ...]:
     """The questions for the next call: findings first (in their order), one per object,
-    then the story's gaps up to ``min_questions``; at most ``max_questions``."""
+    then the story's gaps up to ``min_questions``; at most ``max_questions``. Objects in
+    ``dismissed`` (of findings a review dismissed) get no question from the story's gaps."""
     limit, least = settings.coaching.max_questions, settings.coaching.min_questions
     seen_about: set[str] = set()
     seen_text: set[str] = set()
@@ -161,6 +162,7 @@ def questions_for(deal: Deal, findings: Sequence[Finding], settings: Settings,
 
     for f in findings:
         add(Question(f.question, f.rule, f.field, f.severity, f.topic))
+    seen_about |= set(dismissed)
     if len(out) < least:
         for about, field, text in (*_gaps(deal, settings), *_next_steps(deal, settings)):
             add(Question(text, STORY, field, Severity.info, about))

@@ -447,8 +447,9 @@ def no_mutual_plan(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule("plan-unconfirmed", "plan")
 def plan_unconfirmed(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
-    """Milestones the customer has not taken on: no customer owner, or not confirmed (one
-    finding per kind, listing them; a plan that is all ours is plan-all-ours' finding)."""
+    """Milestones the customer has not taken on: no customer owner, or not confirmed.
+
+    One finding per kind, listing them; a plan that is all ours is plan-all-ours' finding."""
     if plan_is_ours(deal, ctx.settings):
         return
     open_steps = [(i, m) for i, m in enumerate(deal.plan) if not m.done]

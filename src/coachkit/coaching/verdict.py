@@ -82,9 +82,11 @@ def verdict_for(deal: Deal, standing: Sequence[Finding], settings: Settings) -> 
                 key = "keep-discovering"
             return Verdict(key, tuple(found[:shown]))
     critical = [f for f in serious if f.severity == Severity.critical]
+    stage = deal.deal.stage
+    if stage == Stage.discovery and not critical:
+        return Verdict("keep-discovering", tuple(serious[:shown]))  # its gaps are the work
     if critical or len(serious) > cfg.on_track_max_warnings:
         return Verdict("close-the-gaps", tuple(serious[:shown]))
-    stage = deal.deal.stage
     key = ("keep-discovering" if stage == Stage.discovery else
            "ready-to-propose" if stage == Stage.qualification else "on-track")
     return Verdict(key, tuple(serious[:shown]))
