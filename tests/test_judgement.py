@@ -309,3 +309,18 @@ def test_the_readme_rules_table_is_the_registry() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
     assert readme_block(load_settings(None)) in readme, (
         "README's rules table is stale: python -m coachkit.coaching.ruletable")
+
+
+def test_the_customers_own_competitors_and_price_rises_stay_theirs(coach: Coach) -> None:
+    """Whose is it cuts both ways: the customer's competitors, launches and price rises are
+    the customer's risks and events, coached as theirs."""
+    doc = labelled("laks-healthy").to_json_dict()
+    doc["risks"].append({"description": "Competitors in Chile sell cheaper fish and our "
+                         "buyers in Europe move to them when we miss a delivery.",
+                         "category": "business", "applies_to": "Do nothing",
+                         "likelihood": 3, "impact": 4, "carried_by": "Kari Nilsen",
+                         "owner": "Kari Nilsen", "mitigation": "Delivery promise kept by "
+                         "fewer treatments.", "status": "open", "shared": True})
+    doc["deal"]["compelling_event"] = ("The feed price increase from 1 March and the launch "
+                                       "of their new organic product line.")
+    assert serious(coach.run(Deal.model_validate(doc), DAY)) == set()
