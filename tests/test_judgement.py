@@ -324,3 +324,32 @@ def test_the_customers_own_competitors_and_price_rises_stay_theirs(coach: Coach)
     doc["deal"]["compelling_event"] = ("The feed price increase from 1 March and the launch "
                                        "of their new organic product line.")
     assert serious(coach.run(Deal.model_validate(doc), DAY)) == set()
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[verdicts]\norder = ["walk-away", "go-home"]\n', "'go-home' is not a verdict"),
+    ('[verdicts.decide.walk-away]\nrules = ["doubtfull-fit"]\n',
+     "verdicts.decide.walk-away.rules: no rule named 'doubtfull-fit'"),
+    ('[coaching]\npriority = ["no-such-rule"]\n', "coaching.priority: no rule named"),
+])
+def test_a_typo_in_the_verdict_settings_is_one_line(tmp_path: Path, toml: str,
+                                                     message: str) -> None:
+    from coachkit.errors import CoachkitError
+
+    team = tmp_path / "team.toml"
+    team.write_text(toml)
+    with pytest.raises(CoachkitError, match=re.escape(message)):
+        Coach(load_settings(team))
+
+
+def test_a_silent_milestone_owner_is_found_whatever_their_role(coach: Coach) -> None:
+    doc = labelled("salud-our-risk").to_json_dict()  # he owns the data protection review
+    it = next(p for p in doc["stakeholders"] if p["name"] == "Miguel Torres")
+    assert it["role"] == "technical"
+    it["last_contact"] = (DAY - dt.timedelta(days=46)).isoformat()
+    found = [f for f in coach.run(Deal.model_validate(doc), DAY).findings
+             if f.rule == "silent-key-person"]
+    assert len(found) == 1 and found[0].severity == Severity.critical
+    assert "Miguel Torres" in found[0].message and "'Data protection review'" in found[0].message
+    it["last_contact"] = (DAY - dt.timedelta(days=45)).isoformat()
+    assert "silent-key-person" not in serious(coach.run(Deal.model_validate(doc), DAY))

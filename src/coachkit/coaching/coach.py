@@ -107,7 +107,7 @@ class Coach:
         self.settings = settings if settings is not None else load_settings()
         self.rules = dict(rules if rules is not None else registry())
         self.rulebook = Rulebook.of(self.settings, self.rules)  # bad rule options fail here
-        check_settings(self.settings)
+        check_settings(self.settings, self.rules)
         self.language = ProductLanguage.from_settings(self.settings)
 
     def run(self, deal: Deal, today: dt.date, reviews: Sequence[Review] = ()) -> Coaching:

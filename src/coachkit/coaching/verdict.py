@@ -8,7 +8,7 @@ does, the stage and the number of warnings left say whether the deal is on track
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from coachkit.coaching.registry import Finding, Severity
@@ -92,11 +92,17 @@ def verdict_for(deal: Deal, standing: Sequence[Finding], settings: Settings) -> 
     return Verdict(key, tuple(serious[:shown]))
 
 
-def check_settings(settings: Settings) -> None:
-    """Every verdict named in ``order`` has rules and a label (a typo is one line)."""
+def check_settings(settings: Settings, rule_ids: Collection[str]) -> None:
+    """Every verdict named in ``order`` has rules and a label, and the verdicts' rules and
+    ``[coaching] priority`` name rules that exist (a typo is one line, not a silent miss)."""
     from coachkit.errors import CoachkitError
 
     for key in settings.verdicts.order:
         if key not in LABELS or key not in settings.verdicts.decide:
             raise CoachkitError(f"settings: verdicts.order: '{key}' is not a verdict with "
                                 f"rules (one of: {', '.join(settings.verdicts.decide)})")
+    named = [(f"verdicts.decide.{k}.rules", r) for k, v in settings.verdicts.decide.items()
+             for r in v.rules] + [("coaching.priority", r) for r in settings.coaching.priority]
+    for where, rule_id in named:
+        if rule_id not in rule_ids:
+            raise CoachkitError(f"settings: {where}: no rule named '{rule_id}'")
