@@ -273,12 +273,9 @@ class DealReport:
                 el("p", el("code", f.field), " · ", f.rule, class_="where"),
                 class_=f"finding {severity.value}" + (" dismissed" if d else ""),
             ) for f in found], class_="findings"))
-        if self.coaching.questions:
-            body.append(el("h3", "Questions for the next call"))
-            body.append(el("ol", [el("li", q.text) for q in self.coaching.questions],
-                           class_="questions"))
         return section("findings", "Findings", *body,
-                       note="Most severe first; each with the question to ask the customer.")
+                       note="Most severe first; each with the question to ask the customer. "
+                            "The questions for the next call are under the verdict.")
 
     def scores(self) -> Safe:
         cards = []
