@@ -353,3 +353,10 @@ def test_a_silent_milestone_owner_is_found_whatever_their_role(coach: Coach) -> 
     assert "Miguel Torres" in found[0].message and "'Data protection review'" in found[0].message
     it["last_contact"] = (DAY - dt.timedelta(days=45)).isoformat()
     assert "silent-key-person" not in serious(coach.run(Deal.model_validate(doc), DAY))
+
+
+def test_a_closed_deal_gets_no_verdict_to_act_on_and_no_questions(coach: Coach) -> None:
+    doc = labelled("pasta-doubtful-fit").to_json_dict()
+    doc["deal"]["stage"] = "closed_lost"
+    result = coach.run(Deal.model_validate(doc), DAY)
+    assert result.verdict.key == "closed" and result.questions == ()

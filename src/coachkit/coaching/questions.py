@@ -149,6 +149,8 @@ def questions_for(deal: Deal, findings: Sequence[Finding], settings: Settings,
     then the story's gaps up to ``min_questions``; at most ``max_questions``. Objects in
     ``dismissed`` (of findings a review dismissed) get no question from the story's gaps."""
     limit, least = settings.coaching.max_questions, settings.coaching.min_questions
+    if deal.closed and not settings.coaching.coach_closed_deals:
+        return ()  # history: no next call to prepare
     seen_about: set[str] = set()
     seen_text: set[str] = set()
     out: list[Question] = []

@@ -37,6 +37,7 @@ LABELS: dict[str, tuple[str, str]] = {
                          "The story holds and nothing serious stands: take it to a proposal."),
     "on-track": ("On track",
                  "Nothing serious stands: keep the plan's dates and the people engaged."),
+    "closed": ("Closed", "Won or lost: history, not a deal to coach."),
 }
 """Each verdict's label and what it tells the seller: the one home of these words."""
 
@@ -73,6 +74,8 @@ def verdict_for(deal: Deal, standing: Sequence[Finding], settings: Settings) -> 
     """The verdict on ``deal`` from its ``standing`` findings (in their order)."""
     cfg = settings.verdicts
     shown = cfg.shown_findings
+    if deal.closed and not settings.coaching.coach_closed_deals:
+        return Verdict("closed", ())
     serious = [f for f in standing if f.severity != Severity.info]
     for key in cfg.order:
         rule = cfg.decide[key]
