@@ -94,3 +94,14 @@ def test_only_who_may_review_sees_the_form(location: str) -> None:
     app.session.can_review = False
     app.steps[-1].refresh()
     assert app.steps[-1].manager.record.layout.display == "none"
+
+
+def test_the_review_step_opens_with_the_verdict(location: str) -> None:
+    """The first thing the Review step shows is the verdict and the findings that decide it."""
+    app = _open(location, "ana")
+    step = app.steps[-1]
+    step.refresh()
+    assert step.body.children[0] is step.verdict
+    assert "data-verdict='back-to-discovery'" in step.verdict.value
+    assert "problem-as-product" in step.verdict.value
+    assert "<img" not in step.verdict.value

@@ -72,6 +72,7 @@ def test_seller_fills_a_deal_and_finds_it_back(page, app_server: AppServer,
     shot(page, "07-confidence")
     tab(page, "Review")
     expect(page.locator(".ck-review")).to_contain_text("Questions for the next call")
+    expect(page.locator(".ck-verdict-label")).to_be_visible()  # the verdict, first
     shot(page, "08-review")
     status(page, "Saved at")
 

@@ -140,6 +140,47 @@ def _stances(stance: int) -> Callable[[Doc], None]:
     return _all(_people(stance=stance, influence=3), _set("disagreements", []))
 
 
+def _ago(days: int) -> str:
+    return (TODAY - dt.timedelta(days=days)).isoformat()
+
+
+def _people_at(index: int, **fields: Any) -> Callable[[Doc], None]:
+    def apply(doc: Doc) -> None:
+        doc["stakeholders"][index].update(fields)
+
+    return apply
+
+
+def _milestone_from_close(days: int) -> Callable[[Doc], None]:
+    def apply(doc: Doc) -> None:
+        close = dt.date.fromisoformat(doc["deal"]["close_date"])
+        _milestone(date=(close + dt.timedelta(days=days)).isoformat())(doc)
+
+    return apply
+
+
+def _coi(per_month: float) -> Callable[[Doc], None]:
+    return _set("problem.cost_of_inaction", {"amount": per_month, "period": "month",
+                                             "assumptions": [], "notes": ""})
+
+
+def _no_evidence(*dims: str) -> Callable[[Doc], None]:
+    def apply(doc: Doc) -> None:
+        for dim in dims:
+            doc["confidence"]["evidence"][dim] = ""
+            doc["confidence"]["seller"][dim] = 5
+
+    return apply
+
+
+def _glossary(term: str) -> Callable[[Doc], None]:
+    def apply(doc: Doc) -> None:
+        doc["problem"]["glossary"].append({"customer_term": term, "our_term": "mean time to "
+                                           "repair", "meaning": "their maintenance KPI"})
+
+    return apply
+
+
 PRODUCT = "They need to buy a new scheduling system with mobile features"
 PROBLEM = "Their scheduling system double-books technicians, so 15% of visits are missed"
 
@@ -196,6 +237,30 @@ CASES: dict[str, tuple[Callable[[Doc], None], Callable[[Doc], None]]] = {
     "stale-deal": (_contacts(22), _contacts(21)),
     "doubtful-fit": (_set("fit.good_for_customer", "unsure"),
                      _set("fit.good_for_customer", "yes")),
+    # the rules that read across sections (coaching/across.py)
+    "silent-key-person": (_set("stakeholders.1.last_contact", _ago(46)),
+                          _set("stakeholders.1.last_contact", _ago(45))),
+    "economic-buyer-unmet": (
+        _people_at(0, last_contact=None, stance=None, trust=None),
+        _people_at(0, last_contact=None, stance=None, trust=3)),
+    "plan-after-close": (_milestone_from_close(1), _milestone_from_close(0)),
+    "small-cost-of-inaction": (_coi(7000), _coi(7400)),  # 264k: 3.1 vs 2.97 years
+    "key-pair-disagree": (_disagreement(severity=None),
+                          _disagreement(severity=2, resolution_plan="joint workshop 12 Dec")),
+    "stage-ahead-of-consensus": (_confidence("customer", consensus=2),
+                                 _confidence("customer", consensus=3)),
+    "confidence-without-evidence": (_no_evidence("problem", "solution", "risks"),
+                                    _no_evidence("problem", "solution")),
+    "jargon-as-customer-words": (
+        _set("problem.statement", "Stoppages on line 3 push our MTTR up and cost a shift"),
+        _all(_set("problem.statement", "Stoppages on line 3 push our MTTR up and cost a shift"),
+             _glossary("MTTR"))),
+    "our-risk": (_risk(description="They buy a cheaper competitor's sensors instead"),
+                 _risk(description="The budget is frozen until the plant P&L review")),
+    "our-compelling-event": (
+        _set("deal.compelling_event", "Our quarter end: the 15% discount expires"),
+        _set("deal.compelling_event", "The grocery contract's penalties start in April")),
+    "plan-all-ours": (_milestone(customer_owner=""), _milestone(customer_owner="Plant manager")),
 }
 
 

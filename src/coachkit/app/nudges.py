@@ -56,18 +56,29 @@ def questions_html(questions: Sequence[Question]) -> str:
     return f"<ol class='ck-questions'>{items}</ol>"
 
 
+def verdict_html(coaching: Coaching) -> str:
+    """The verdict and the findings that decide it: the first thing the Review step shows."""
+    v = coaching.verdict
+    because = "".join(f"<li>{escape(f.message)} <span class='ck-rule'>{escape(f.rule)}</span>"
+                      "</li>" for f in v.because)
+    return (f"<div class='ck-verdict ck-verdict-{escape(v.key)}' data-verdict='{escape(v.key)}'>"
+            f"<div class='ck-verdict-label'>{escape(v.label)}</div>"
+            f"<div class='ck-verdict-meaning'>{escape(v.meaning)}</div>"
+            + (f"<ul class='ck-verdict-because'>{because}</ul>" if because else "")
+            + "</div>")
+
+
 def review_html(coaching: Coaching) -> str:
-    """The Review step: every finding by severity, the scores, the questions."""
+    """The Review step below its verdict: the scores, the questions, every finding by severity."""
     parts = ["<div class='ck-scores'>"]
     parts += [score_html(s) for s in coaching.scores.values()]
     parts.append("</div>")
     parts.append("<h3 class='ck-heading'>Questions for the next call</h3>")
     parts.append(questions_html(coaching.questions))
-    for severity, findings in coaching.by_severity().items():
-        if findings:
-            parts.append(f"<h3 class='ck-heading'>{badge(severity.value)} "
-                         f"{severity.value.capitalize()} ({len(findings)})</h3>")
-            parts.append(findings_html(findings, coaching=coaching))
+    for severity, findings, counted in coaching.groups():
+        parts.append(f"<h3 class='ck-heading'>{badge(severity.value)} "
+                     f"{severity.value.capitalize()} ({counted})</h3>")
+        parts.append(findings_html(findings, coaching=coaching))
     if not coaching.findings:
         parts.append("<div class='ck-ok'>No findings: every rule for this stage is "
                      "satisfied.</div>")

@@ -23,6 +23,16 @@ CSS = """
 .ck-question { color: #334155; margin-top: 3px; font-style: italic; }
 .ck-rule { color: #94a3b8; font-size: 0.8em; margin-top: 2px; }
 .ck-ok { color: #15803d; padding: 4px 0; }
+.ck-verdict { border: 1px solid #cbd5e1; border-left: 6px solid #334155; border-radius: 8px;
+  background: #fff; padding: 8px 12px; margin: 4px 0 10px; }
+.ck-verdict-label { font-size: 1.3em; font-weight: 700; }
+.ck-verdict-meaning { color: #334155; margin: 2px 0 4px; }
+.ck-verdict-because { margin: 2px 0 0 1.2em; padding: 0; }
+.ck-verdict-walk-away, .ck-verdict-back-to-discovery { border-left-color: #b91c1c; }
+.ck-verdict-multi-thread-first, .ck-verdict-fix-the-plan, .ck-verdict-close-the-gaps {
+  border-left-color: #d97706; }
+.ck-verdict-on-track, .ck-verdict-ready-to-propose { border-left-color: #15803d; }
+.ck-verdict-keep-discovering { border-left-color: #2563eb; }
 .ck-dismissed { opacity: 0.65; } .ck-dismissal { color: #334155; font-size: 0.88em; }
 .ck-review-head { margin: 4px 0; } .ck-review-note-text { border-left: 3px solid #94a3b8;
   margin: 4px 0 8px; padding: 2px 10px; white-space: pre-line; }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coachkit.coaching.dismissals import Dismissed, Key, active, key
+from coachkit.coaching.questions import Question, questions_for
 from coachkit.coaching.registry import Finding, Rule, Rulebook, Severity, registry
 from coachkit.coaching.scores import (
     Score,
@@ -21,23 +22,11 @@ from coachkit.coaching.scores import (
     section_completeness,
 )
 from coachkit.coaching.settings import Settings
+from coachkit.coaching.verdict import Verdict, check_settings, verdict_for
 from coachkit.model import Deal
 from coachkit.model.review import Review
-from coachkit.model.vocabulary import section_rank
 
-
-@dataclass(frozen=True)
-class Question:
-    """A question for the seller to ask the customer, and the gap it comes from."""
-
-    text: str
-    rule: str
-    field: str
-    severity: Severity
-
-    def to_json_dict(self) -> dict[str, str]:
-        return {"question": self.text, "rule": self.rule, "field": self.field,
-                "severity": self.severity.value}
+__all__ = ["Coach", "Coaching", "Question", "coach"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +39,7 @@ class Coaching:
     scores: dict[str, Score]
     sections: dict[str, Score]
     questions: tuple[Question, ...]
+    verdict: Verdict
     dismissed: Mapping[Key, Dismissed] = field(default_factory=dict)
     """Findings a review dismissed (still listed, no longer counted), by (rule, field)."""
 
@@ -79,10 +69,22 @@ class Coaching:
             out[f.severity.value] += 1
         return out
 
+    def count(self, findings: Sequence[Finding]) -> int:
+        """How many of ``findings`` count: the one place a shown number of findings is made
+        (the terminal, the app and the reports all call it), dismissed ones left out."""
+        return sum(1 for f in findings if key(f) not in self.dismissed)
+
+    def groups(self) -> list[tuple[Severity, list[Finding], int]]:
+        """Each severity with findings: its findings (dismissed ones listed) and their
+        count (dismissed ones not counted)."""
+        return [(s, fs, self.count(fs)) for s, fs in self.by_severity().items() if fs]
+
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "deal": self.deal_id,
             "today": self.today.isoformat(),
+            "verdict": self.verdict.to_json_dict(),
+            "counts": self.counts(),
             "scores": {
                 **{name: score.to_json_dict() for name, score in self.scores.items()},
                 "sections": {name: score.to_json_dict() for name, score in self.sections.items()},
@@ -92,18 +94,6 @@ class Coaching:
                 d := self.dismissal(f)) else {})} for f in self.findings],
             "questions": [q.to_json_dict() for q in self.questions],
         }
-
-
-def questions_for(findings: Sequence[Finding], limit: int) -> tuple[Question, ...]:
-    """The questions for the next call: most severe gaps first, in workbook order, no repeats."""
-    seen: set[str] = set()
-    out: list[Question] = []
-    for f in sorted(findings, key=lambda f: (f.severity.rank, section_rank(f.section))):
-        if f.question in seen:
-            continue
-        seen.add(f.question)
-        out.append(Question(f.question, f.rule, f.field, f.severity))
-    return tuple(out[:limit])
 
 
 class Coach:
@@ -117,13 +107,14 @@ class Coach:
         self.settings = settings if settings is not None else load_settings()
         self.rules = dict(rules if rules is not None else registry())
         self.rulebook = Rulebook.of(self.settings, self.rules)  # bad rule options fail here
+        check_settings(self.settings, self.rules)
         self.language = ProductLanguage.from_settings(self.settings)
 
     def run(self, deal: Deal, today: dt.date, reviews: Sequence[Review] = ()) -> Coaching:
         """Coach ``deal`` as on ``today``; findings that ``reviews`` dismissed are marked."""
         findings = tuple(self.rulebook.run(deal, today, self.language))
         dismissed = active(deal, reviews) if reviews else {}
-        limit = self.settings.coaching.max_questions
+        standing = [f for f in findings if key(f) not in dismissed]
         return Coaching(
             deal_id=deal.id,
             today=today,
@@ -134,7 +125,9 @@ class Coach:
                 "consensus": consensus_index(deal, self.settings),
             },
             sections=section_completeness(deal, self.settings),
-            questions=questions_for([f for f in findings if key(f) not in dismissed], limit),
+            questions=questions_for(deal, standing, self.settings,
+                                    {f.topic for f in findings if key(f) in dismissed}),
+            verdict=verdict_for(deal, standing, self.settings),
             dismissed=dismissed,
         )
 

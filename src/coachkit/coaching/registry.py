@@ -76,6 +76,13 @@ class Finding:
     field: str
     message: str
     question: str
+    about: str = ""
+    """What the question is about (a person, a risk, the cost of inaction): questions about
+    one object are one question. Empty: the field."""
+
+    @property
+    def topic(self) -> str:
+        return self.about or self.field
 
     def to_json_dict(self) -> dict[str, str]:
         return {
@@ -97,6 +104,8 @@ class Hit:
     question: str
     severity: str | None = None
     """Overrides the rule's configured severity, for rules with a graver case."""
+    about: str = ""
+    """The object the question is about (``person:NAME``, ``risk:3``, ...), for merging."""
 
 
 @dataclass(frozen=True)
@@ -230,9 +239,17 @@ class Rulebook:
             for hit in item.check(deal, ctx):
                 grave = Severity(hit.severity) if hit.severity else options.severity
                 findings.append(Finding(item.id, grave, item.section, hit.field, hit.message,
-                                        hit.question))
-        findings.sort(key=lambda f: (f.severity.rank, section_rank(f.section)))
+                                        hit.question, hit.about))
+        findings.sort(key=finding_order(self.settings))
         return findings
+
+
+def finding_order(settings: Settings) -> Callable[[Finding], tuple[int, int, int]]:
+    """Most severe first; within a severity, what moves the deal most
+    (``[coaching] priority``), then the workbook's section order."""
+    priority = {rule_id: i for i, rule_id in enumerate(settings.coaching.priority)}
+    last = len(priority)
+    return lambda f: (f.severity.rank, priority.get(f.rule, last), section_rank(f.section))
 
 
 def stage_reached(deal: Deal, from_stage: Stage) -> bool:

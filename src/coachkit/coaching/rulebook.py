@@ -12,9 +12,20 @@ from collections.abc import Iterator
 
 from pydantic import Field, model_validator
 
+from coachkit.coaching.questions import asked
 from coachkit.coaching.registry import Hit, RuleContext, RuleOptions, SeverityName, rule
 from coachkit.coaching.settings import Settings
-from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal, FitAnswer, RiskStatus, Role, Stage
+from coachkit.coaching.whose import customer_risks, plan_is_ours
+from coachkit.model import (
+    DIMENSION_WORDS,
+    DIMENSIONS,
+    Deal,
+    FitAnswer,
+    RiskStatus,
+    Role,
+    Stage,
+    Stakeholder,
+)
 
 # -- the options of rules with thresholds (their defaults are in settings.toml) ------------------
 
@@ -82,6 +93,24 @@ def _blank(text: str) -> bool:
     return not text.strip()
 
 
+def _customer(deal: Deal, fallback: str = "the customer") -> str:
+    """The customer's name for a question, so it names who is asked about."""
+    return deal.deal.customer.strip() or fallback
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _names(people: list[Stakeholder], limit: int = 3) -> str:
+    """Up to ``limit`` people by name, for a question ("them" when nobody is named)."""
+    names = [p.name for p in people[:limit]]
+    if not names:
+        return "them"
+    return _and(names + (["the others"] if len(people) > limit else []))
+
+
 def _short(text: str, fallback: str, limit: int = 80) -> str:
     """A field's text cut to fit in a one-line message."""
     text = " ".join(text.split()) or fallback
@@ -98,8 +127,9 @@ def problem_missing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "problem.statement",
             "No problem statement yet: we don't know what the customer is trying to solve.",
-            "What made them start looking at this now, and what happens in their business if "
-            "they change nothing?",
+            f"What made {_customer(deal)} start looking at this now, and what happens in "
+            "their business if they change nothing?",
+            about="problem.statement",
         )
 
 
@@ -118,7 +148,9 @@ def problem_as_product(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "problem.statement",
             f"The problem is stated as something to buy ({words}), not as what the customer "
             "is trying to achieve.",
-            "If they had it tomorrow, what would be different in their numbers, and for whom?",
+            f"If {_customer(deal)} had it tomorrow, what would be different in their numbers, "
+            "and for whom?",
+            about="problem.statement",
         )
 
 
@@ -129,7 +161,9 @@ def not_in_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "problem.in_customer_words",
             "The problem is in our words; the customer has not said it this way.",
-            "How would the customer describe this problem to their own boss, in their terms?",
+            f"How would {_customer(deal)} describe this problem to their own boss, in their "
+            "terms?",
+            about="problem.words",
         )
 
 
@@ -140,7 +174,9 @@ def no_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "problem.cost_of_inaction.amount",
             "No cost of inaction: nothing shows what it costs the customer to change nothing.",
-            "What does each month of living with this cost them, and who feels it first?",
+            f"What does each month of living with this cost {_customer(deal)}, and who feels "
+            "it first?",
+            about="problem.cost_of_inaction",
         )
 
 
@@ -151,7 +187,9 @@ def no_metric(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "problem.metrics",
             "No metric with both a baseline and a target: success is not yet measurable.",
-            "How do they measure this today, and what number would tell them it worked?",
+            f"How does {_customer(deal)} measure this today, and what number would tell them "
+            "it worked?",
+            about="problem.metrics",
         )
 
 
@@ -162,7 +200,9 @@ def no_why_now(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "problem.why_now",
             "No 'why now': nothing says why this must change now rather than later.",
-            "What happens if they decide this in a year instead: what changes for them by then?",
+            f"What happens if {_customer(deal)} decides this in a year instead: what changes "
+            "for them by then?",
+            about="problem.why_now",
         )
 
 
@@ -174,7 +214,9 @@ def no_do_nothing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "problem.alternatives",
             "'Do nothing' is not among the alternatives, yet it is always the customer's "
             "easiest choice.",
-            "What would staying as they are look like in a year, and who would defend it?",
+            f"What would staying as they are look like for {_customer(deal)} in a year, and "
+            "who would defend it?",
+            about="problem.alternatives",
         )
 
 
@@ -193,7 +235,9 @@ def single_threaded(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "stakeholders",
             f"Only {active} active stakeholder{'s' if active != 1 else ''}; a deal of this "
             f"size needs at least {needed} people engaged in the decision.",
-            "Who else will live with this change, and who would have to agree before they sign?",
+            f"Besides {_names(deal.active_stakeholders)}, who else at {_customer(deal)} will "
+            "live with this change, and who would have to agree before they sign?",
+            about="buying-group",
         )
 
 
@@ -204,8 +248,9 @@ def no_economic_buyer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "stakeholders",
             "No economic buyer is active in the decision.",
-            "Who owns the budget this comes from, and what would they need to believe to "
-            "fund it?",
+            f"Who at {_customer(deal)} owns the budget this comes from, and what would they "
+            "need to believe to fund it?",
+            about="role:economic_buyer",
         )
 
 
@@ -217,8 +262,9 @@ def no_champion(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "stakeholders",
             "No champion: nobody inside the customer is driving this change.",
-            "Who inside would gain most if this changed, and would they argue for it when "
-            "we are not in the room?",
+            f"Who inside {_customer(deal)} would gain most if this changed, and would they "
+            "argue for it when we are not in the room?",
+            about="role:champion",
         )
 
 
@@ -236,6 +282,7 @@ def opposed_influencer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
                 f"(stance {s.stance}), with no plan for their concerns.",
                 f"What would {s.name} lose if this went ahead, and what would have to be true "
                 "for them to support it?",
+                about=f"person:{s.name}",
             )
 
 
@@ -250,6 +297,7 @@ def drop_in_decider(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
                 "overturn it late.",
                 f"When will {s.name} weigh in, and what would make them question the "
                 "decision then?",
+                about=f"person:{s.name}",
             )
 
 
@@ -266,6 +314,7 @@ def unresolved_disagreement(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
                 f"{who} disagree (severity {d.severity}) with no plan to resolve it{about}",
                 f"What would {who} each need to see to agree, and who could bring them "
                 "together?",
+                about=f"disagreement:{i}",
             )
 
 
@@ -280,8 +329,9 @@ def low_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "disagreements",
             f"The consensus index is {score.value:.0f} of 100: the buying group is far from "
             "one view.",
-            "If each of them described the problem alone, how different would the stories "
-            "be, and where do they overlap?",
+            f"If {_names(deal.stakeholders)} each described the problem alone, how different "
+            "would the stories be, and where do they overlap?",
+            about="consensus",
         )
 
 
@@ -290,30 +340,37 @@ def low_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule("unowned-risk", "risks")
 def unowned_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
-    """An open risk that nobody owns."""
-    for i, r in enumerate(deal.risks):
-        if r.status == RiskStatus.open and _blank(r.owner):
-            yield Hit(
-                f"risks[{i}].owner",
-                f"Nobody owns the risk '{_short(r.description, f'risk {i + 1}')}'.",
-                "Who on their side would be blamed if this went wrong, and are they working "
-                "on it?",
-            )
+    """Open risks of the customer's that nobody owns (one finding listing them)."""
+    found = [(i, r) for i, r in customer_risks(deal, ctx.settings)
+             if r.status == RiskStatus.open and _blank(r.owner)]
+    if found:
+        names = [f"'{_short(r.description, f'risk {i + 1}', 60)}'" for i, r in found]
+        first = names[0]
+        yield Hit(
+            f"risks[{found[0][0]}].owner" if len(found) == 1 else "risks",
+            f"Nobody owns {'the risk ' if len(found) == 1 else 'the risks '}"
+            f"{_and(names)}.",
+            f"Who at {_customer(deal)} would be blamed if {first} went wrong, and are they "
+            "working on it?",
+            about=f"risk:{found[0][0]}",
+        )
 
 
 @rule("unmitigated-risk", "risks")
 def unmitigated_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """A likely, damaging risk that is open with no mitigation."""
-    for i, r in enumerate(deal.risks):
+    for i, r in customer_risks(deal, ctx.settings):
         exposure = r.exposure
         if exposure is not None and exposure >= ctx.settings.risks.high_exposure \
                 and r.status == RiskStatus.open and _blank(r.mitigation):
+            name = _short(r.description, f"risk {i + 1}", 60)
             yield Hit(
                 f"risks[{i}].mitigation",
                 f"The risk '{_short(r.description, f'risk {i + 1}')}' is likely and "
                 f"damaging (likelihood x impact = {exposure}) and has no mitigation.",
-                "What would they do on the day this happens, and what could they do now to "
-                "make it less likely?",
+                f"If '{name}' happened, what would {r.carried_by.strip() or _customer(deal)} "
+                "do that day, and what could they do now to make it less likely?",
+                about=f"risk:{i}",
             )
 
 
@@ -322,14 +379,19 @@ def unmitigated_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule("low-confidence", "confidence", ThresholdOptions)
 def low_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
-    """The customer is unsure on some dimension of the decision."""
-    for dim, value in deal.confidence.customer.scores().items():
-        if value is not None and value <= ctx.options["threshold"]:
-            yield Hit(
-                f"confidence.customer.{dim}",
-                f"The customer's confidence in {DIMENSION_WORDS[dim]} is {value} of 5.",
-                f"What would they need to learn or see to be sure about {DIMENSION_WORDS[dim]}?",
-            )
+    """The customer is unsure on some dimensions of the decision (one finding listing them)."""
+    low = [(d, v) for d, v in deal.confidence.customer.scores().items()
+           if v is not None and v <= ctx.options["threshold"]]
+    if low:
+        listed = _and([f"{DIMENSION_WORDS[d]} ({v}/5)" for d, v in low])
+        lowest = min(low, key=lambda dv: dv[1])[0]
+        yield Hit(
+            f"confidence.customer.{low[0][0]}" if len(low) == 1 else "confidence.customer",
+            f"{_customer(deal, 'The customer')} is unsure about {listed}.",
+            f"What would {_customer(deal)} need to learn or see to be sure about "
+            f"{asked(lowest)}?",
+            about="confidence.customer",
+        )
 
 
 @rule("unknown-confidence", "confidence", UnknownOptions)
@@ -341,25 +403,30 @@ def unknown_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             f"confidence.customer.{unknown[0]}",
             f"Not assessed how sure the customer is about {words}.",
-            "How sure are they, in their own words, that this is the right decision, and "
-            "what still worries them?",
+            f"How sure is {_customer(deal)}, in their own words, that this is the right "
+            "decision, and what still worries them?",
+            about="confidence.customer",
         )
 
 
 @rule("confidence-gap", "confidence", GapOptions)
 def confidence_gap(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
-    """The seller is far more confident than the customer."""
+    """The seller is far more confident than the customer (one finding listing where)."""
     customer, seller = deal.confidence.customer.scores(), deal.confidence.seller.scores()
-    for dim in DIMENSIONS:
-        c, s = customer[dim], seller[dim]
-        if c is not None and s is not None and s - c > ctx.options["max_gap"]:
-            yield Hit(
-                f"confidence.seller.{dim}",
-                f"We rate {DIMENSION_WORDS[dim]} {s} of 5, the customer only {c}: we are "
-                "surer than they are.",
-                f"What do we believe about {DIMENSION_WORDS[dim]} that they don't yet, and "
-                "how could they find out for themselves?",
-            )
+    gaps = [(d, seller[d], customer[d]) for d in DIMENSIONS
+            if customer[d] is not None and seller[d] is not None
+            and seller[d] - customer[d] > ctx.options["max_gap"]]  # type: ignore[operator]
+    if gaps:
+        listed = _and([f"{DIMENSION_WORDS[d]} ({s} vs {c})" for d, s, c in gaps])
+        widest = max(gaps, key=lambda g: g[1] - g[2])[0]  # type: ignore[operator]
+        yield Hit(
+            f"confidence.seller.{gaps[0][0]}" if len(gaps) == 1 else "confidence.seller",
+            f"We are surer than {_customer(deal, 'the customer')} about {listed} "
+            "(ours vs theirs, of 5).",
+            f"What do we believe about {asked(widest)} that {_customer(deal)} "
+            "doesn't yet, and how could they find out for themselves?",
+            about="confidence.ours",
+        )
 
 
 # -- mutual plan, dates, fit ---------------------------------------------------------------------
@@ -372,31 +439,41 @@ def no_mutual_plan(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "plan",
             "No mutual plan: nothing shows the steps the customer will take to change.",
-            "Between today and the change being live, what has to happen on their side, "
-            "and who does it?",
+            f"Between today and the change being live, what has to happen at "
+            f"{_customer(deal)}, and who does it?",
+            about="plan",
         )
 
 
 @rule("plan-unconfirmed", "plan")
 def plan_unconfirmed(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
-    """Milestones that the customer has not taken on: no customer owner or not confirmed."""
-    for i, m in enumerate(deal.plan):
-        if m.done:
-            continue
-        name = _short(m.milestone, f"milestone {i + 1}", 60)
-        if _blank(m.customer_owner):
-            yield Hit(
-                f"plan[{i}].customer_owner",
-                f"'{name}' has no owner at the customer.",
-                f"Who on their side will make '{name}' happen, and what would stop them?",
-            )
-        elif not m.confirmed:
-            yield Hit(
-                f"plan[{i}].confirmed",
-                f"'{name}' is not confirmed by the customer.",
-                f"Has {m.customer_owner.strip()} agreed to '{name}' on that date, and what could "
-                "move it?",
-            )
+    """Milestones the customer has not taken on: no customer owner, or not confirmed.
+
+    One finding per kind, listing them; a plan that is all ours is plan-all-ours' finding."""
+    if plan_is_ours(deal, ctx.settings):
+        return
+    open_steps = [(i, m) for i, m in enumerate(deal.plan) if not m.done]
+    unowned = [(i, m) for i, m in open_steps if _blank(m.customer_owner)]
+    unconfirmed = [(i, m) for i, m in open_steps if not _blank(m.customer_owner)
+                   and not m.confirmed]
+    if unowned:
+        names = [f"'{_short(m.milestone, f'milestone {i + 1}', 60)}'" for i, m in unowned]
+        yield Hit(
+            f"plan[{unowned[0][0]}].customer_owner" if len(unowned) == 1 else "plan",
+            f"{_and(names)} {'has' if len(names) == 1 else 'have'} no owner at the customer.",
+            f"Who at {_customer(deal)} will make {names[0]} happen, and what would stop them?",
+            about=f"milestone:{unowned[0][0]}",
+        )
+    if unconfirmed:
+        names = [f"'{_short(m.milestone, f'milestone {i + 1}', 60)}'" for i, m in unconfirmed]
+        i, m = unconfirmed[0]
+        yield Hit(
+            f"plan[{i}].confirmed" if len(unconfirmed) == 1 else "plan",
+            f"{_and(names)} {'is' if len(names) == 1 else 'are'} not confirmed by the customer.",
+            f"Has {m.customer_owner.strip()} agreed to {names[0]}"
+            + (f" on {m.date.isoformat()}" if m.date else "") + ", and what could move it?",
+            about=f"milestone:{i}",
+        )
 
 
 @rule("close-date-passed", "deal")
@@ -409,8 +486,9 @@ def close_date_passed(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "deal.close_date",
             f"The close date passed {days} day{'s' if days != 1 else ''} ago "
             f"({close.isoformat()}).",
-            "What happened to the date the customer was working towards, and what is their "
-            "new reason to decide?",
+            f"What happened to the date {_customer(deal)} was working towards, and what is "
+            "their new reason to decide?",
+            about="deal.close_date",
         )
 
 
@@ -424,14 +502,16 @@ def stale_deal(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "stakeholders",
             "No last contact recorded with anyone in the buying group.",
-            "When did we last talk with each of them, and what did we learn?",
+            f"When did we last talk with {_names(deal.stakeholders)}, and what did we learn?",
+            about="contact",
         )
         return
     if days > ctx.options["max_days"]:
         yield Hit(
             "stakeholders",
             f"No contact with anyone in the buying group for {days} days.",
-            "What has changed on their side since we last spoke, and who would know?",
+            f"What has changed at {_customer(deal)} since we last spoke, and who would know?",
+            about="contact",
         )
 
 
@@ -445,7 +525,12 @@ def doubtful_fit(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "We are not sure buying this is good for the customer"
             + (", yet the deal advances." if answer == FitAnswer.unsure
                else ": if it is not, the honest answer is to walk away."),
-            "What would have to be true for this to be a good decision for them, and what "
-            "if it isn't?",
+            f"What would have to be true for this to be a good decision for {_customer(deal)}, "
+            "and what if it isn't?",
+            about="fit",
             severity=ctx.options["severity_when_no"] if answer == FitAnswer.no else None,
         )
+
+
+# The rules that read across sections register after these, in their own module.
+from coachkit.coaching import across  # noqa: E402,F401

@@ -38,6 +38,34 @@ class TeamSettings(Table):
 class CoachingSettings(Table):
     coach_closed_deals: bool
     max_questions: int = Field(ge=0, le=100)
+    min_questions: int = Field(ge=0, le=100)
+    priority: list[str]
+    """Rule ids, the one whose answer moves a deal most first (see :mod:`.questions`)."""
+
+
+class WhoseSettings(Table):
+    """Phrases that make an item ours, not the customer's (see :mod:`.whose`)."""
+
+    our_words: list[str]
+    our_risk_phrases: list[str]
+    our_event_phrases: list[str]
+
+
+class VerdictRule(Table):
+    """One verdict: the rules whose findings lead to it and how many it takes."""
+
+    rules: list[str]
+    min_critical: int = Field(ge=0)
+    min_warning: int = Field(ge=0)
+
+
+class VerdictSettings(Table):
+    """The verdicts checked in order (see :mod:`.verdict`); the first that holds decides."""
+
+    order: list[str]
+    decide: dict[str, VerdictRule]
+    on_track_max_warnings: int = Field(ge=0)
+    shown_findings: int = Field(ge=1, le=10)
 
 
 
@@ -150,6 +178,8 @@ class Settings(Table):
     ranking: RankingSettings
     reports: ReportSettings
     product_language: ProductLanguageSettings
+    whose: WhoseSettings
+    verdicts: VerdictSettings
 
     def section_weight(self, key: str) -> float:
         """A section's weight: the team's, else the section's default."""

@@ -166,6 +166,18 @@ class DealReport:
             class_="ck-header",
         )
 
+    def verdict(self) -> Safe:
+        """The verdict and the findings that decide it, and the questions for the next call:
+        the top of the report, what a manager reads first."""
+        v = self.coaching.verdict
+        because = (el("ol", [el("li", f.message, " ", el("span", f.rule, class_="where"))
+                             for f in v.because], class_="because") if v.because else None)
+        questions = el("ol", [el("li", q.text) for q in self.coaching.questions],
+                       class_="questions")
+        return section("verdict", f"Verdict: {v.label}",
+                       el("p", v.meaning, class_=f"verdict-meaning verdict-{v.key}"), because,
+                       el("h3", "Questions for the next call"), questions)
+
     # -- the change story --------------------------------------------------------------------
 
     def change_story(self) -> Safe:
@@ -243,15 +255,14 @@ class DealReport:
     # -- coaching ----------------------------------------------------------------------------
 
     def findings(self) -> Safe:
-        groups = [(s, fs) for s, fs in self.coaching.by_severity().items() if fs]
+        groups = self.coaching.groups()
         if not groups:
             closed = self.deal.deal.stage.value.startswith("closed")
             return section("findings", "Findings", blank(
                 "No findings: closed deals are not coached." if closed else
                 "No findings: every rule for this stage is satisfied."))
         body = []
-        for severity, found in groups:
-            standing = sum(1 for f in found if not self.coaching.dismissal(f))
+        for severity, found, standing in groups:
             body.append(el("h3", f"{severity.value.capitalize()} ({standing})",
                            class_=f"sev {severity.value}"))
             body.append(el("ol", [el(
@@ -262,12 +273,9 @@ class DealReport:
                 el("p", el("code", f.field), " · ", f.rule, class_="where"),
                 class_=f"finding {severity.value}" + (" dismissed" if d else ""),
             ) for f in found], class_="findings"))
-        if self.coaching.questions:
-            body.append(el("h3", "Questions for the next call"))
-            body.append(el("ol", [el("li", q.text) for q in self.coaching.questions],
-                           class_="questions"))
         return section("findings", "Findings", *body,
-                       note="Most severe first; each with the question to ask the customer.")
+                       note="Most severe first; each with the question to ask the customer. "
+                            "The questions for the next call are under the verdict.")
 
     def scores(self) -> Safe:
         cards = []

@@ -137,8 +137,10 @@ def coaching_text(deal: Deal, result: Coaching) -> str:
         f"{field_title(('deal', 'stage')).lower()} {value_words(info.stage)}, coached as on "
         f"{result.today.isoformat()}",
         "",
-        "Scores",
+        f"Verdict: {result.verdict.label}. {result.verdict.meaning}",
     ]
+    lines += [f"  because [{f.rule}] {f.message}" for f in result.verdict.because]
+    lines += ["", "Scores"]
     for score in result.scores.values():
         shown = f"{score.value:.0f}/100" if score.known else "unknown"
         lines.append(f"  {score.name}: {shown}")
@@ -146,10 +148,8 @@ def coaching_text(deal: Deal, result: Coaching) -> str:
     lines.append("  sections: " + ", ".join(
         f"{s.name} {s.value:.0f}%" if s.known else f"{s.name} not measured"
         for s in result.sections.values()))
-    for severity, findings in result.by_severity().items():
-        if not findings:
-            continue
-        lines += ["", f"{severity.value.capitalize()} ({len(findings)})"]
+    for severity, findings, counted in result.groups():
+        lines += ["", f"{severity.value.capitalize()} ({counted})"]
         for f in findings:
             dismissed = result.dismissal(f)
             lines.append(f"  [{f.rule}] {f.field}" + (

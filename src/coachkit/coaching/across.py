@@ -1,0 +1,346 @@
+"""Rules that read across sections, as a coach does: evidence over self-assessment.
+
+Per-person silence, an economic buyer never met, plan dates against the close date, the cost
+of inaction against the deal's value, the two most influential people in disagreement, the
+stage against consensus, our confidence without evidence, jargon ticked as the customer's
+words, and whose an item really is. Each finding names its object (the person, the risk, the
+milestone) and asks what a good sales manager would ask. Thresholds: settings.toml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from coachkit.coaching.questions import asked
+from coachkit.coaching.registry import Hit, RuleContext, RuleOptions, SeverityName, rule
+from coachkit.coaching.rulebook import _and, _blank, _customer, _short
+from coachkit.coaching.whose import event_is_ours, matches, plan_is_ours, risk_is_ours
+from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal, Period, Role, Stage, Stakeholder
+
+
+class SilenceOptions(RuleOptions):
+    roles: list[str]
+    max_days: int = Field(ge=0)
+    recent_days: int = Field(ge=0)
+    severity_when_owner: SeverityName
+
+
+class UnmetOptions(RuleOptions):
+    confident_from: float = Field(ge=1, le=5)
+    severity_when_confident: SeverityName
+
+
+class PlanDateOptions(RuleOptions):
+    grace_days: int = Field(ge=0)
+    severity_when_all: SeverityName
+
+
+class PaybackOptions(RuleOptions):
+    max_payback_years: float = Field(gt=0)
+    critical_payback_years: float = Field(gt=0)
+
+
+class PairOptions(RuleOptions):
+    min_influence: int = Field(ge=1, le=5)
+
+
+class StageOptions(RuleOptions):
+    max_consensus: int = Field(ge=1, le=5)
+    min_confidence_index: float = Field(ge=0, le=100)
+    severity_at_negotiation: SeverityName
+
+
+class EvidenceOptions(RuleOptions):
+    high_from: int = Field(ge=1, le=5)
+    min_dimensions: int = Field(ge=1, le=7)
+
+
+class JargonOptions(RuleOptions):
+    phrases: list[str]
+    plain_acronyms: list[str]
+
+
+def _days(person: Stakeholder, today: dt.date) -> int | None:
+    return None if person.last_contact is None else max(0, (today - person.last_contact).days)
+
+
+# -- the buying group --------------------------------------------------------------------------
+
+
+@rule("silent-key-person", "stakeholders", SilenceOptions)
+def silent_key_person(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """A champion, economic buyer or milestone owner gone quiet while others are recent.
+
+    Silence is a person we were in touch with going quiet: someone never contacted is not
+    silent but never met (economic-buyer-unmet's finding for the economic buyer)."""
+    o = ctx.options
+    recent = [p for p in deal.stakeholders
+              if (d := _days(p, ctx.today)) is not None and d <= o["recent_days"]]
+    roles = set(o["roles"])
+    for i, p in enumerate(deal.stakeholders):
+        days = _days(p, ctx.today)
+        if days is None or days <= o["max_days"]:
+            continue
+        others = [q for q in recent if q.name != p.name]
+        if not others:
+            continue  # everybody is quiet: stale-deal's finding, not this person's
+        owned = [m for m in deal.plan if not m.done
+                 and m.customer_owner.strip().lower() == p.name.lower()]
+        if p.role.value not in roles and not owned:
+            continue
+        since = f"for {days} days"
+        role = p.role.value.replace("_", " ")
+        steps = _and([f"'{_short(m.milestone, 'a milestone', 50)}'" for m in owned])
+        yield Hit(
+            f"stakeholders[{i}].last_contact",
+            f"{p.name} ({role}) has not been in touch {since}, while "
+            f"{_and([q.name for q in others[:3]])} {'was' if len(others) == 1 else 'were'} "
+            f"recently" + (f"; {p.name} still owns {steps}." if owned else "."),
+            f"Is {p.name} still at {_customer(deal)} and behind this, and if not, who "
+            + (f"takes over {steps}?" if owned else f"now speaks for the {role}'s view?"),
+            severity=o["severity_when_owner"] if owned else None,
+            about=f"person:{p.name}",
+        )
+
+
+@rule("economic-buyer-unmet", "stakeholders", UnmetOptions)
+def economic_buyer_unmet(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """An economic buyer named but never met: no contact, stance or trust recorded."""
+    seller = [v for v in deal.confidence.seller.scores().values() if v is not None]
+    mean = sum(seller) / len(seller) if seller else 0.0
+    confident = mean >= ctx.options["confident_from"]
+    for i, p in enumerate(deal.stakeholders):
+        if p.role != Role.economic_buyer or not p.active:
+            continue
+        if p.last_contact is None and p.stance is None and p.trust is None:
+            yield Hit(
+                f"stakeholders[{i}].last_contact",
+                f"{p.name} (economic buyer) has never been met: no contact, stance or trust "
+                "recorded" + (f", yet we rate our confidence {mean:.1f} of 5." if confident
+                              else "."),
+                f"What does {p.name} need to see to release the budget, and who can take us "
+                f"to {p.name} before the proposal?",
+                severity=ctx.options["severity_when_confident"] if confident else None,
+                about=f"person:{p.name}",
+            )
+
+
+@rule("key-pair-disagree", "disagreements", PairOptions)
+def key_pair_disagree(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The two most influential people disagree, with no severity or no plan recorded."""
+    rated = sorted((p for p in deal.stakeholders if p.influence is not None),
+                   key=lambda p: -(p.influence or 0))
+    if len(rated) < 2 or (rated[1].influence or 0) < ctx.options["min_influence"]:
+        return
+    top = rated[0].influence
+    leaders = {p.name for p in rated if p.influence == top} if \
+        sum(p.influence == top for p in rated) > 1 else {rated[0].name, rated[1].name}
+    high = ctx.settings.disagreements.high_severity
+    for i, d in enumerate(deal.disagreements):
+        pair = set(d.between) & leaders
+        if d.resolved or len(pair) < 2:
+            continue
+        if (d.severity or 0) >= high and _blank(d.resolution_plan):
+            continue  # unresolved-disagreement's finding
+        if d.severity is not None and not _blank(d.resolution_plan):
+            continue
+        who = _and(sorted(pair))
+        missing = _and([w for w, gap in (("no severity", d.severity is None),
+                                         ("no plan", _blank(d.resolution_plan))) if gap])
+        about = f" about {_short(d.about, '', 60)}" if d.about.strip() else ""
+        yield Hit(
+            f"disagreements[{i}].resolution_plan",
+            f"{who}, the most influential people in the buying group, disagree{about}, "
+            f"with {missing} recorded.",
+            f"What would {who} each need to see to agree, and who at {_customer(deal)} can "
+            "bring them to one table before the proposal?",
+            about=f"disagreement:{i}",
+        )
+
+
+# -- stage against the evidence ---------------------------------------------------------------
+
+
+@rule("stage-ahead-of-consensus", "deal", StageOptions)
+def stage_ahead_of_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The deal's stage is ahead of the customer's consensus and confidence."""
+    from coachkit.coaching.scores import confidence_index
+
+    consensus = deal.confidence.customer.consensus
+    index = confidence_index(deal)
+    why = []
+    if consensus is not None and consensus <= ctx.options["max_consensus"]:
+        why.append(f"their consensus is {consensus} of 5")
+    if index.known and index.value < ctx.options["min_confidence_index"]:
+        why.append(f"their decision confidence is {index.value:.0f} of 100")
+    if not why:
+        return
+    stage = deal.deal.stage
+    yield Hit(
+        "deal.stage",
+        f"The deal is at {stage.value} while {_and(why)}: the stage is ahead of the customer.",
+        f"If {_customer(deal)} had to sign next week, who in the buying group would stop it, "
+        "and what would they need first?",
+        severity=ctx.options["severity_at_negotiation"] if stage == Stage.negotiation else None,
+        about="consensus",
+    )
+
+
+@rule("confidence-without-evidence", "confidence", EvidenceOptions)
+def confidence_without_evidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """We rate our confidence high on dimensions where nothing the customer said backs it."""
+    evidence = deal.confidence.evidence.model_dump()
+    quoted = " ".join(e.field.lower() for e in deal.problem.evidence)
+    seller = deal.confidence.seller.scores()
+    bare = [d for d in DIMENSIONS if (seller[d] or 0) >= ctx.options["high_from"]
+            and _blank(evidence[d]) and d not in quoted]
+    if len(bare) >= ctx.options["min_dimensions"]:
+        listed = _and([f"{DIMENSION_WORDS[d]} ({seller[d]}/5)" for d in bare])
+        yield Hit(
+            "confidence.evidence",
+            f"We rate {listed} high with no evidence from {_customer(deal)}.",
+            f"What has {_customer(deal)} said or done that shows they are sure about "
+            f"{asked(bare[0])}, and who said it?",
+            about="confidence.ours",
+        )
+
+
+# -- the plan and the money -------------------------------------------------------------------
+
+
+@rule("plan-after-close", "plan", PlanDateOptions)
+def plan_after_close(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """Milestones of the mutual plan fall after the close date they should lead to."""
+    close = deal.deal.close_date
+    if close is None:
+        return
+    dated = [(i, m) for i, m in enumerate(deal.plan) if not m.done and m.date is not None]
+    late = [(i, m) for i, m in dated
+            if (m.date - close).days > ctx.options["grace_days"]]  # type: ignore[operator]
+    if not late:
+        return
+    names = [f"'{_short(m.milestone, f'milestone {i + 1}', 50)}' ({m.date})" for i, m in late]
+    every = len(late) == len(dated)
+    i, m = late[0]
+    yield Hit(
+        f"plan[{i}].date" if len(late) == 1 else "plan",
+        ("Every open milestone falls" if every and len(late) > 1 else
+         f"{len(late)} milestone{'s fall' if len(late) > 1 else ' falls'}")
+        + f" after the close date {close}: {_and(names)}.",
+        f"Can {_customer(deal)} decide by {close} before "
+        f"'{_short(m.milestone, 'that step', 50)}' is done, or is the real close date later?",
+        severity=ctx.options["severity_when_all"] if every else None,
+        about="plan.dates",
+    )
+
+
+@rule("small-cost-of-inaction", "problem", PaybackOptions)
+def small_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The cost of inaction is small against the deal's value: doing nothing is cheaper."""
+    coi = deal.problem.cost_of_inaction
+    amount = coi.amount if coi.amount is not None else coi.computed_amount()
+    value = deal.deal.value
+    if not amount or not value or amount <= 0:
+        return
+    yearly = amount * 12 if coi.period == Period.month else amount
+    years = value / yearly
+    if years > ctx.options["max_payback_years"]:
+        cur = deal.deal.currency
+        yield Hit(
+            "problem.cost_of_inaction.amount",
+            f"Changing nothing costs {_customer(deal)} {yearly:,.0f} {cur} a year against a "
+            f"deal of {value:,.0f} {cur}: {years:.1f} years to pay for itself.",
+            f"What else does living with this cost {_customer(deal)} that is not in the "
+            f"{yearly:,.0f} {cur} a year: people, customers, risk?",
+            severity="critical" if years > ctx.options["critical_payback_years"] else None,
+            about="problem.cost_of_inaction",
+        )
+
+
+# -- the customer's words ---------------------------------------------------------------------
+
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}s?\b")
+
+
+@rule("jargon-as-customer-words", "problem", JargonOptions)
+def jargon_as_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """"The customer's own words" ticked over a statement in seller jargon."""
+    p = deal.problem
+    if not p.in_customer_words or _blank(p.statement):
+        return
+    theirs = " ".join([g.customer_term for g in p.glossary] + [m.name for m in p.metrics]
+                      + [deal.deal.customer]).upper()
+    plain = {a.upper() for a in ctx.options["plain_acronyms"]}
+    acronyms = []
+    for m in _ACRONYM.finditer(p.statement):
+        word = m.group().rstrip("s") if m.group().endswith("s") and m.group()[:-1].isupper() \
+            else m.group()
+        if word.upper() in plain or re.search(rf"\b{re.escape(word.upper())}\b", theirs):
+            continue
+        if word not in acronyms:
+            acronyms.append(word)
+    found = matches(p.statement, ctx.options["phrases"]) + acronyms
+    if found:
+        words = _and([f"'{w}'" for w in found[:4]])
+        yield Hit(
+            "problem.in_customer_words",
+            f"Ticked as the customer's own words, but {words} "
+            f"{'is' if len(found) == 1 else 'are'} our jargon, not in their glossary.",
+            f"How did {_customer(deal)} put it when they first told us, and what do they call "
+            f"{found[0]}?",
+            about="problem.words",
+        )
+
+
+# -- whose is it ------------------------------------------------------------------------------
+
+
+@rule("our-risk", "risks")
+def our_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """A risk to our deal (a cheaper competitor, our margin) listed as the customer's."""
+    for i, r in enumerate(deal.risks):
+        why = risk_is_ours(r, deal, ctx.settings)
+        if why and r.status.value == "open":
+            name = _short(r.description, f"risk {i + 1}", 60)
+            yield Hit(
+                f"risks[{i}].carried_by",
+                f"'{name}' is our risk ({_and(why[:2])}), not a risk of {_customer(deal)}'s "
+                "change: coached apart from theirs.",
+                f"What would {_customer(deal)} lose or gain by choosing the alternative in "
+                f"'{name}', in their own numbers?",
+                about=f"risk:{i}",
+            )
+
+
+@rule("our-compelling-event", "deal")
+def our_compelling_event(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The compelling event is ours (quarter end, a promotion, our launch), not theirs."""
+    why = event_is_ours(deal, ctx.settings)
+    if why:
+        yield Hit(
+            "deal.compelling_event",
+            f"The compelling event '{_short(deal.deal.compelling_event, '', 60)}' is ours "
+            f"({_and(why[:2])}): it gives {_customer(deal)} no reason to decide by a date.",
+            f"What happens at {_customer(deal)} if this is not done by "
+            f"{deal.deal.close_date or 'the date they name'}: which of their dates, audits or "
+            "seasons makes it matter?",
+            about="problem.why_now",
+        )
+
+
+@rule("plan-all-ours", "plan")
+def plan_all_ours(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
+    """The mutual plan has no step owned at the customer: it is our to-do list."""
+    if plan_is_ours(deal, ctx.settings):
+        yield Hit(
+            "plan",
+            f"None of the {len(deal.plan)} milestones has an owner at {_customer(deal)}: "
+            "the mutual plan is our to-do list.",
+            f"Which of these steps would {_customer(deal)} put in their own project plan, "
+            "and who there owns each one?",
+            about="plan",
+        )
