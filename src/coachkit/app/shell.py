@@ -60,7 +60,7 @@ class App:
         self.keep_mine = css_class(w.Button(description="Keep mine on top",
                                             button_style="warning"), "ck-keep-mine")
         self.load_theirs.on_click(lambda _: self.session.load_theirs())
-        self.keep_mine.on_click(lambda _: self.session.keep_mine())
+        pass
         self.conflict = w.HBox([self.load_theirs, self.keep_mine],
                                layout=w.Layout(display="none"))
         self._picker: Picker | None = None

@@ -73,8 +73,8 @@ class FieldConflict:
     @property
     def item(self) -> bool:
         """A whole item removed on one side and changed on the other."""
-        return self.mine is None and isinstance(self.theirs, dict) or \
-            self.theirs is None and isinstance(self.mine, dict)
+        return (self.mine is None and isinstance(self.theirs, dict)) or \
+            (self.theirs is None and isinstance(self.mine, dict))
 
 
 @dataclass
@@ -122,6 +122,20 @@ def resolve(merged: Merge, choices: Mapping[str, str]) -> dict[str, Any]:
     ops = replace + [{"op": "remove", "path": c.pointer} for c in remove]
     doc = jsonpatch.JsonPatch(ops).apply(merged.doc) if ops else copy.deepcopy(merged.doc)
     return _follow_people(doc)
+
+
+def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """What changed from ``old`` to ``new``, as field titles ("Why now", "Risks › Sensors
+    late › Owner", "Stakeholders › Jonas Berg (removed)"), list items matched by identity."""
+    return merge(old, new, old).theirs_changed
+
+
+def summary(titles: Sequence[str], most: int = 3) -> str:
+    """'“Why now”, “Root cause” and 2 more': a few titles for a sentence."""
+    shown = [f"“{t}”" for t in titles[:most]]
+    if len(titles) > most:
+        shown.append(f"{len(titles) - most} more")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 # -- the walk ------------------------------------------------------------------------------
@@ -225,9 +239,9 @@ def _shift(out: Merge, path: Path, at: int) -> None:
     """An item inserted at ``path[at]``: conflicts at or after it move one down."""
     n = len(path)
     for i, c in enumerate(out.conflicts):
-        if c.path[:n] == path and len(c.path) > n and isinstance(c.path[n], int) \
-                and c.path[n] >= at:
-            out.conflicts[i] = FieldConflict((*path, c.path[n] + 1, *c.path[n + 1:]), c.title,
+        step = c.path[n] if len(c.path) > n else None
+        if c.path[:n] == path and isinstance(step, int) and step >= at:
+            out.conflicts[i] = FieldConflict((*path, step + 1, *c.path[n + 1:]), c.title,
                                              c.base, c.mine, c.theirs)
 
 
@@ -240,13 +254,14 @@ def _pairs(base: Sequence[Any], other: Sequence[Any],
     """Which item of ``other`` is which item of ``base`` (base index -> other index)."""
     found: dict[int, int] = {}
     if key is not None:
-        where = {}
+        where: dict[Any, int] = {}
         for o, item in enumerate(other):
             where.setdefault(_key(key, item), o)
         for b, item in enumerate(base):
-            o = where.get(_key(key, item))
-            if o is not None and _key(key, item) is not None and o not in found.values():
-                found[b] = o
+            same = where.get(_key(key, item))
+            if same is not None and _key(key, item) is not None \
+                    and same not in found.values():
+                found[b] = same
     rest_b = [b for b in range(len(base)) if b not in found]
     taken = set(found.values())
     rest_o = [o for o in range(len(other)) if o not in taken]
