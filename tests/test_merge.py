@@ -14,7 +14,7 @@ from coachkit.model.merge import MINE, THEIRS, merge, resolve
 from strategies import deal_documents
 
 SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 def _doc(raw: dict[str, Any]) -> dict[str, Any]:

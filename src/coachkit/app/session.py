@@ -592,6 +592,9 @@ def _loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop.is_running() else None
 
 
+kernel_loop = _loop
+
+
 _open_sessions: weakref.WeakSet[WorkbookSession] = weakref.WeakSet()
 
 
@@ -604,4 +607,4 @@ def _flush_all() -> None:
 
 
 __all__ = ["InvalidWorkbook", "Removal", "SaveStatus", "Theirs", "WorkbookSession",
-           "field_path"]
+           "field_path", "kernel_loop"]
