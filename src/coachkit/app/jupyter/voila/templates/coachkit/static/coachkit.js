@@ -123,7 +123,8 @@
     return click.apply(this, arguments);
   };
 
-  const TRAINING_PARAMS = ["scenario", "cohort", "participant"];
+  // the token was traded for a cookie on the first visit: a bookmark must not carry it
+  const DROPPED_PARAMS = ["scenario", "cohort", "participant", "token"];
   let addressDeal = new URLSearchParams(window.location.search).get("deal_id");
 
   function followDeal() {
@@ -133,7 +134,7 @@
       return;
     }
     const params = new URLSearchParams(window.location.search);
-    TRAINING_PARAMS.forEach(function (name) { params.delete(name); });
+    DROPPED_PARAMS.forEach(function (name) { params.delete(name); });
     params.set("deal_id", id);
     window.history.pushState({ deal_id: id }, "",
       window.location.pathname + "?" + params.toString() + window.location.hash);
