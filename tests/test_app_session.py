@@ -213,7 +213,7 @@ def test_removing_a_person_says_what_goes_and_undo_brings_it_back(loaded: Store)
     name = s.doc["disagreements"][0]["between"][1]
     index = next(i for i, p in enumerate(s.doc["stakeholders"]) if p["name"] == name)
     linked = s.linked_to(("stakeholders",), index)
-    assert linked and all("their disagreement with" in line for line in linked)
+    assert linked and all("the disagreement with" in line for line in linked)
     assert s.remove_item(("stakeholders",), index) is None
     assert s.removal.what == name and s.removal.linked == tuple(linked)
     s.flush()

@@ -131,8 +131,8 @@ def test_remove_says_what_goes_and_undo_brings_it_back(
         has=page.locator(".ck-row-summary", has_text=re.compile("^Jonas Feld —")))
     person.locator(".ck-remove").click()
     notice = page.locator(".ck-step-stakeholders .ck-notice.ck-confirm")
-    expect(notice).to_contain_text("Removing Jonas Feld also removes their disagreement "
-                                   "with Ömer Yilmaz")
+    expect(notice).to_contain_text("Removing Jonas Feld also removes the disagreement with "
+                                   "Ömer Yilmaz about “Ömer wants")
     shot(page, "32-remove-confirm")
     with Store(app_store) as store:
         before = store.get(deal)

@@ -61,10 +61,10 @@ class ConflictPanel:
         self.rows = w.VBox()
         self.message = text_html("", "ck-field-error")
         self.save = css_class(w.Button(description="Save with these choices",
-                                       button_style="primary", disabled=True),
-                              "ck-save-choices")
-        self.load_theirs = css_class(w.Button(description="Load their version"),
-                                     "ck-load-theirs")
+                                       button_style="primary", disabled=True,
+                                       layout=w.Layout(width="auto")), "ck-save-choices")
+        self.load_theirs = css_class(w.Button(description="Load their version",
+                                              layout=w.Layout(width="auto")), "ck-load-theirs")
         self.save.on_click(lambda _: self._save())
         self.load_theirs.on_click(lambda _: self.session.load_theirs())
         self.choices: dict[str, w.ToggleButtons] = {}
@@ -89,9 +89,9 @@ class ConflictPanel:
         if conflicts and theirs:
             self.head.value = (
                 f"<div class='ck-conflict-intro'>You and {escape(who)} both changed "
-                f"{len(conflicts)} field{'s' if len(conflicts) > 1 else ''}. Everything "
-                "else is merged already. Choose which to keep for each; the result is "
-                "saved as one new version.</div>")
+                f"{'this field' if len(conflicts) == 1 else f'these {len(conflicts)} fields'}"
+                ". Keep one value for each: everything else either of you changed is merged "
+                "by itself, and the result is saved as one new version.</div>")
         else:
             self.head.value = ""
         self.choices = {}

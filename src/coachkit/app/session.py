@@ -277,9 +277,10 @@ class WorkbookSession:
         for d in self.doc["disagreements"]:
             if name in d["between"]:
                 others = " and ".join(n for n in d["between"] if n != name)
-                about = f": {d['about'].strip()}" if d.get("about", "").strip() else ""
-                ends = "" if len(d["between"]) > 2 else " (it ends)"
-                out.append(f"their disagreement with {others}{about}{ends}")
+                about = " ".join(d.get("about", "").split())
+                about = about if len(about) <= 60 else about[:59] + "…"
+                what = f"the disagreement with {others}" + (f" about “{about}”" if about else "")
+                out.append(what if len(d["between"]) <= 2 else f"their place in {what}")
         return out
 
     def remove_item(self, list_path: Path, index: int) -> str | None:
@@ -570,9 +571,8 @@ def _conflict_message(who: Theirs, base: int | None, conflicts: list[FieldConfli
                       conflict_id: int) -> str:
     both = summary([c.title for c in conflicts])
     return (f"{who.who} saved version {who.version} at {who.saved_at:%H:%M} UTC after you "
-            f"opened version {base}. Their other changes and yours merge by themselves; you "
-            f"both changed {both}: choose below which to keep. Nothing is lost: your version "
-            f"is kept as conflict {conflict_id}.")
+            f"opened version {base}, and you both changed {both}: choose below. Nothing is "
+            f"lost: your version is kept as conflict {conflict_id}.")
 
 
 def _canon(value: Any) -> str:
