@@ -34,7 +34,15 @@ from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook
 from coachkit.model import Deal, empty_deal
 from coachkit.model.files import describe_validation_error, dumps, field_path, parse_workbook
 from coachkit.model.ids import new_deal_id
-from coachkit.model.merge import FieldConflict, Merge, item_label, merge, resolve, summary
+from coachkit.model.merge import (
+    FieldConflict,
+    Merge,
+    item_label,
+    merge,
+    merged_with,
+    resolve,
+    summary,
+)
 from coachkit.model.review import Review
 from coachkit.store import Store
 from coachkit.store.records import VersionInfo
@@ -401,9 +409,8 @@ class WorkbookSession:
         self.base_doc = copy.deepcopy(self.doc)
         moment = clock.now()
         self.saved = (version, moment)
-        note = "".join(
-            f", merged with {who.who}'s change{'s' if len(titles) > 1 else ''} to "
-            f"{summary(titles)} (version {who.version})" for who, titles in came_in if titles)
+        note = "".join(f", {merged_with(who.who, titles, who.version)}"
+                       for who, titles in came_in if titles)
         self._set_status(SaveStatus(
             "saved", f"Saved at {moment:%H:%M:%S} UTC (version {version}){note}.", version))
 

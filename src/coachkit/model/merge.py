@@ -138,6 +138,14 @@ def summary(titles: Sequence[str], most: int = 3) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
+def merged_with(who: str, titles: Sequence[str], version: int) -> str:
+    """"merged with maria's change to “Why now” (version 41)"; "" when nothing came in."""
+    if not titles:
+        return ""
+    return (f"merged with {who}'s change{'s' if len(titles) > 1 else ''} to "
+            f"{summary(titles)} (version {version})")
+
+
 # -- the walk ------------------------------------------------------------------------------
 
 def _merge(base: Any, theirs: Any, mine: Any, path: Path, out: Merge) -> Any:
