@@ -362,3 +362,23 @@ def test_a_kernel_shut_down_saves_what_is_pending(loaded: Store, store_path: Pat
     saved = loaded.get("tallis-early-discovery")
     assert saved.deal.problem.why_now == "typed just before the tab closed"
     assert saved.author == "kernel"
+
+
+def test_a_downloaded_file_edited_offline_merges_when_uploaded(loaded: Store) -> None:
+    s = session(loaded, "sam")
+    s.open("northwind-plant-maintenance")
+    doc = json.loads(s.download_text())
+    doc["problem"]["root_cause"] = "edited offline"
+    other = session(loaded, "maria")
+    other.open("northwind-plant-maintenance")
+    other.set(("problem", "why_now"), "saved meanwhile")
+    other.flush()
+    theirs = loaded.latest_version("northwind-plant-maintenance")
+    assert s.upload(json.dumps(doc).encode(), "offline.coachkit.json") == (
+        "northwind-plant-maintenance")
+    assert s.status.state == "saved"
+    assert f"merged with maria's change to “Why now” (version {theirs})" in s.status.message
+    latest = loaded.get("northwind-plant-maintenance")
+    assert latest.version == theirs + 1 and latest.author == "sam (upload)"
+    assert latest.deal.problem.why_now == "saved meanwhile"
+    assert latest.deal.problem.root_cause == "edited offline"

@@ -32,7 +32,13 @@ from coachkit import clock
 from coachkit.coaching.coach import Coach, Coaching
 from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook
 from coachkit.model import Deal, empty_deal
-from coachkit.model.files import describe_validation_error, dumps, field_path, parse_workbook
+from coachkit.model.files import (
+    describe_validation_error,
+    dumps,
+    field_path,
+    fingerprint,
+    load_workbook,
+)
 from coachkit.model.ids import new_deal_id
 from coachkit.model.merge import (
     FieldConflict,
@@ -45,6 +51,7 @@ from coachkit.model.merge import (
 )
 from coachkit.model.review import Review
 from coachkit.store import Store
+from coachkit.store.incoming import exported_version
 from coachkit.store.records import VersionInfo
 from coachkit.store.scoped import ScopedStore
 
@@ -206,9 +213,32 @@ class WorkbookSession:
             else f"The file matches version {version}.", version))
 
     def upload(self, data: bytes, name: str) -> str:
-        """Open an uploaded workbook file; raises InvalidWorkbook with one line if it is bad."""
-        deal = parse_workbook(data, name or "the uploaded file")
-        self.open_document(deal, author_note=" (upload)")
+        """Open an uploaded workbook file; raises InvalidWorkbook with one line if it is bad.
+
+        A file downloaded or exported from this store and edited since is merged with what
+        others saved meanwhile, as a save of this page would be (it names its version)."""
+        book = load_workbook(data, name or "the uploaded file")
+        deal = book.deal
+        base = None
+        if book.edited_from and self.store.latest_version(deal.id) is not None:
+            base = exported_version(self.store, deal.id, book.edited_from)
+        if base is None or base.version == self.store.latest_version(deal.id):
+            self.open_document(deal, author_note=" (upload)")
+            return deal.id
+        self.flush()
+        self._load(base.deal, base.version, base.saved_at)  # the page starts where the file did
+        replaced = deal.to_json_dict()
+
+        def take_file(doc: dict[str, Any]) -> None:
+            doc.clear()
+            doc.update(replaced)
+
+        refused = self.apply(take_file)
+        if refused:
+            raise InvalidWorkbook(f"{name}: {refused}")
+        self._emit("deal")
+        self._note = " (upload)"
+        self.flush()  # merged with the saves made since, or the fields both changed asked
         return deal.id
 
     def _load(self, deal: Deal, version: int | None, saved_at: dt.datetime | None) -> None:
@@ -571,7 +601,8 @@ class WorkbookSession:
     def download_text(self) -> str:
         if self.deal is None:
             raise CoachkitError("No deal is open.")
-        return dumps(self.deal)
+        base = Deal.model_validate(self.base_doc) if self.base_doc else self.deal
+        return dumps(self.deal, edited_from=fingerprint(base))  # an upload of it merges
 
 
 def _conflict_message(who: Theirs, base: int | None, conflicts: list[FieldConflict],
