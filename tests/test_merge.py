@@ -206,3 +206,26 @@ def test_every_conflict_keeps_both_values(base: dict[str, Any], theirs: dict[str
             for step in c.path:
                 where = where[step]
             assert where == c.mine
+
+
+def test_a_person_renamed_on_one_side_is_the_same_person_on_the_other() -> None:
+    base = _base()
+
+    def rename(d: dict[str, Any]) -> None:
+        d["stakeholders"][0]["name"] = "Maja Holm-Berg"
+        d["disagreements"][0]["between"][0] = "Maja Holm-Berg"
+
+    def edit_and_add(d: dict[str, Any]) -> None:
+        d["stakeholders"][0]["stance"] = -2
+        d["disagreements"].append({"between": ["Maja Holm", "Ute Lind"], "about": "Scope",
+                                   "severity": None, "resolution_plan": "",
+                                   "resolved": False})
+
+    mine, theirs = _edit(base, rename), _edit(base, edit_and_add)
+    merged = merge(base, theirs, mine)
+    assert merged.clean
+    maja = merged.doc["stakeholders"][0]
+    assert (maja["name"], maja["stance"]) == ("Maja Holm-Berg", -2)
+    assert [d["between"] for d in merged.doc["disagreements"]] == [
+        ["Maja Holm-Berg", "Jonas Berg"], ["Maja Holm-Berg", "Ute Lind"]]
+    _doc(merged.doc)

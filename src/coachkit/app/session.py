@@ -503,9 +503,13 @@ class WorkbookSession:
         asked = {(c.pointer, _canon(c.theirs)) for c in self.merging.conflicts}
         if any((c.pointer, _canon(c.theirs)) not in asked or c.pointer not in choices
                for c in result.conflicts):
+            moved = self.theirs is None or latest.version != self.theirs.version
             self.merging, self.theirs = result, self._who_saved(latest)
             self._emit("status")
-            return f"{self.theirs.who} saved again (version {latest.version}): choose again."
+            if moved:
+                return (f"{self.theirs.who} saved again (version {latest.version}): choose "
+                        "again.")
+            return "You since changed a field they changed too: choose for it as well."
         try:
             deal = Deal.model_validate(resolve(result, choices))
         except ValidationError as exc:

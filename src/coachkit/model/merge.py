@@ -88,6 +88,8 @@ class Merge:
     mine_changed: list[str] = field(default_factory=list)
     labels: dict[Path, str] = field(default_factory=dict, repr=False)
     """The label of each list item met (by its path in the merged document)."""
+    renamed: dict[str, list[str]] = field(default_factory=dict)
+    """Stakeholders renamed on either side: old name -> the new names."""
 
     @property
     def clean(self) -> bool:
@@ -99,9 +101,11 @@ def merge(base: Mapping[str, Any], theirs: Mapping[str, Any],
     """Merge ``mine`` and ``theirs``, both edited from ``base``. The documents are not
     changed; conflicts hold theirs in ``Merge.doc`` until :func:`resolve` applies a choice."""
     out = Merge(doc={})
+    for side in (theirs, mine):
+        _renames(base.get("stakeholders"), side.get("stakeholders"), out.renamed)
     doc = _merge(copy.deepcopy(dict(base)), copy.deepcopy(dict(theirs)),
                  copy.deepcopy(dict(mine)), (), out)
-    out.doc = _follow_people(doc)
+    out.doc = _follow_people(doc, out.renamed)
     out.theirs_changed = list(dict.fromkeys(out.theirs_changed))
     out.mine_changed = list(dict.fromkeys(out.mine_changed))
     return out
@@ -121,7 +125,7 @@ def resolve(merged: Merge, choices: Mapping[str, str]) -> dict[str, Any]:
     remove.sort(key=lambda c: c.path, reverse=True)
     ops = replace + [{"op": "remove", "path": c.pointer} for c in remove]
     doc = jsonpatch.JsonPatch(ops).apply(merged.doc) if ops else copy.deepcopy(merged.doc)
-    return _follow_people(doc)
+    return _follow_people(doc, merged.renamed)
 
 
 def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
@@ -321,10 +325,20 @@ def _canon(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _follow_people(doc: dict[str, Any]) -> dict[str, Any]:
-    """Disagreements name stakeholders: after a merge they name only people still listed
-    (a person removed leaves them; fewer than two left and the disagreement goes), as the
-    app does when a person is removed."""
+def _renames(base: Any, side: Any, out: dict[str, list[str]]) -> None:
+    if not (isinstance(base, list) and isinstance(side, list)):
+        return
+    key = _KEYS["stakeholders"]
+    for b, o in _pairs(base, side, key).items():
+        old, new = _key(key, base[b]), _key(key, side[o])
+        if old != new and isinstance(old, str) and isinstance(new, str):
+            out.setdefault(old, []).append(new)
+
+
+def _follow_people(doc: dict[str, Any], renamed: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Disagreements name stakeholders: after a merge they follow a person renamed on either
+    side, and name only people still listed (a person removed leaves them; fewer than two
+    left and the disagreement goes), as the app does when a person is renamed or removed."""
     people = doc.get("stakeholders")
     if not isinstance(people, list) or not isinstance(doc.get("disagreements"), list):
         return doc
@@ -332,7 +346,9 @@ def _follow_people(doc: dict[str, Any]) -> dict[str, Any]:
     kept = []
     for d in doc["disagreements"]:
         if isinstance(d, dict) and isinstance(d.get("between"), list):
-            d["between"] = [n for n in d["between"] if n in names]
+            named = [n if n in names else next(
+                (new for new in renamed.get(n, []) if new in names), n) for n in d["between"]]
+            d["between"] = [n for n in named if n in names]
             if len(d["between"]) < 2:
                 continue
         kept.append(d)
