@@ -11,7 +11,7 @@ import pytest
 
 from coachkit.store import Store
 from conftest import AppServer
-from pages import new_context, open_app, panel, shot, status, tab
+from pages import open_app, panel, shot, status, tab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
