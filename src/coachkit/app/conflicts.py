@@ -89,9 +89,10 @@ class ConflictPanel:
         if conflicts and theirs:
             self.head.value = (
                 f"<div class='ck-conflict-intro'>You and {escape(who)} both changed "
-                f"{'this field' if len(conflicts) == 1 else f'these {len(conflicts)} fields'}"
-                ". Keep one value for each: everything else either of you changed is merged "
-                "by itself, and the result is saved as one new version.</div>")
+                + ("this field. Keep one of the two values" if len(conflicts) == 1
+                   else f"these {len(conflicts)} fields. Keep one value for each")
+                + ": everything else either of you changed is merged by itself, and the "
+                "result is saved as one new version.</div>")
         else:
             self.head.value = ""
         self.choices = {}
