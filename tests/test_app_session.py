@@ -382,3 +382,26 @@ def test_a_downloaded_file_edited_offline_merges_when_uploaded(loaded: Store) ->
     assert latest.version == theirs + 1 and latest.author == "sam (upload)"
     assert latest.deal.problem.why_now == "saved meanwhile"
     assert latest.deal.problem.root_cause == "edited offline"
+
+
+def test_on_the_team_server_a_merge_is_saved_as_the_signed_in_users(loaded: Store) -> None:
+    """The hub's scoped store: the merged version and its settled conflict record are the
+    signed-in users', and only their teams' deals."""
+    from coachkit.access import Access
+    from coachkit.store.scoped import ScopedStore
+
+    team = loaded.get("northwind-plant-maintenance").deal.deal.team
+    ana = ScopedStore(loaded, Access.from_groups("ana", [f"coachkit-team-{team}"]))
+    ben = ScopedStore(loaded, Access.from_groups("ben", [f"coachkit-team-{team}"]))
+    a, b = session(ana, "ana"), session(ben, "ben")
+    a.open("northwind-plant-maintenance")
+    b.open("northwind-plant-maintenance")
+    a.set(("problem", "why_now"), "Ana's reason")
+    a.flush()
+    b.set(("problem", "root_cause"), "Ben's root cause")
+    b.flush()
+    assert "merged with ana's change to “Why now”" in b.status.message
+    latest = loaded.get("northwind-plant-maintenance")
+    assert latest.author == "ben"
+    [kept] = loaded.conflicts("northwind-plant-maintenance")
+    assert kept.author == "ben" and kept.restored_as == latest.version
