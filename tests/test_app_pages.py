@@ -236,9 +236,9 @@ def test_edits_after_a_conflict_survive_a_killed_kernel(browser: Any, app_server
     first.locator(".ck-field-problem-why-now textarea").fill("First page: the audit")
     status(first, "Saved at")
     second.locator(".ck-field-problem-why-now textarea").fill("Second page: the board")
-    status(second, "Someone else saved this deal")
+    status(second, "you both changed “Why now”")
     second.locator(".ck-field-problem-root-cause textarea").fill("Typed after the conflict")
-    status(second, "with your edits up to")
+    status(second, "your edits up to")
     conflict_id = int(re.search(r"conflict (\d+)", second.locator(".ck-status")
                                 .text_content())[1])
 

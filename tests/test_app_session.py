@@ -105,35 +105,149 @@ def test_without_a_loop_flush_saves(loaded: Store) -> None:
     assert s.status.state == "saved"
 
 
-def test_two_tabs_one_wins_the_other_loses_nothing(loaded: Store) -> None:
-    a, b = session(loaded, "tab-a"), session(loaded, "tab-b")
+def test_two_tabs_editing_different_fields_both_keep_their_edits(loaded: Store) -> None:
+    """The defect of issue 20: the second page used to be refused and then wrote its whole
+    document over the first page's save. Now the save merges, and says so."""
+    a, b = session(loaded, "maria"), session(loaded, "tab-b")
+    a.open("northwind-plant-maintenance")
+    b.open("northwind-plant-maintenance")
+    a.set(("problem", "why_now"), "Maria's reason")
+    a.flush()
+    b.set(("problem", "root_cause"), "B's root cause")
+    b.flush()
+    version = loaded.latest_version("northwind-plant-maintenance")
+    assert b.status.state == "saved" and b.status.version == version
+    assert f"merged with maria's change to “Why now” (version {version - 1})" in \
+        b.status.message
+    latest = loaded.get("northwind-plant-maintenance")
+    assert latest.deal.problem.why_now == "Maria's reason"
+    assert latest.deal.problem.root_cause == "B's root cause"
+    assert b.doc["problem"]["why_now"] == "Maria's reason"  # the page shows the merge
+    # the refused save is still on record, and says it went into the merged version
+    [kept] = loaded.conflicts("northwind-plant-maintenance")
+    assert kept.deal.problem.root_cause == "B's root cause" and kept.restored_as == version
+    # the next edit is saved on top of the merge, with no conflict
+    b.set(("problem", "why_change"), "after the merge")
+    b.flush()
+    assert b.status.state == "saved" and "merged" not in b.status.message
+
+
+def test_the_same_field_edited_twice_is_chosen_per_field(loaded: Store) -> None:
+    a, b = session(loaded, "maria"), session(loaded, "tab-b")
     a.open("northwind-plant-maintenance")
     b.open("northwind-plant-maintenance")
     a.set(("problem", "why_now"), "A's reason")
+    a.set(("problem", "why_change"), "A's why change")
     b.set(("problem", "why_now"), "B's reason")
+    b.set(("problem", "root_cause"), "B's root cause")
     a.flush()
+    theirs = loaded.latest_version("northwind-plant-maintenance")
     b.flush()
-    assert a.status.state == "saved" and b.status.state == "conflict"
-    assert "conflict" in b.status.message and b.status.conflict_id is not None
+    assert b.status.state == "conflict"
+    assert "maria saved version" in b.status.message and "“Why now”" in b.status.message
+    [conflict] = b.merging.conflicts
+    assert (conflict.title, conflict.mine, conflict.theirs) == ("Why now", "B's reason",
+                                                               "A's reason")
+    assert b.theirs.who == "maria" and b.theirs.version == theirs
     conflict_id = b.status.conflict_id
-    kept = loaded.conflict(conflict_id)
-    assert kept.deal.problem.why_now == "B's reason"
-    # B keeps typing during the conflict: no version is saved until B chooses, but the
-    # conflict record follows every edit (one record, updated in place)
-    b.set(("problem", "why_change"), "B typed this after the conflict")
+    assert loaded.conflict(conflict_id).deal.problem.why_now == "B's reason"
+    assert loaded.latest_version("northwind-plant-maintenance") == theirs  # nothing saved
+    # B keeps typing before choosing: the conflict record follows every edit
+    b.set(("problem", "personal_impact"), "typed after the conflict")
     b.flush()
-    assert loaded.get("northwind-plant-maintenance").deal.problem.why_now == "A's reason"
     assert [c.id for c in loaded.conflicts("northwind-plant-maintenance")] == [conflict_id]
-    assert loaded.conflict(conflict_id).deal.problem.why_change == (
-        "B typed this after the conflict")
-    assert b.status.state == "conflict" and "with your edits up to" in b.status.message
-    b.keep_mine()
-    latest = loaded.get("northwind-plant-maintenance").deal
-    assert latest.problem.why_now == "B's reason"
-    assert latest.problem.why_change == "B typed this after the conflict"
+    assert loaded.conflict(conflict_id).deal.problem.personal_impact == (
+        "typed after the conflict")
+    assert b.choose({conflict.pointer: "mine"}) is None
     assert b.status.state == "saved"
+    latest = loaded.get("northwind-plant-maintenance")
+    assert latest.version == theirs + 1
+    assert latest.deal.problem.why_now == "B's reason"
+    assert latest.deal.problem.why_change == "A's why change"  # A's other field kept
+    assert latest.deal.problem.root_cause == "B's root cause"
+    assert latest.deal.problem.personal_impact == "typed after the conflict"
     history = [v.deal.problem.why_now for v in loaded.history("northwind-plant-maintenance")]
-    assert "A's reason" in history  # A's version stays in the history
+    assert "A's reason" in history  # A's value stays in the history
+    assert loaded.conflict(conflict_id).restored_as == latest.version
+
+
+def test_choosing_theirs_keeps_my_other_fields(loaded: Store) -> None:
+    a, b = session(loaded, "maria"), session(loaded, "tab-b")
+    a.open("fjordbank-onboarding")
+    b.open("fjordbank-onboarding")
+    a.set(("deal", "title"), "A's title")
+    a.flush()
+    b.set(("deal", "title"), "B's title")
+    b.set(("problem", "why_now"), "B's why now")
+    b.flush()
+    [conflict] = b.merging.conflicts
+    assert conflict.title == "Deal title"
+    assert b.choose({conflict.pointer: "theirs"}) is None
+    latest = loaded.get("fjordbank-onboarding").deal
+    assert (latest.deal.title, latest.problem.why_now) == ("A's title", "B's why now")
+
+
+def test_choices_made_on_a_stale_merge_are_asked_again(loaded: Store) -> None:
+    a, b = session(loaded, "maria"), session(loaded, "tab-b")
+    a.open("fjordbank-onboarding")
+    b.open("fjordbank-onboarding")
+    a.set(("problem", "why_now"), "A1")
+    a.flush()
+    b.set(("problem", "why_now"), "B")
+    b.flush()
+    [conflict] = b.merging.conflicts
+    a.set(("problem", "why_now"), "A2")  # maria saves again while B looks at the choice
+    a.flush()
+    refused = b.choose({conflict.pointer: "theirs"})
+    assert refused and "saved again" in refused
+    assert b.merging.conflicts[0].theirs == "A2"
+    assert loaded.get("fjordbank-onboarding").deal.problem.why_now == "A2"
+    assert b.choose({conflict.pointer: "theirs"}) is None
+    assert loaded.get("fjordbank-onboarding").deal.problem.why_now == "A2"
+
+
+def test_removing_a_person_says_what_goes_and_undo_brings_it_back(loaded: Store) -> None:
+    s = session(loaded)
+    s.open("fjordbank-onboarding")
+    before = json.loads(json.dumps(s.doc))
+    name = s.doc["disagreements"][0]["between"][1]
+    index = next(i for i, p in enumerate(s.doc["stakeholders"]) if p["name"] == name)
+    linked = s.linked_to(("stakeholders",), index)
+    assert linked and all("the disagreement with" in line for line in linked)
+    assert s.remove_item(("stakeholders",), index) is None
+    assert s.removal.what == name and s.removal.linked == tuple(linked)
+    s.flush()
+    removed_version = loaded.latest_version("fjordbank-onboarding")
+    s.set(("problem", "why_now"), "typed after the removal")
+    assert s.undo_removal() is None
+    assert s.doc["stakeholders"] == before["stakeholders"]
+    assert s.doc["disagreements"] == before["disagreements"]
+    assert s.doc["problem"]["why_now"] == "typed after the removal"
+    assert s.removal is None
+    s.flush()
+    latest = loaded.get("fjordbank-onboarding")
+    assert latest.version == removed_version + 1
+    assert [p.name for p in latest.deal.stakeholders] == [
+        p["name"] for p in before["stakeholders"]]
+
+
+def test_history_and_restore_make_a_new_version(loaded: Store) -> None:
+    s = session(loaded, "ann")
+    s.open("tallis-early-discovery")
+    first = loaded.latest_version("tallis-early-discovery")
+    original = s.doc["problem"]["why_now"]
+    s.set(("problem", "why_now"), "changed")
+    s.flush()
+    assert [v.version for v in s.history()][-2:] == [first, first + 1]
+    assert s.restore(first) is None
+    latest = loaded.get("tallis-early-discovery")
+    assert latest.version == first + 2
+    assert latest.deal.problem.why_now == original
+    assert latest.author == f"ann (restored version {first})"
+    assert s.doc["problem"]["why_now"] == original and s.status.state == "saved"
+    s.set(("problem", "why_now"), "after the restore")
+    s.flush()
+    assert loaded.get("tallis-early-discovery").author == "ann"
 
 
 def test_loading_theirs_keeps_ours_as_a_conflict(loaded: Store) -> None:
@@ -248,3 +362,46 @@ def test_a_kernel_shut_down_saves_what_is_pending(loaded: Store, store_path: Pat
     saved = loaded.get("tallis-early-discovery")
     assert saved.deal.problem.why_now == "typed just before the tab closed"
     assert saved.author == "kernel"
+
+
+def test_a_downloaded_file_edited_offline_merges_when_uploaded(loaded: Store) -> None:
+    s = session(loaded, "sam")
+    s.open("northwind-plant-maintenance")
+    doc = json.loads(s.download_text())
+    doc["problem"]["root_cause"] = "edited offline"
+    other = session(loaded, "maria")
+    other.open("northwind-plant-maintenance")
+    other.set(("problem", "why_now"), "saved meanwhile")
+    other.flush()
+    theirs = loaded.latest_version("northwind-plant-maintenance")
+    assert s.upload(json.dumps(doc).encode(), "offline.coachkit.json") == (
+        "northwind-plant-maintenance")
+    assert s.status.state == "saved"
+    assert f"merged with maria's change to “Why now” (version {theirs})" in s.status.message
+    latest = loaded.get("northwind-plant-maintenance")
+    assert latest.version == theirs + 1 and latest.author == "sam (upload)"
+    assert latest.deal.problem.why_now == "saved meanwhile"
+    assert latest.deal.problem.root_cause == "edited offline"
+
+
+def test_on_the_team_server_a_merge_is_saved_as_the_signed_in_users(loaded: Store) -> None:
+    """The hub's scoped store: the merged version and its settled conflict record are the
+    signed-in users', and only their teams' deals."""
+    from coachkit.access import Access
+    from coachkit.store.scoped import ScopedStore
+
+    team = loaded.get("northwind-plant-maintenance").deal.deal.team
+    ana = ScopedStore(loaded, Access.from_groups("ana", [f"coachkit-team-{team}"]))
+    ben = ScopedStore(loaded, Access.from_groups("ben", [f"coachkit-team-{team}"]))
+    a, b = session(ana, "ana"), session(ben, "ben")
+    a.open("northwind-plant-maintenance")
+    b.open("northwind-plant-maintenance")
+    a.set(("problem", "why_now"), "Ana's reason")
+    a.flush()
+    b.set(("problem", "root_cause"), "Ben's root cause")
+    b.flush()
+    assert "merged with ana's change to “Why now”" in b.status.message
+    latest = loaded.get("northwind-plant-maintenance")
+    assert latest.author == "ben"
+    [kept] = loaded.conflicts("northwind-plant-maintenance")
+    assert kept.author == "ben" and kept.restored_as == latest.version

@@ -11,7 +11,7 @@ import pytest
 
 from coachkit.store import Store
 from conftest import AppServer
-from pages import new_context, open_app, panel, shot, status, tab
+from pages import open_app, panel, shot, status, tab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
@@ -93,33 +93,6 @@ def test_seller_fills_a_deal_and_finds_it_back(page, app_server: AppServer,
         saved = store.get(deal_id).deal
     assert saved.disagreements[0].between == ["Maja Holm", "Jonas Berg"]
     assert saved.risks[0].mitigation == "Alerts go to the shift lead"
-
-
-def test_two_pages_on_one_deal(browser, app_server: AppServer, app_store: str) -> None:
-    from playwright.sync_api import expect
-
-    context = new_context(browser)
-    first, second = context.new_page(), context.new_page()
-    url = app_server.link("deal_id=harbourline-crm-replacement")
-    for pg in (first, second):
-        open_app(pg, url)
-        pg.locator(".ck-steps").wait_for()
-        tab(pg, "Problem")
-    first.locator(".ck-field-problem-why-now textarea").fill("First page: board meets in May")
-    status(first, "Saved at")
-    second.locator(".ck-field-problem-why-now textarea").fill("Second page: the Q3 audit")
-    status(second, "Someone else saved this deal")
-    expect(second.locator(".ck-keep-mine")).to_be_visible()
-    shot(second, "10-conflict")
-    second.locator(".ck-keep-mine").click()
-    status(second, "Saved at")
-    context.close()
-    with Store(app_store) as store:
-        history = [v.deal.problem.why_now for v in store.history("harbourline-crm-replacement")]
-        kept = [c.deal.problem.why_now for c in store.conflicts("harbourline-crm-replacement")]
-    assert history[-1] == "Second page: the Q3 audit"
-    assert "First page: board meets in May" in history
-    assert "Second page: the Q3 audit" in kept
 
 
 def test_malformed_upload_shows_the_error(page, app_server: AppServer) -> None:

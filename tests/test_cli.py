@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from coachkit.cli import build_parser
-from coachkit.model.files import read_workbook
+from coachkit.model.files import fingerprint, read_workbook
+from coachkit.store import Store
 
 SUBCOMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
 
@@ -84,6 +85,8 @@ def test_demo_import_list_show_export_round_trip(tmp_path: Path, cli) -> None:
         assert again.out == out.read_text(encoding="utf-8")
         exported = json.loads(again.out)
         exported.pop("reviews", None)  # they travel with the file; `show` is the deal alone
+        with Store(store) as opened:  # the file names the version it was exported from
+            assert exported.pop("edited_from") == fingerprint(opened.get(deal_id).deal)
         assert json.loads(cli("show", "--store", store, deal_id, "--json").out) == exported
 
 

@@ -15,7 +15,8 @@ from typing import Any, get_args
 
 import ipywidgets as w
 
-from coachkit.app.session import Path, WorkbookSession
+from coachkit.app.session import Path, Removal, WorkbookSession, kernel_loop
+from coachkit.model.merge import item_label
 from coachkit.model.vocabulary import field_hint, field_info, field_title, value_words
 
 FULL = w.Layout(width="100%")
@@ -201,6 +202,9 @@ def _css_safe(text: str) -> str:
 
 RowBuilder = Callable[[Form, Path, int], w.Widget]
 
+UNDO_SECONDS = 30.0
+"""How long *Undo* is offered after an item is removed."""
+
 
 class ListEditor:
     """Rows of one list of the deal, each with a remove button, and an add button.
@@ -226,7 +230,10 @@ class ListEditor:
         self.add = css_class(w.Button(description=add_label), "ck-add",
                              f"ck-add-{_css_safe('.'.join(map(str, list_path)))}")
         self.add.on_click(lambda _: self._add())
-        self.widget = css_class(w.VBox([self.rows, self.message, self.add]), "ck-list")
+        self.notice = css_class(w.HBox(layout=w.Layout(display="none")), "ck-notice")
+        self._notice_of: Removal | None = None
+        self.widget = css_class(w.VBox([self.rows, self.message, self.notice, self.add]),
+                                "ck-list")
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -278,10 +285,74 @@ class ListEditor:
         self.rebuild()
 
     def _remove(self, index: int) -> None:
-        refused = self.form.session.remove_item(self.list_path, index)
+        """Remove at once, or, when linked data goes with the item (a person's
+        disagreements), say what first and ask."""
+        linked = self.form.session.linked_to(self.list_path, index)
+        if not linked:
+            self._removed(index)
+            return
+        item = self.form.session.get((*self.list_path, index))
+        what = escape(item_label(str(self.list_path[-1]), item))
+        go = css_class(w.Button(description="Remove them", button_style="danger",
+                                layout=w.Layout(width="auto")), "ck-confirm-remove")
+        stay = css_class(w.Button(description="Cancel", layout=w.Layout(width="auto")),
+                         "ck-cancel-remove")
+        go.on_click(lambda _: self._removed(index))
+        stay.on_click(lambda _: self._hide_notice())
+        self._show_notice(
+            f"Removing <b>{what}</b> also removes {escape(_listed(linked))}.", [go, stay],
+            "ck-confirm")
+
+    def _removed(self, index: int) -> None:
+        session = self.form.session
+        refused = session.remove_item(self.list_path, index)
         self.message.value = escape(refused) if refused else ""
         self.opened = {i - (i > index) for i in self.opened if i != index}
         self.rebuild()
+        removal = session.removal
+        if refused or removal is None:
+            self._hide_notice()
+            return
+        undo = css_class(w.Button(description="Undo", layout=w.Layout(width="auto")),
+                         "ck-undo")
+        undo.on_click(lambda _: self._undo(removal))
+        also = f", with {_listed(list(removal.linked))}" if removal.linked else ""
+        self._show_notice(f"Removed <b>{escape(removal.what)}</b>{escape(also)}.", [undo],
+                          "ck-removed")
+        self._notice_of = removal
+        loop = kernel_loop()
+        if loop is not None:
+            loop.call_later(UNDO_SECONDS, lambda: self._expire(removal))
+
+    def _undo(self, removal: Removal) -> None:
+        session = self.form.session
+        if session.removal is not removal:
+            self.message.value = "Too late to undo: something else was removed since."
+            self._hide_notice()
+            return
+        refused = session.undo_removal()
+        self.message.value = escape(refused) if refused else ""
+        self._hide_notice()
+        self.rebuild()
+
+    def _expire(self, removal: Removal) -> None:
+        if self._notice_of is removal:
+            self._hide_notice()
+
+    def _show_notice(self, html: str, buttons: list[w.Button], kind: str) -> None:
+        self.notice.children = [text_html(html, "ck-notice-text"), *buttons]
+        self.notice._dom_classes = ("ck-notice", kind)
+        self.notice.layout.display = None
+        self._notice_of = None
+
+    def _hide_notice(self) -> None:
+        self.notice.children = []
+        self.notice.layout.display = "none"
+        self._notice_of = None
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def grid(children: Sequence[w.Widget], columns: int = 2) -> w.GridBox:

@@ -1,11 +1,16 @@
-"""One seller's editing session on one deal: edits, validation, debounced saving, conflicts.
+"""One seller's editing session on one deal: edits, validation, debounced saving, merges.
 
 No widgets here: the app's forms call :meth:`WorkbookSession.set` with a field path and a
 value, and listen for changes. Saving is debounced on the kernel's asyncio loop (Voila and
 JupyterLab kernels run one), so typing never waits for the database, and a pending save is
-flushed when the kernel exits. After a conflict the same debounce keeps the page's edits in
-its conflict record until the seller loads the other version or keeps theirs on top, so a page
-closed, culled or killed before choosing has lost nothing.
+flushed when the kernel exits.
+
+A save that finds a newer version (someone else saved meanwhile) is kept as a conflict record
+by the store, then merged three-way (:mod:`coachkit.model.merge`) against the version this page
+started from: edits to different fields land by themselves and the status says whose changes
+came in. Only fields both changed wait for the seller's choice, one by one; until then the same
+debounce keeps the page's edits in its conflict record, so a page closed, culled or killed
+before choosing has lost nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import atexit
 import contextlib
 import copy
 import datetime as dt
+import json
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,10 +32,27 @@ from coachkit import clock
 from coachkit.coaching.coach import Coach, Coaching
 from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook
 from coachkit.model import Deal, empty_deal
-from coachkit.model.files import describe_validation_error, dumps, field_path, parse_workbook
+from coachkit.model.files import (
+    describe_validation_error,
+    dumps,
+    field_path,
+    fingerprint,
+    load_workbook,
+)
 from coachkit.model.ids import new_deal_id
+from coachkit.model.merge import (
+    FieldConflict,
+    Merge,
+    item_label,
+    merge,
+    merged_with,
+    resolve,
+    summary,
+)
 from coachkit.model.review import Review
 from coachkit.store import Store
+from coachkit.store.incoming import exported_version
+from coachkit.store.records import VersionInfo
 from coachkit.store.scoped import ScopedStore
 
 Path = tuple[str | int, ...]
@@ -40,6 +63,9 @@ SAVE_DELAY = 1.0
 MAX_SAVE_WAIT = 5.0
 """Seconds of continuous typing after which a save happens anyway."""
 
+MERGE_TRIES = 3
+"""Saves in a row that may find yet another newer version before the page stops and says so."""
+
 
 @dataclass(frozen=True)
 class SaveStatus:
@@ -49,6 +75,30 @@ class SaveStatus:
     message: str
     version: int | None = None
     conflict_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Theirs:
+    """The saves made meanwhile, by whom and when, as a merge names them."""
+
+    version: int
+    authors: tuple[str, ...]
+    saved_at: dt.datetime
+
+    @property
+    def who(self) -> str:
+        return " and ".join(self.authors) or "someone"
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An item just removed, what went with it, and the document before: for *Undo*."""
+
+    list_path: Path
+    what: str
+    linked: tuple[str, ...]
+    before: dict[str, Any]
+    after: dict[str, Any]
 
 
 def _get(doc: Any, path: Path) -> Any:
@@ -98,6 +148,19 @@ class WorkbookSession:
         self.status = SaveStatus("idle", "No deal open.")
         self.saved: tuple[int, dt.datetime | None] | None = None
         """The version last saved or opened here, and when it was saved (if known)."""
+        self.base_doc: dict[str, Any] | None = None
+        """The document of ``base_version``: what a merge compares both edits with."""
+        self.merging: Merge | None = None
+        """After a save found fields both sides changed: the merge waiting for choices."""
+        self.theirs: Theirs | None = None
+        self.removal: Removal | None = None
+        """The last removal, while it can be undone."""
+        self._kept: list[int] = []
+        """Conflict records of this page's refused saves, settled once a merge is saved."""
+        self._note = ""
+        """Said after the author of the next version: " (restored version 3)"."""
+        self._conflict_head = ""
+        """What the status says about the conflict, before what is kept since."""
         self._dirty = False
         self._first_dirty_at: float | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -150,9 +213,32 @@ class WorkbookSession:
             else f"The file matches version {version}.", version))
 
     def upload(self, data: bytes, name: str) -> str:
-        """Open an uploaded workbook file; raises InvalidWorkbook with one line if it is bad."""
-        deal = parse_workbook(data, name or "the uploaded file")
-        self.open_document(deal, author_note=" (upload)")
+        """Open an uploaded workbook file; raises InvalidWorkbook with one line if it is bad.
+
+        A file downloaded or exported from this store and edited since is merged with what
+        others saved meanwhile, as a save of this page would be (it names its version)."""
+        book = load_workbook(data, name or "the uploaded file")
+        deal = book.deal
+        base = None
+        if book.edited_from and self.store.latest_version(deal.id) is not None:
+            base = exported_version(self.store, deal.id, book.edited_from)
+        if base is None or base.version == self.store.latest_version(deal.id):
+            self.open_document(deal, author_note=" (upload)")
+            return deal.id
+        self.flush()
+        self._load(base.deal, base.version, base.saved_at)  # the page starts where the file did
+        replaced = deal.to_json_dict()
+
+        def take_file(doc: dict[str, Any]) -> None:
+            doc.clear()
+            doc.update(replaced)
+
+        refused = self.apply(take_file)
+        if refused:
+            raise InvalidWorkbook(f"{name}: {refused}")
+        self._emit("deal")
+        self._note = " (upload)"
+        self.flush()  # merged with the saves made since, or the fields both changed asked
         return deal.id
 
     def _load(self, deal: Deal, version: int | None, saved_at: dt.datetime | None) -> None:
@@ -161,6 +247,9 @@ class WorkbookSession:
         self.deal = deal
         self.doc = deal.to_json_dict()
         self.base_version = version
+        self.base_doc = copy.deepcopy(self.doc)
+        self.merging = self.theirs = self.removal = None
+        self._kept = []
         self.reviews = self.store.reviews(deal.id)
         self.can_review = (self.store.may_review(deal.id)
                            if isinstance(self.store, ScopedStore) else True)
@@ -216,7 +305,31 @@ class WorkbookSession:
     def add_item(self, list_path: Path, item: dict[str, Any] | str) -> str | None:
         return self.apply(lambda doc: _get(doc, list_path).append(copy.deepcopy(item)))
 
+    def linked_to(self, list_path: Path, index: int) -> list[str]:
+        """What goes with an item if it is removed: a person's disagreements (those with
+        two people end; a person leaves larger groups)."""
+        if list_path != ("stakeholders",) or self.doc is None:
+            return []
+        name = self.doc["stakeholders"][index]["name"]
+        out = []
+        for d in self.doc["disagreements"]:
+            if name in d["between"]:
+                others = " and ".join(n for n in d["between"] if n != name)
+                about = " ".join(d.get("about", "").split())
+                about = about if len(about) <= 60 else about[:59] + "…"
+                what = f"the disagreement with {others}" + (f" about “{about}”" if about else "")
+                out.append(what if len(d["between"]) <= 2 else f"their place in {what}")
+        return out
+
     def remove_item(self, list_path: Path, index: int) -> str | None:
+        """Remove an item (a person leaves their disagreements too); it can be undone with
+        :meth:`undo_removal` until the next removal."""
+        if self.doc is None:
+            return "No deal is open."
+        before = copy.deepcopy(self.doc)
+        what = item_label(str(list_path[-1]), _get(self.doc, list_path)[index])
+        linked = tuple(self.linked_to(list_path, index))
+
         def remove(doc: dict[str, Any]) -> None:
             removed = _get(doc, list_path).pop(index)
             if list_path == ("stakeholders",):  # they leave every disagreement too
@@ -225,7 +338,24 @@ class WorkbookSession:
                 doc["disagreements"] = [d for d in doc["disagreements"]
                                         if len(d["between"]) >= 2]
 
-        return self.apply(remove)
+        refused = self.apply(remove)
+        if refused is None:
+            self.removal = Removal(list_path, what, linked, before, copy.deepcopy(self.doc))
+        return refused
+
+    def undo_removal(self) -> str | None:
+        """Put the last removed item back, with what went with it, keeping every edit made
+        since (a three-way merge: the removal undone, the later edits kept)."""
+        removal, self.removal = self.removal, None
+        if removal is None or self.doc is None:
+            return None
+        back = resolve(merge(removal.after, self.doc, removal.before), {})
+
+        def restore(doc: dict[str, Any]) -> None:
+            doc.clear()
+            doc.update(back)
+
+        return self.apply(restore)
 
     def _recoach(self) -> None:
         if self.deal is not None:
@@ -271,44 +401,145 @@ class WorkbookSession:
         if self.status.state == "conflict":
             self._keep_in_conflict()
             return
-        try:
-            version = self.store.save(self.deal, base_version=self.base_version,
-                                      author=self.author)
-        except ConflictError as exc:
-            self._set_status(SaveStatus(
-                "conflict", _conflict_message(exc.latest, exc.base_version, exc.conflict_id),
-                exc.latest, exc.conflict_id))
+        self._save()
+
+    def _save(self) -> None:
+        """Save on top of the page's base; a newer version found is merged in and the merge
+        saved (again, if yet another save slipped in)."""
+        assert self.deal is not None
+        came_in: list[tuple[Theirs, list[str]]] = []
+        for _ in range(MERGE_TRIES):
+            try:
+                version = self.store.save(self.deal, base_version=self.base_version,
+                                          author=self.author + self._note)
+            except ConflictError as exc:
+                self._kept.append(exc.conflict_id)
+                merged = self._merge_latest()
+                if merged is None:
+                    return  # fields both changed: the status asks for choices
+                came_in.append(merged)
+                continue
+            except CoachkitError as exc:
+                self._dirty = True
+                self._set_status(SaveStatus("error", f"Not saved: {exc}", self.base_version))
+                return
+            break
+        else:
+            self.merging = None
+            self._conflict_head = (
+                f"Others keep saving this deal; your version is kept as conflict "
+                f"{self._kept[-1]}. Load theirs and add your change again.")
+            self._set_status(SaveStatus("conflict", self._conflict_head, self.base_version,
+                                        self._kept[-1]))
             return
-        except CoachkitError as exc:
-            self._dirty = True
-            self._set_status(SaveStatus("error", f"Not saved: {exc}", self.base_version))
-            return
+        for conflict_id in self._kept:
+            self.store.settle(conflict_id, version)
+        self._kept, self._note = [], ""
         self.base_version = version
+        self.base_doc = copy.deepcopy(self.doc)
         moment = clock.now()
         self.saved = (version, moment)
+        note = "".join(f", {merged_with(who.who, titles, who.version)}"
+                       for who, titles in came_in if titles)
         self._set_status(SaveStatus(
-            "saved", f"Saved at {moment:%H:%M:%S} UTC (version {version}).", version))
+            "saved", f"Saved at {moment:%H:%M:%S} UTC (version {version}){note}.", version))
+
+    def _merge_latest(self) -> tuple[Theirs, list[str]] | None:
+        """Merge the latest version into this page's document. Returns who saved it and what
+        of theirs came in, or None when fields both changed wait for a choice (or the merge
+        is not a valid deal: then only loading theirs is offered)."""
+        assert self.deal is not None and self.doc is not None and self.base_doc is not None
+        latest = self.store.get(self.deal.id)
+        theirs_doc = latest.deal.to_json_dict()
+        result = merge(self.base_doc, theirs_doc, self.doc)
+        self.theirs = who = self._who_saved(latest)
+        if result.conflicts:
+            self.merging = result
+            self._conflict_head = _conflict_message(who, self.base_version, result.conflicts,
+                                                    self._kept[-1])
+            self._set_status(SaveStatus("conflict", self._conflict_head, latest.version,
+                                        self._kept[-1]))
+            return None
+        try:
+            deal = Deal.model_validate(result.doc)
+        except ValidationError as exc:
+            self.merging = None
+            self._conflict_head = (
+                f"{who.who} saved version {latest.version} after you opened version "
+                f"{self.base_version}, and the two do not merge by themselves "
+                f"({describe_validation_error(exc)}). Nothing is lost: your version is kept "
+                f"as conflict {self._kept[-1]}. Load theirs to go on.")
+            self._set_status(SaveStatus("conflict", self._conflict_head, latest.version,
+                                        self._kept[-1]))
+            return None
+        self._take(deal, theirs_doc, latest.version)
+        return who, result.theirs_changed
+
+    def _take(self, deal: Deal, base_doc: dict[str, Any], base_version: int) -> None:
+        """The page now holds ``deal``, edited from ``base_version`` (a merge's result)."""
+        self.deal = deal
+        self.doc = deal.to_json_dict()
+        self.base_doc = base_doc
+        self.base_version = base_version
+        self.merging = None
+        self._recoach()
+        self._emit("deal")
+
+    def _who_saved(self, latest: VersionInfo) -> Theirs:
+        authors = [v.author for v in self.store.history(latest.deal_id)
+                   if self.base_version is None or v.version > self.base_version]
+        return Theirs(latest.version, tuple(dict.fromkeys(authors)), latest.saved_at)
+
+    def choose(self, choices: dict[str, str]) -> str | None:
+        """Settle the fields both sides changed (``choices[pointer]`` is "mine" or "theirs",
+        one per :attr:`merging` conflict) and save the result as one new version. Returns
+        None, or why not (then the choices are asked again)."""
+        if self.deal is None or self.merging is None or self.base_doc is None:
+            return "Nothing to choose."
+        self._cancel_timer()
+        latest = self.store.get(self.deal.id)
+        theirs_doc = latest.deal.to_json_dict()
+        result = merge(self.base_doc, theirs_doc, self.doc or {})
+        asked = {(c.pointer, _canon(c.theirs)) for c in self.merging.conflicts}
+        if any((c.pointer, _canon(c.theirs)) not in asked or c.pointer not in choices
+               for c in result.conflicts):
+            moved = self.theirs is None or latest.version != self.theirs.version
+            self.merging, self.theirs = result, self._who_saved(latest)
+            self._emit("status")
+            if moved:
+                return (f"{self.theirs.who} saved again (version {latest.version}): choose "
+                        "again.")
+            return "You since changed a field they changed too: choose for it as well."
+        try:
+            deal = Deal.model_validate(resolve(result, choices))
+        except ValidationError as exc:
+            return describe_validation_error(exc)
+        self._take(deal, theirs_doc, latest.version)
+        self._dirty = True
+        self._set_status(SaveStatus("pending", "Saving your choices…", latest.version))
+        self.flush()
+        return None
 
     def _keep_in_conflict(self) -> None:
         """Edits made after a refused save go into that save's conflict record (updated in
         place, one record per conflict) until the seller chooses."""
         assert self.deal is not None
         conflict = self.status
+        head = self._conflict_head
         try:
             conflict_id = self.store.keep(self.deal, base_version=self.base_version,
                                           author=self.author, conflict_id=conflict.conflict_id)
         except CoachkitError as exc:
             self._dirty = True  # tried again at the next pause, and when the kernel exits
             self._set_status(SaveStatus(
-                "conflict", _conflict_message(conflict.version, self.base_version,
-                                              conflict.conflict_id)
-                + f" Your latest edits are not kept yet: {exc}",
+                "conflict", f"{head} Your latest edits are not kept yet: {exc}",
                 conflict.version, conflict.conflict_id))
             return
+        if conflict_id not in self._kept:
+            self._kept.append(conflict_id)
         self._set_status(SaveStatus(
-            "conflict", _conflict_message(conflict.version, self.base_version, conflict_id,
-                                          kept_at=clock.now()),
-            conflict.version, conflict_id))
+            "conflict", f"{head} (your edits up to {clock.now():%H:%M:%S} UTC are kept in "
+            f"conflict {conflict_id})", conflict.version, conflict_id))
 
     def last_saved(self) -> str:
         """What the page can say is safe if it loses its kernel: "version 7 at 14:03 UTC"."""
@@ -332,15 +563,38 @@ class WorkbookSession:
         self._set_status(SaveStatus("idle", ""))
         self.open(self.deal.id)
 
-    def keep_mine(self) -> None:
-        """After a conflict: save what this page has on top of theirs (theirs stays in the
-        history, one version back)."""
+    # -- history -----------------------------------------------------------------------------
+
+    def history(self) -> list[VersionInfo]:
+        """Every saved version of the open deal, oldest first."""
         if self.deal is None:
-            return
-        self.base_version = self.store.latest_version(self.deal.id)
-        self._dirty = True
-        self._set_status(SaveStatus("pending", "Saving your version on top…", self.base_version))
+            return []
+        return self.store.history(self.deal.id)
+
+    def restore(self, version: int) -> str | None:
+        """Make an earlier version the deal's content again, saved as a new version (the
+        history keeps everything). A save made meanwhile by someone else is merged as any
+        other. Returns None, or why not."""
+        if self.deal is None:
+            return "No deal is open."
+        if self.status.state == "conflict":
+            return "Choose in the conflict first."
         self.flush()
+        try:
+            old = self.store.get(self.deal.id, version=version).deal.to_json_dict()
+        except CoachkitError as exc:
+            return str(exc)
+
+        def back(doc: dict[str, Any]) -> None:
+            doc.clear()
+            doc.update(old)
+
+        refused = self.apply(back)
+        if refused is None:
+            self._emit("deal")  # every form shows the restored values
+            self._note = f" (restored version {version})"
+            self.flush()
+        return refused
 
     def _set_status(self, status: SaveStatus) -> None:
         self.status = status
@@ -351,15 +605,20 @@ class WorkbookSession:
     def download_text(self) -> str:
         if self.deal is None:
             raise CoachkitError("No deal is open.")
-        return dumps(self.deal)
+        base = Deal.model_validate(self.base_doc) if self.base_doc else self.deal
+        return dumps(self.deal, edited_from=fingerprint(base))  # an upload of it merges
 
 
-def _conflict_message(latest: int | None, base: int | None, conflict_id: int | None, *,
-                      kept_at: dt.datetime | None = None) -> str:
-    kept = (f"your version, with your edits up to {kept_at:%H:%M:%S} UTC, is kept as conflict "
-            f"{conflict_id}" if kept_at else f"your version is kept as conflict {conflict_id}")
-    return (f"Someone else saved this deal (version {latest}) after you opened version {base}. "
-            f"Nothing is lost: {kept}. Load theirs, or keep yours on top.")
+def _conflict_message(who: Theirs, base: int | None, conflicts: list[FieldConflict],
+                      conflict_id: int) -> str:
+    both = summary([c.title for c in conflicts])
+    return (f"{who.who} saved version {who.version} at {who.saved_at:%H:%M} UTC after you "
+            f"opened version {base}, and you both changed {both}: choose below. Nothing is "
+            f"lost: your version is kept as conflict {conflict_id}.")
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _loop() -> asyncio.AbstractEventLoop | None:
@@ -375,6 +634,9 @@ def _loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop.is_running() else None
 
 
+kernel_loop = _loop
+
+
 _open_sessions: weakref.WeakSet[WorkbookSession] = weakref.WeakSet()
 
 
@@ -386,4 +648,5 @@ def _flush_all() -> None:
             session.flush()
 
 
-__all__ = ["InvalidWorkbook", "SaveStatus", "WorkbookSession", "field_path"]
+__all__ = ["InvalidWorkbook", "Removal", "SaveStatus", "Theirs", "WorkbookSession",
+           "field_path", "kernel_loop"]

@@ -12,11 +12,13 @@ from urllib.parse import parse_qs, quote
 import ipywidgets as w
 
 from coachkit import clock
+from coachkit.app.conflicts import ConflictPanel
 from coachkit.app.fields import css_class
+from coachkit.app.history import HistoryPanel
 from coachkit.app.picker import Picker
 from coachkit.app.session import WorkbookSession
 from coachkit.app.steps import STEPS, Step
-from coachkit.app.style import CSS
+from coachkit.app.style import CSS, MERGE_CSS
 from coachkit.app.training import TEMPORARY, TrainingPanel, brief_html, training_file_name
 from coachkit.coaching.coach import Coach
 from coachkit.errors import CoachkitError
@@ -55,18 +57,14 @@ class App:
             "story, from the customer's side.</div></div>"), "ck-title")
         self.status = css_class(w.HTML(), "ck-status")
         self.links = css_class(w.HTML(), "ck-links")
-        self.load_theirs = css_class(w.Button(description="Load their version"),
-                                     "ck-load-theirs")
-        self.keep_mine = css_class(w.Button(description="Keep mine on top",
-                                            button_style="warning"), "ck-keep-mine")
-        self.load_theirs.on_click(lambda _: self.session.load_theirs())
-        self.keep_mine.on_click(lambda _: self.session.keep_mine())
-        self.conflict = w.HBox([self.load_theirs, self.keep_mine],
-                               layout=w.Layout(display="none"))
+        self.conflicts = ConflictPanel(self.session)
+        self.url = css_class(w.HTML(layout=w.Layout(display="none")), "ck-url")
         self._picker: Picker | None = None
         self._training: TrainingPanel | None = None
-        self.deals = w.Accordion(children=[w.VBox(), w.VBox()],
-                                 titles=("Deals", "Training"), selected_index=None)
+        self._history: HistoryPanel | None = None
+        self.deals = w.Accordion(children=[w.VBox(), w.VBox(), w.VBox()],
+                                 titles=("Deals", "Training", "History"),
+                                 selected_index=None)
         self.deals.observe(lambda _: self._show_section(), names="selected_index")
         self.brief = css_class(w.Accordion(children=[w.HTML()], titles=("Scenario brief",),
                                            layout=w.Layout(display="none")), "ck-brief-box")
@@ -80,10 +78,10 @@ class App:
                                    "ck-heartbeat")
         self.heartbeat.on_click(lambda _: self._answer_heartbeat())
         self.widget = css_class(w.VBox([
-            w.HTML(CSS), self.title, self.deals,
+            w.HTML(CSS + MERGE_CSS), self.title, self.deals,
             w.HBox([self.status, self.links], layout=w.Layout(justify_content="space-between",
                                                               width="100%")),
-            self.conflict, self.banner, self.brief, self.tabs, self.heartbeat,
+            self.conflicts.widget, self.banner, self.brief, self.tabs, self.heartbeat, self.url,
         ]), "ck-app")
         self.tabs.observe(lambda _: self._show_step(), names="selected_index")
         self.session.on_change(self._changed)
@@ -104,11 +102,20 @@ class App:
             self.deals.children[1].children = [self._training.widget]
         return self._training
 
+    @property
+    def history(self) -> HistoryPanel:
+        if self._history is None:
+            self._history = HistoryPanel(self.session)
+            self.deals.children[2].children = [self._history.widget]
+        return self._history
+
     def _show_section(self) -> None:
         if self.deals.selected_index == 0:
             self.picker.refresh()
         elif self.deals.selected_index == 1:
             _ = self.training
+        elif self.deals.selected_index == 2:
+            self.history.refresh()
 
     def start(self, deal_id: str = "", scenario: str = "") -> None:
         """After the page is requested: read the URL query, list deals, open the one asked."""
@@ -146,12 +153,22 @@ class App:
             self.tabs.layout.display = None
             self.deals.set_title(0, f"Deals · open: {self._deal_name()}")
             self._show_training()
+            self._follow_url()
+            if self.deals.selected_index == 2:
+                self.history.refresh()
         elif kind == "edit":
             for step in self.steps:
                 if step.built:
                     step.refresh()
         self._titles()
         self._status()
+
+    def _follow_url(self) -> None:
+        """The page's script puts the open deal in the address (``?deal_id=``), so reload,
+        back and bookmarks come back to it (Voila pages run no code the kernel sends)."""
+        deal = self.session.deal
+        if deal is not None:
+            self.url.value = f"<span data-deal-id='{escape(deal.id, quote=True)}'></span>"
 
     def _show_step(self) -> None:
         """Steps are built when first shown: opening a deal sends one step to the page."""
@@ -200,7 +217,7 @@ class App:
         saved = escape(self.session.last_saved(), quote=True)
         self.status.value = (f"<span class='ck-status-{status.state}' data-last-saved='{saved}'>"
                              f"{escape(status.message)}</span>")
-        self.conflict.layout.display = None if status.state == "conflict" else "none"
+        self.conflicts.refresh()
         deal = self.session.deal
         if deal is None or status.state == "pending":
             return

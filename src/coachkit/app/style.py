@@ -78,3 +78,31 @@ CSS = """
 .ck-brief { max-width: 860px; line-height: 1.5; } .ck-brief h1 { font-size: 1.3em; }
 </style>
 """
+
+MERGE_CSS = """
+<style>
+.ck-conflict { border: 1px solid #fca5a5; background: #fef2f2; border-radius: 8px;
+  padding: 8px 12px; margin: 6px 0; }
+.ck-conflict-intro { margin-bottom: 6px; }
+.ck-choice { background: #fff; border: 1px solid #e2e8f0; border-radius: 8px; padding: 8px;
+  margin: 6px 0; }
+.ck-choice-title { font-weight: 600; margin-bottom: 4px; }
+.ck-sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
+  gap: 8px; }
+.ck-side { border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px; min-width: 0; }
+.ck-theirs { border-left: 4px solid #2563eb; } .ck-mine { border-left: 4px solid #d97706; }
+.ck-side-head { color: #475569; font-size: 0.88em; margin-bottom: 4px; }
+.ck-side-value { white-space: pre-wrap; overflow-wrap: anywhere; }
+.ck-pick { margin-top: 6px; }
+.ck-notice { align-items: center; gap: 8px; padding: 6px 10px; margin: 6px 0;
+  border-radius: 8px; flex-wrap: wrap; }
+.ck-notice.ck-confirm { background: #fef2f2; border: 1px solid #fca5a5; }
+.ck-notice.ck-removed { background: #f1f5f9; border: 1px solid #cbd5e1; }
+.ck-notice-text { flex: 1 1 240px; min-width: 0; }
+.ck-version { align-items: center; gap: 8px; border-bottom: 1px solid #f1f5f9;
+  padding: 2px 0; flex-wrap: wrap; }
+.ck-version-line { flex: 1 1 320px; min-width: 0; }
+.ck-current { color: #475569; }
+</style>
+"""
+"""The conflict panel, the remove/undo notices and the history (issue 20)."""

@@ -22,9 +22,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                        help="import workbook files into the store",
                        description="Import workbook files (all or nothing); prints the deal ids. "
                        "Importing a file whose content is already the latest version adds "
-                       "nothing.")
+                       "nothing. A file written by `coachkit export` is merged with what was "
+                       "saved since it was exported: edits to different fields both land; a "
+                       "field both changed stops the import unless --prefer says which wins.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("-v", "--verbose", action="store_true", help="also print the version saved")
+    p.add_argument("--prefer", choices=("mine", "theirs"),
+                   help="for fields both the file and the store changed since the export: "
+                        "keep the file's value (mine) or the stored one (theirs)")
     p.set_defaults(run=import_)
 
     p = sub.add_parser("export", parents=[parents.store], help="write a deal as a workbook file",
@@ -76,27 +81,56 @@ def import_(args: argparse.Namespace) -> int:
             err(line)
         err("nothing imported")
         return 1
-    with open_store(args) as store:
-        saved = store.put_many([b.deal for b in books], author=args.author)  # all or nothing
-        reviews = [store.put_reviews(b.deal.id, b.reviews) if b.reviews else 0
-                   for b in books]
-    for book, (version, changed), added in zip(books, saved, reviews, strict=True):
-        note = ("" if changed else " (unchanged)") + (f", {added} reviews" if added else "")
-        print(f"{book.deal.id}\tversion {version}{note}" if args.verbose else book.deal.id)
+    from coachkit.errors import StaleError
+    from coachkit.model.merge import summary
+    from coachkit.store.incoming import incoming
+
+    for attempt in range(2):  # once more if someone saves while we merge
+        with open_store(args) as store:
+            plans = [incoming(store, b.deal, b.edited_from, args.prefer) for b in books]
+            stuck = [(path, p) for path, p in zip(args.files, plans, strict=True)
+                     if p.conflicts]
+            for path, plan in stuck:
+                err(f"{path}: deal {plan.deal.id}: {plan.theirs} saved version "
+                    f"{plan.base_version} since the export, and both changed "
+                    f"{summary([c.title for c in plan.conflicts], 5)}; use --prefer mine or "
+                    "--prefer theirs")
+            if stuck:
+                err("nothing imported")
+                return 1
+            todo = [p for p in plans if not p.unchanged]
+            try:
+                versions = iter(store.save_many([(p.deal, p.base_version) for p in todo],
+                                                author=args.author))
+            except StaleError:
+                if attempt:
+                    raise
+                continue
+            reviews = [store.put_reviews(b.deal.id, b.reviews) if b.reviews else 0
+                       for b in books]
+            break
+    for plan, added in zip(plans, reviews, strict=True):
+        version = plan.base_version if plan.unchanged else next(versions)
+        note = ("" if not plan.unchanged else " (unchanged)") + (
+            f", {plan.note}" if plan.note else "") + (f", {added} reviews" if added else "")
+        print(f"{plan.deal.id}\tversion {version}{note}" if args.verbose else plan.deal.id)
+        if plan.note and not args.verbose:
+            err(f"{plan.deal.id}: {plan.note}")
     return 0
 
 
 def export(args: argparse.Namespace) -> int:
     from coachkit.clock import end_of
-    from coachkit.model.files import dumps, write_workbook
+    from coachkit.model.files import dumps, fingerprint, write_workbook
 
     with open_store(args) as store:
         deal = store.get(args.id, as_of=args.as_of).deal
         reviews = [r for r in store.reviews(args.id)
                    if args.as_of is None or r.at <= end_of(args.as_of)]
+    edited_from = fingerprint(deal)  # an import of the edited file merges against it
     if args.output:
-        write_workbook(deal, args.output, reviews)
+        write_workbook(deal, args.output, reviews, edited_from=edited_from)
         print(args.output)
     else:
-        sys.stdout.write(dumps(deal, reviews))
+        sys.stdout.write(dumps(deal, reviews, edited_from=edited_from))
     return 0

@@ -7,8 +7,10 @@ through :func:`parse_workbook`, so every entrance refuses the same things in the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +78,25 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 @dataclass(frozen=True)
 class Workbook:
-    """What a workbook file holds: the deal, and the managers' reviews of it (if any)."""
+    """What a workbook file holds: the deal, the managers' reviews of it (if any), and the
+    fingerprint of the version it was exported from (if known), so that an import merges
+    the offline edits with what others saved meanwhile instead of writing over it."""
 
     deal: Deal
     reviews: tuple[Review, ...] = ()
+    edited_from: str = ""
+
+
+EDITED_FROM = "edited_from"
+"""The top-level key of a workbook file that names, by :func:`fingerprint`, the version the
+file was exported from. Like ``reviews`` it travels beside the deal, not in it."""
+
+_FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{32}$")
+
+
+def fingerprint(deal: Deal) -> str:
+    """The same for the same content in any store: ``sha256:`` and 32 hex digits."""
+    return "sha256:" + hashlib.sha256(canonical(deal).encode("utf-8")).hexdigest()[:32]
 
 
 def validate_document(doc: Any, source: str = "document") -> Deal:
@@ -99,6 +116,10 @@ def load_document(doc: Any, source: str = "document") -> Workbook:
         )
     doc = dict(doc)
     raw_reviews = doc.pop("reviews", [])
+    edited_from = doc.pop(EDITED_FROM, "")
+    if not isinstance(edited_from, str) or (edited_from and not _FINGERPRINT.match(edited_from)):
+        raise InvalidWorkbook(f"{source}: {EDITED_FROM}: not a version fingerprint (it is "
+                              "written by coachkit export; remove the line to import anyway)")
     try:
         current = migrate(doc)
         deal = Deal.model_validate(current)
@@ -110,7 +131,7 @@ def load_document(doc: Any, source: str = "document") -> Workbook:
     except RecursionError:
         raise InvalidWorkbook(f"{source}: nested too deeply to be a workbook") from None
     check_size(deal, source)
-    return Workbook(deal, tuple(reviews))
+    return Workbook(deal, tuple(reviews), edited_from)
 
 
 def too_large(source: str, size: int) -> str:
@@ -182,16 +203,19 @@ def canonical(deal: Deal) -> str:
     return json.dumps(deal.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
-def dumps(deal: Deal, reviews: Sequence[Review] = ()) -> str:
+def dumps(deal: Deal, reviews: Sequence[Review] = (), *, edited_from: str = "") -> str:
     """The canonical text of a workbook file: stable key order, readable, UTF-8; the reviews
-    (as recorded, with their events) under ``reviews`` when there are any."""
+    (as recorded, with their events) under ``reviews`` when there are any; the fingerprint
+    of the stored version under ``edited_from`` when the file is exported from a store."""
     doc: dict[str, Any] = deal.to_json_dict()
     if reviews:
         doc["reviews"] = [r.model_dump(mode="json") for r in reviews]
+    if edited_from:
+        doc[EDITED_FROM] = edited_from
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_workbook(deal: Deal, path: str | os.PathLike[str],
-                   reviews: Sequence[Review] = ()) -> Path:
+                   reviews: Sequence[Review] = (), *, edited_from: str = "") -> Path:
     """Write a workbook file atomically: a crash never leaves half a workbook."""
-    return write_atomic(path, dumps(deal, reviews))
+    return write_atomic(path, dumps(deal, reviews, edited_from=edited_from))

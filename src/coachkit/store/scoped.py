@@ -134,6 +134,10 @@ class ScopedStore:
         self._writable(deal)
         return self._store.put(deal, author=self._author(author))
 
+    def settle(self, conflict_id: int, version: int) -> None:
+        self.conflict(conflict_id)  # one of the user's teams' deals
+        self._store.settle(conflict_id, version)
+
     # -- reviews -----------------------------------------------------------------------------
 
     def may_review(self, deal_id: str) -> bool:

@@ -415,6 +415,17 @@ class Store:
             )
         return version
 
+    def settle(self, conflict_id: int, version: int) -> None:
+        """A kept conflict went into ``version`` (merged, or chosen field by field): its
+        record says so, as a restored one does. The record and its document stay."""
+        with self._writing() as conn:
+            conn.execute(
+                conflicts_table.update()
+                .where(conflicts_table.c.id == conflict_id)
+                .where(conflicts_table.c.restored_as.is_(None))
+                .values(restored_as=version)
+            )
+
     # -- reading ---------------------------------------------------------------------------
 
     def latest_version(self, deal_id: str) -> int | None:

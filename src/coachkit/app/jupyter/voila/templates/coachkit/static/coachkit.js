@@ -8,7 +8,9 @@
 //   ending the kernel in case the seller stays (if they go, the kernel is ended after a short
 //   grace period, and saves what is pending as it ends);
 // - a file over the workbook limit is refused before it is sent (an upload is one websocket
-//   message; a huge one would close the connection), with the words the kernel would use.
+//   message; a huge one would close the connection), with the words the kernel would use;
+// - the address follows the open deal (?deal_id=, from the app's hidden .ck-url element), so
+//   reload, back and bookmarks come back to it; back and forward reload the page they name.
 (function () {
   "use strict";
 
@@ -120,6 +122,34 @@
     }
     return click.apply(this, arguments);
   };
+
+  // the token was traded for a cookie on the first visit: a bookmark must not carry it
+  const DROPPED_PARAMS = ["scenario", "cohort", "participant", "token"];
+  let addressDeal = new URLSearchParams(window.location.search).get("deal_id");
+
+  function followDeal() {
+    const el = document.querySelector(".ck-url [data-deal-id]");
+    const id = el ? el.getAttribute("data-deal-id") : "";
+    if (!id || id === addressDeal) {
+      return;
+    }
+    const params = new URLSearchParams(window.location.search);
+    DROPPED_PARAMS.forEach(function (name) { params.delete(name); });
+    params.set("deal_id", id);
+    window.history.pushState({ deal_id: id }, "",
+      window.location.pathname + "?" + params.toString() + window.location.hash);
+    addressDeal = id;
+  }
+
+  window.addEventListener("popstate", function () {
+    if (new URLSearchParams(window.location.search).get("deal_id") !== addressDeal) {
+      window.location.reload();
+    }
+  });
+
+  new MutationObserver(followDeal).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["data-deal-id"],
+  });
 
   setInterval(heartbeat, PING_EVERY);
 })();
