@@ -1,11 +1,13 @@
 """Benchmark of coaching judgement on labelled deals: does coachkit spot what a coach would?
 
-    python bench/judgement.py [--split tuning|heldout|all] [--data DIR]
+    python bench/judgement.py [--split tuning|heldout|blind|all] [--data DIR]
 
 The deals are workbook files under ``tests/data/judgement/<split>/``; ``labels.toml`` there
 says, per deal, the rules a sales coach would expect to fire (warnings and criticals) and the
 verdict they would give. The splits were made before any threshold was tuned; thresholds are
-tuned on ``tuning`` only, and ``heldout`` is never tuned on.
+tuned on ``tuning`` only, and ``heldout`` is never tuned on. ``blind/`` holds deals written and
+labelled by someone who never saw the rules' code, settings or the other deals (its own
+``labels.toml``: verdicts as their label text, coached on 2026-11-23); nothing is tuned on it.
 
 Prints, per deal, the verdict (expected / given), the rules missed and the extra ones, and the
 number of questions; then per split the precision and recall of findings (per deal, rule ids
@@ -38,18 +40,32 @@ class Result:
     questions: int
 
 
-def run(data: Path, splits: set[str]) -> list[Result]:
+BLIND_TODAY = dt.date(2026, 11, 23)
+
+
+def _labelled(data: Path, splits: set[str]) -> list[tuple[str, str, Path, dict, dt.date]]:
+    """(deal id, split, file, label, today) of every labelled deal of the splits asked for."""
     labels = tomllib.loads((data / "labels.toml").read_text("utf-8"))
     today = dt.date.fromisoformat(labels["today"])
+    out = [(deal_id, label["split"], data / label["split"] / f"{deal_id}.json", label, today)
+           for deal_id, label in labels["deals"].items() if label["split"] in splits]
+    if "blind" in splits:
+        blind = tomllib.loads((data / "blind" / "labels.toml").read_text("utf-8"))
+        for deal_id, label in blind.items():
+            # their verdicts are label texts ("multi-thread first"): the ids are kebab case
+            label = {**label, "verdict": label["verdict"].strip().lower().replace(" ", "-")}
+            out.append((deal_id, "blind", data / "blind" / f"{deal_id}.coachkit.json", label,
+                        BLIND_TODAY))
+    return out
+
+
+def run(data: Path, splits: set[str]) -> list[Result]:
     coach = Coach()
     out = []
-    for deal_id, label in labels["deals"].items():
-        if label["split"] not in splits:
-            continue
-        deal = read_workbook_file(data / label["split"] / f"{deal_id}.json").deal
-        result = coach.run(deal, today)
+    for deal_id, split, path, label, today in _labelled(data, splits):
+        result = coach.run(read_workbook_file(path).deal, today)
         fired = frozenset(f.rule for f in result.standing if f.severity != Severity.info)
-        out.append(Result(deal_id, label["split"], frozenset(label["rules"]), fired,
+        out.append(Result(deal_id, split, frozenset(label["rules"]), fired,
                           label["verdict"], result.verdict.key, len(result.questions)))
     return out
 
@@ -81,10 +97,10 @@ def report(results: list[Result]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("tuning", "heldout", "all"), default="all")
+    parser.add_argument("--split", choices=("tuning", "heldout", "blind", "all"), default="all")
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
-    splits = {"tuning", "heldout"} if args.split == "all" else {args.split}
+    splits = {"tuning", "heldout", "blind"} if args.split == "all" else {args.split}
     print(report(run(args.data, splits)))
 
 
