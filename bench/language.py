@@ -138,7 +138,7 @@ def main() -> None:
     held2 = [r for r in asks if r["split"] == "heldout2"]
     train = [r for r in asks if r["split"] == "train"]
     wrong = line("heldout (never trained on; seen once)", held, said)
-    wrong2 = line("heldout2 (never trained on, never seen)", held2, said)
+    wrong2 = line("heldout2 (never trained on; seen once)", held2, said)
     line("both held-out splits", held + held2, said)
     if HELDOUT3.exists():
         # A blind split written apart from the model work (columns label, statement); its

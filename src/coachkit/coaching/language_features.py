@@ -13,10 +13,16 @@ Three kinds of feature, each a name with the span of text that raised it:
   purchase, and on the problem side metrics, pains, outcomes, consequences, people;
 * ``s:`` the shape of the sentence: it opens with a quantity or a noun of acquiring ("Two
   additional ...", "Refresh of ..."), a problem that ends in a want ("..., so what they need
-  is ..."), the seller proposing ("we propose"), a switch "from X to Y", a list of features,
-  a statement with no verb.
+  is ..."), the seller proposing ("we propose"), a switch "from X to Y", a switch between
+  two named things ("from Notes to SharePoint", "leave AWS for Azure"; in the past tense
+  it is a problem's context), what the last "so"/"therefore"/"hence" clause carries (an ask
+  for a thing, or an effect), what a want reaches for (to acquire, to act, a better
+  outcome), a missing capability ("not able to", "cannot"), a question, a list of features,
+  a statement with no verb;
+* ``n:`` the first words under a negation ("not able to *see*").
 
-Words inside a negated clause ("they are not looking for new software") raise no feature.
+Words inside a negated clause ("they are not looking for new software") raise no ``w:``,
+``b:`` or ``r:`` feature (only ``n:`` and ``s:cannot``), but still count as verbs.
 """
 
 from __future__ import annotations
