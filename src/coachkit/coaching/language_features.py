@@ -183,6 +183,7 @@ _ACQUIRE_L = _lemmas(
          "introduce roll order acquire license licence lease rent extend expand swap change")
 )
 _BETTER_L = _lemmas(_set("better fewer less easier faster improve improvement reduce smoother"))
+_PREPOSITIONS = frozenset({"for", "to", "by", "with", "onto", "into", "from", "in", "at", "on"})
 _SO_L = _lemmas(_SO)  # "therefore" stems to "therefor": compare stems with stems
 _NEGATIONS = _set(
     "not no never nobody nothing nor without cannot can't don't doesn't didn't isn't aren't won't"
@@ -253,7 +254,8 @@ def _shape(toks: list[Token], text: str, every: list[str]) -> Iterator[Feature]:
                     break
     # A switch of one thing for another: "leave X for Y", "replace X by Y", "swap X with Y".
     for i, t in enumerate(lem):
-        if t in _SWITCH_L:
+        # X is a thing: "changes for them by then" (a preposition first) is no switch.
+        if t in _SWITCH_L and i + 1 < len(lem) and lem[i + 1] not in _PREPOSITIONS:
             for j in range(i + 2, min(i + 6, len(lem))):
                 if lem[j] in {"for", "with", "by", "to", "onto"}:
                     yield Feature("s:switch-x-for-y", toks[i].start, toks[j].end)
