@@ -32,10 +32,10 @@ ASKS = Path(__file__).parent / "data" / "purchase_asks.tsv"
 TEST_PRODUCTS = ["Ledgerly", "FleetPilot", "Ledgerly Insights"]
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.9
-# Precision and recall measured on 2026-12-07 with the shipped model: heldout 0.970 / 0.941,
-# heldout2 0.966 / 0.933 (the goal is 0.95 on both). Raise these when the model gets better;
+# Precision and recall measured on 2026-12-07 with the shipped model: heldout 0.985 / 0.985,
+# heldout2 0.983 / 0.967 (the goal is 0.95 on both). Raise these when the model gets better;
 # never lower them to let a change pass.
-HELDOUT_FLOOR = {"heldout": (0.96, 0.94), "heldout2": (0.96, 0.93)}
+HELDOUT_FLOOR = {"heldout": (0.98, 0.98), "heldout2": (0.98, 0.96)}
 
 
 def _rows() -> list[dict[str, str]]:
@@ -424,3 +424,55 @@ def test_a_product_named_as_context_is_a_problem(language: ProductLanguage) -> N
     assert not verdict.is_product
     assert "re-keys" in verdict.problem_signals
     assert "reads as a customer problem" in verdict.explanation
+
+
+@pytest.mark.parametrize(
+    ("statement", "feature", "words"),
+    [
+        ("They change from Lotus-style Domino mail to Exchange Online", "s:switch-names",
+         "change from Lotus-style Domino mail to"),
+        ("Bakery swaps Sage for NetSuite next spring", "s:switch-names", "swaps Sage for"),
+        ("Since they moved from Excel to SAP, the close takes 12 days", "s:switch-past",
+         "moved from Excel to"),
+        ("Vans break down, so they ask for 20 new vans", "s:so-ask-object", "so they ask"),
+        ("Vans break down, so deliveries are late", "s:so-effect", "so deliveries"),
+        ("Nurses are not able to find free beds", "s:cannot", "are not able to find"),
+        ("From Jira Server to Jira Cloud, 400 users", "s:from-name-to-name",
+         "From Jira Server to"),
+        ("Agents cannot change a booking", "s:cannot", "cannot"),
+        ("Drop the Avaya phones and go to Teams", "s:out-and-in", "Drop the Avaya phones and go"),
+    ],
+)
+def test_shape_features_of_switches_asks_after_so_and_negated_verbs(
+    statement: str, feature: str, words: str, language: ProductLanguage
+) -> None:
+    """The shapes the model weighs for vendor switches, a problem that ends in an ask, and a
+    capability that is missing, each tied to the words that show it."""
+    from coachkit.coaching.language_features import features
+
+    found = [f for f in features(statement, language)[0] if f.name == feature]
+    assert [statement[f.start : f.end] for f in found] == [words]
+
+
+def test_a_switch_between_non_names_or_a_cause_raises_no_switch_shape(
+    language: ProductLanguage,
+) -> None:
+    from coachkit.coaching.language_features import features
+
+    for statement in (
+        "Lead times went from two weeks to seven weeks",
+        "Trucks drive from Rotterdam to Duisburg half empty",  # no switch verb before "from"
+        "Vans break down, so they want to look at maintenance",
+    ):
+        names = {f.name for f in features(statement, language)[0]}
+        assert not names & {"s:switch-names", "s:switch-past", "s:so-ask-object"}, statement
+
+
+def test_a_negated_problem_verb_still_counts_as_a_verb(language: ProductLanguage) -> None:
+    """"Staff cannot see X": the hidden negated verb must not make it a verbless noun phrase."""
+    from coachkit.coaching.language_features import features
+
+    names = {f.name for f in features("Claims handlers are not able to see the history",
+                                      language)[0]}
+    assert "s:no-verb" not in names
+    assert {"s:cannot", "n:see"} <= names

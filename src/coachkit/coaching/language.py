@@ -452,6 +452,7 @@ _PATTERNS = {
     "s:short-list": "a list of short items",
     "s:no-verb": "no verb",
     "s:short": "a short phrase",
+    "s:question": "a question",
 }
 
 
@@ -464,6 +465,8 @@ class _Part:
     end: int
     shown: tuple[str, ...]
     pattern: str
+    evidence: bool = False
+    """Raised by the word lists (an ask, a metric...), not by a single word or pair."""
 
 
 def _parts(text: str, language: ProductLanguage) -> tuple[float, list[_Part], list[_Hit]]:
@@ -484,7 +487,7 @@ def _parts(text: str, language: ProductLanguage) -> tuple[float, list[_Part], li
         if w:
             pattern = _PATTERNS.get(f.name, "")
             shown = () if pattern else f.shown or (_clean(text[f.start : f.end]),)
-            parts.append(_Part(w, f.start, f.end, shown, pattern))
+            parts.append(_Part(w, f.start, f.end, shown, pattern, f.name.startswith("r:")))
     return score, parts, negated
 
 
@@ -519,7 +522,18 @@ def _deciding(
                 patterns.append(part.pattern)
             continue
         span = set(range(part.start, part.end))
-        if len(chosen) >= limit or not _quotable(part.shown) or span & covered:
+        if not _quotable(part.shown):
+            continue
+        inner = [c for c in chosen if set(range(c.start, c.end)) <= span] if part.evidence else []
+        held = {i for c in inner for i in range(c.start, c.end)}
+        if inner and not span & (covered - mine - held):
+            # The word lists' phrase holding words already quoted ("want" in "want a gizmo")
+            # says more: it takes their place.
+            chosen = [c for c in chosen if c not in inner] + [part]
+            covered |= span
+            mine |= span
+            continue
+        if len(chosen) >= limit or span & covered:
             continue
         chosen.append(part)
         covered |= span

@@ -13,14 +13,21 @@ Three kinds of feature, each a name with the span of text that raised it:
   purchase, and on the problem side metrics, pains, outcomes, consequences, people;
 * ``s:`` the shape of the sentence: it opens with a quantity or a noun of acquiring ("Two
   additional ...", "Refresh of ..."), a problem that ends in a want ("..., so what they need
-  is ..."), the seller proposing ("we propose"), a switch "from X to Y", a list of features,
-  a statement with no verb.
+  is ..."), the seller proposing ("we propose"), a switch "from X to Y", a switch between
+  two named things ("from Notes to SharePoint", "leave AWS for Azure"; in the past tense
+  it is a problem's context), what the last "so"/"therefore"/"hence" clause carries (an ask
+  for a thing, or an effect), what a want reaches for (to acquire, to act, a better
+  outcome), a missing capability ("not able to", "cannot"), a question, a list of features,
+  a statement with no verb;
+* ``n:`` the first words under a negation ("not able to *see*").
 
-Words inside a negated clause ("they are not looking for new software") raise no feature.
+Words inside a negated clause ("they are not looking for new software") raise no ``w:``,
+``b:`` or ``r:`` feature (only ``n:`` and ``s:cannot``), but still count as verbs.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterator
@@ -169,9 +176,26 @@ def _lemmas(words: frozenset[str]) -> frozenset[str]:
 
 _ASK_OPENERS_L, _QUANTIFIERS_L, _PROPOSE_L = map(_lemmas, (_ASK_OPENERS, _QUANTIFIERS, _PROPOSE))
 _SWITCH_L, _WANT_L, _EFFECT_L = map(_lemmas, (_SWITCH, _WANT, _EFFECT_VERBS))
+_TAKE_L = _lemmas(_set("take go move buy get put bring install switch adopt choose"))
+_WANT_HEAD_L = _lemmas(_set("want need wish like plan hope"))
+_ACQUIRE_L = _lemmas(
+    _set("buy purchase replace add renew upgrade switch migrate move implement install "
+         "introduce roll order acquire license licence lease rent extend expand swap change")
+)
+_BETTER_L = _lemmas(_set("better fewer less easier faster improve improvement reduce smoother"))
+_PREPOSITIONS = frozenset({"for", "to", "by", "with", "onto", "into", "from", "in", "at", "on"})
+_SO_L = _lemmas(_SO)  # "therefore" stems to "therefor": compare stems with stems
 _NEGATIONS = _set(
     "not no never nobody nothing nor without cannot can't don't doesn't didn't isn't aren't won't"
 )
+_SINCE_L = _lemmas(_set("since after when once already last ago"))
+# Words after a want that make it an ask for a thing: "ask for two more sorters", "want a PAM".
+_OBJECT_SKIP_L = _lemmas(_set("for us them from of about"))
+_NOT_OBJECT_L = _lemmas(
+    _set("to that it this better fewer less faster easier more help the their its our")
+)
+_ABILITY = _set("able allowed permitted longer capable")
+_NEG_SKIP = _lemmas(_set("be do have not to the a an any able allow longer yet even always"))
 _EVERY = _lemmas(_set("every each per daily weekly monthly yearly twice times always often again"))
 _SPEC_UNITS = "year|yr|month|hour|hr|day|week|tb|gb|gbit|core|seat|user|node|site"
 _SPEC = re.compile(
@@ -196,8 +220,9 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     return any(a <= pos < b for a, b in spans)
 
 
-def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
-    """Features of the sentence's shape, each with the words that show it."""
+def _shape(toks: list[Token], text: str, every: list[str]) -> Iterator[Feature]:
+    """Features of the sentence's shape, each with the words that show it (``every``: the
+    lemmas of all the words, negated ones too, for the verb test)."""
     if not toks:
         return
     lem = [t.lemma for t in toks]
@@ -229,18 +254,22 @@ def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
                     break
     # A switch of one thing for another: "leave X for Y", "replace X by Y", "swap X with Y".
     for i, t in enumerate(lem):
-        if t in _SWITCH_L:
+        # X is a thing: "changes for them by then" (a preposition first) is no switch.
+        if t in _SWITCH_L and i + 1 < len(lem) and lem[i + 1] not in _PREPOSITIONS:
             for j in range(i + 2, min(i + 6, len(lem))):
                 if lem[j] in {"for", "with", "by", "to", "onto"}:
                     yield Feature("s:switch-x-for-y", toks[i].start, toks[j].end)
                     break
+    yield from _want_what(toks, lem)
+    yield from _switch_names(toks, lem, first)
+    yield from _so_clause(toks, lem)
     # A label and a colon opening a list or a scope: "Must have: ...", "Scope: ...".
     head = re.match(r"\s*(?:[^\W\d_][\w\-]*\s+){0,2}[^\W\d_][\w\-]*\s*:", text)
     if head:
         yield Feature("s:label-colon", head.start(), head.end() - 1)
     # A problem that ends in a want: "..., so what they need is ...".
     for i, t in enumerate(lem):
-        if t in _SO or (t == "what" and i > 2):
+        if t in _SO_L or (t == "what" and i > 2):
             for j in range(i + 1, min(i + 5, len(lem))):
                 if lem[j] in _WANT_L:
                     yield Feature("s:so-they-want", toks[i].start, toks[j].end)
@@ -253,7 +282,7 @@ def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
         if len(short) >= 3:
             yield Feature("s:short-list", first.start, toks[-1].end)
     # No verb at all: a noun phrase ("5-year maintenance on all four chillers").
-    if not any(t in _EFFECT_L or t.endswith(("ed", "ing")) for t in lem[1:]):
+    if not any(t in _EFFECT_L or t.endswith(("ed", "ing")) for t in every[1:]):
         yield Feature("s:no-verb", first.start, toks[-1].end)
     # Something told as having happened: a past form ("doubled", "tripled", "moved").
     for tok in toks[1:]:
@@ -273,6 +302,114 @@ def _shape(toks: list[Token], text: str) -> Iterator[Feature]:
         yield Feature("s:term-figure", m.start(), m.end() - 1)
     if len(toks) <= 6:
         yield Feature("s:short", first.start, toks[-1].end)
+    # A question ("What happens if ...?"): discovery or a coach's question, rarely an ask.
+    if text.rstrip().endswith("?"):
+        yield Feature("s:question", first.start, toks[-1].end)
+
+
+def _is_name(tok: Token, first: Token) -> bool:
+    """A product-ish name: a capitalised word inside the sentence ("SharePoint", "AWS"), or a
+    word with a digit or an inner capital ("S7-1500", "NetSuite", "iPads")."""
+    text = tok.text
+    if not text[:1].isalpha():
+        return False
+    inner = any(c.isupper() for c in text[1:]) or any(c.isdigit() for c in text)
+    return inner or (tok is not first and text[0].isupper())
+
+
+def _switch_names(toks: list[Token], lem: list[str], first: Token) -> Iterator[Feature]:
+    """A switch between two named things: "from Notes to SharePoint", "leave AWS for Azure".
+    Told as past ("since they moved from X to Y", "changed from ...") it is context of a
+    problem, not an ask: that raises its own feature."""
+    for i, t in enumerate(lem):
+        if t not in _SWITCH_L and t != "from":
+            continue
+        for j in range(i + 2, min(i + 8, len(lem))):
+            if lem[j] not in {"to", "for", "with", "by", "onto", "into"}:
+                continue
+            left = toks[i + 1 : j]
+            right = toks[j + 1 : j + 5]
+            if any(_is_name(x, first) for x in left) and any(_is_name(x, first) for x in right):
+                if t == "from" and any(lem[k] in _SWITCH_L for k in range(max(0, i - 3), i)):
+                    break  # the switch verb before it raises the feature
+                if t == "from":  # no verb: "From Jira Server to Jira Cloud", or places
+                    yield Feature("s:from-name-to-name", toks[i].start, toks[j].end)
+                    break
+                past = toks[i].text.lower().endswith("ed") or any(
+                    lem[k] in _SINCE_L for k in range(max(0, i - 4), i)
+                )
+                kind = "s:switch-past" if past else "s:switch-names"
+                yield Feature(kind, toks[i].start, toks[j].end)
+            break
+    # One thing out and another in: "leave Trimble and take Samsara", "X instead of Y".
+    for i, t in enumerate(lem):
+        if t in _SWITCH_L or t == "rid":
+            for j in range(i + 2, min(i + 8, len(lem) - 1)):
+                if lem[j] == "and" and lem[j + 1] in _TAKE_L:
+                    yield Feature("s:out-and-in", toks[i].start, toks[j + 1].end)
+                    break
+        if t == "instead" and i + 1 < len(lem) and lem[i + 1] == "of":
+            yield Feature("s:instead-of", toks[i].start, toks[i + 1].end)
+
+
+def _want_what(toks: list[Token], lem: list[str]) -> Iterator[Feature]:
+    """What a want reaches for: to acquire ("want to replace", "need to buy"), to act ("want
+    to look at", "want to improve") or a better outcome ("want better routing")."""
+    for i, t in enumerate(lem):
+        if t not in _WANT_HEAD_L:
+            continue
+        after = lem[i + 1 : i + 6]
+        if len(after) >= 2 and after[0] == "to":
+            kind = "s:want-to-acquire" if after[1] in _ACQUIRE_L else "s:want-to-act"
+            yield Feature(kind, toks[i].start, toks[i + 2].end)
+        for k, a in enumerate(after):
+            if a in _BETTER_L:
+                yield Feature("s:want-better", toks[i].start, toks[i + 1 + k].end)
+                break
+
+
+def _so_clause(toks: list[Token], lem: list[str]) -> Iterator[Feature]:
+    """What the last "so"/"therefore"/"hence"/"that is why" clause carries: a want with an
+    object ("..., so they ask for two more sorters") or an effect ("..., so trucks wait")."""
+    starts = [i for i, t in enumerate(lem) if t in _SO_L and i > 1]
+    starts += [i for i in range(1, len(lem) - 2) if lem[i : i + 3] == ["that", "be", "why"]]
+    starts += [i for i in range(1, len(lem) - 1) if lem[i : i + 2] == ["that", "why"]]
+    if not starts:
+        return
+    i = max(starts)
+    clause = lem[i + 1 : i + 12]
+    for j, t in enumerate(clause):
+        if t in _WANT_L:
+            obj = [o for o in clause[j + 1 : j + 6] if o not in _OBJECT_SKIP_L]
+            kind = "s:so-ask-object" if obj and obj[0] not in _NOT_OBJECT_L else "s:so-want-to"
+            yield Feature(kind, toks[i].start, toks[i + 1 + j].end)
+            return  # the first want decides: "want to look at ..." is no ask for a thing
+    yield Feature("s:so-effect", toks[i].start, toks[min(len(toks) - 1, i + 1)].end)
+
+
+def _negation_features(
+    text: str, toks: list[Token], spans: list[tuple[int, int]]
+) -> Iterator[Feature]:
+    """What is negated: "not able to", "cannot" (a capability missing: a problem's shape) and
+    the first words under the negation ("n:see", "n:look"), hidden from the plain word features."""
+    starts = [t.start for t in toks]
+    for a, b in spans:
+        lo, hi = bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)
+        inside = toks[lo:hi]
+        if not inside:
+            continue
+        rest = [t for t in inside[1:] if t.lemma not in _NEG_SKIP]
+        before = toks[lo - 1 : lo] if lo else []
+        if (
+            any(t.text.lower() in _ABILITY for t in inside[1:3])
+            or (before and before[0].lemma in {"can", "could"})
+        ):
+            yield Feature("s:cannot", inside[0].start, (rest[0] if rest else inside[0]).end)
+        for t in rest[:2]:
+            yield Feature(f"n:{t.lemma}", t.start, t.end)
+    # "cannot", "can't" and "unable to" (not negations of the word lists): the same shape.
+    for m in re.finditer(r"\b(?:unable to|cannot|can['\u2019]?t)\b", text, re.IGNORECASE):
+        yield Feature("s:cannot", m.start(), m.end())
 
 
 def _rule_features(hits: list[_Hit]) -> Iterator[Feature]:
@@ -328,7 +465,8 @@ def features(text: str, lang: ProductLanguage) -> tuple[list[Feature], list[_Hit
     for a, b in itertools.pairwise(live):
         if not re.search(r"[,;:.!?()]", text[a.end : b.start]):
             out.append(Feature(f"b:{a.lemma} {b.lemma}", a.start, b.end))
-    out.extend(_shape(live, text))
+    out.extend(_shape(live, text, [t.lemma for t in toks]))
+    out.extend(_negation_features(text, toks, negated))
     out.extend(_rule_features(product + problem))
     out.extend(_ask_place(text, product))
     out.sort(key=lambda f: (f.start, f.end, f.name))
