@@ -36,6 +36,11 @@ MIN_RECALL = 0.9
 # heldout2 0.983 / 0.967 (the goal is 0.95 on both). Raise these when the model gets better;
 # never lower them to let a change pass.
 HELDOUT_FLOOR = {"heldout": (0.98, 0.98), "heldout2": (0.98, 0.96)}
+# heldout3: 200 statements written blind (by someone who never saw the model, its data or its
+# code), measured once after the model was final: precision 1.000, recall 0.920. Below the 0.95
+# goal on recall: the honest figure; the floor is what was measured, never tuned on.
+HELDOUT3 = Path(__file__).parent / "data" / "purchase_asks_heldout3.tsv"
+HELDOUT3_FLOOR = (0.99, 0.92)
 
 
 def _rows() -> list[dict[str, str]]:
@@ -358,6 +363,17 @@ def test_precision_and_recall_on_the_held_out_split(
     floor_precision, floor_recall = HELDOUT_FLOOR[split]
     assert precision >= floor_precision
     assert recall >= floor_recall
+
+
+def test_precision_and_recall_on_the_blind_set(language: ProductLanguage) -> None:
+    with HELDOUT3.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert len(rows) == 200
+    said = [check(r["statement"], language).is_product for r in rows]
+    truth = [r["label"] == "product" for r in rows]
+    tp = sum(s and t for s, t in zip(said, truth, strict=True))
+    assert tp / sum(said) >= HELDOUT3_FLOOR[0]
+    assert tp / sum(truth) >= HELDOUT3_FLOOR[1]
 
 
 def test_the_training_script_never_reads_the_held_out_rows() -> None:
