@@ -125,8 +125,8 @@ def _next_steps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]
     if doubters:
         s = doubters[0]
         yield (f"person:{s.name}", "stakeholders",
-               f"What would {s.name} need to see to argue for this change rather than "
-               "go along with it?")
+               f"What would {s.name} have to see before arguing for this change "
+               "instead of just going along with it?")
     live = sorted(((i, r) for i, r in enumerate(deal.risks) if r.status != RiskStatus.closed),
                   key=lambda ir: -(ir[1].exposure or 0))
     if live:
