@@ -28,10 +28,10 @@ def request_parameters() -> dict[str, str]:
     """The page's URL query (``?deal_id=...``) in Voila; empty elsewhere.
 
     With kernel preheating the notebook runs before any page is requested, so this first
-    waits for the request. Without it Voila puts the query in the kernel's environment at
-    start, and importing voila (2.5 s: jupyter_server and jsonschema) is not worth it."""
+    waits for the request (from Voila, proving it is this page's kernel). Without it Voila
+    puts the query in the kernel's environment at start."""
     if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import wait_for_request
+        from coachkit.app.page_request import wait_for_request
 
         wait_for_request()
     query = os.environ.get("QUERY_STRING", "")
