@@ -35,8 +35,7 @@ def _query_url(kernel_id: str) -> str:
     return f"{protocol}://{ip}:{port}{base}voila/query/{kernel_id}"
 
 
-async def _receive(url: str, proof: str) -> tuple[bool, str | None]:
-    """Whether Voila answered, and the request it sent (None: it closed without one)."""
+async def _receive(url: str, proof: str) -> str | None:
     from tornado.httpclient import HTTPClientError, HTTPRequest
     from tornado.websocket import websocket_connect
 
@@ -44,20 +43,16 @@ async def _receive(url: str, proof: str) -> tuple[bool, str | None]:
         conn = await websocket_connect(HTTPRequest(url, headers={PROOF_HEADER: proof},
                                                    connect_timeout=5))
     except (HTTPClientError, OSError):
-        return False, None
+        return None
     message = await conn.read_message()
     conn.close()
-    return True, message if isinstance(message, str) else None
+    return message if isinstance(message, str) else None
 
 
 def wait_for_request() -> None:
     """In a preheated kernel: wait for the page request and put its variables
     (``QUERY_STRING``, ...) in the environment, as Voila's own helper does, but proving to
-    Voila that this is the kernel.
-
-    Voila closing the connection without a request means it is stopping: the kernel ends
-    here, quietly. Going on would answer the notebook's run on sockets already closed by the
-    shutdown (ipykernel's ``ZMQError`` traceback on every Ctrl-C)."""
+    Voila that this is the kernel."""
     from IPython import get_ipython
 
     kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
@@ -65,14 +60,11 @@ def wait_for_request() -> None:
     if not kernel_id or kernel is None:
         return
     proof = kernel_proof(kernel.session.key, kernel_id)
-    found: list[tuple[bool, str | None]] = []
+    found: list[str | None] = []
     # the kernel's own event loop runs in this thread: the wait gets a thread and loop of its own
     thread = threading.Thread(
         target=lambda: found.append(asyncio.run(_receive(_query_url(kernel_id), proof))))
     thread.start()
     thread.join()
-    answered, request = found[0] if found else (False, None)
-    if answered and request is None:
-        os._exit(0)
-    if request:
-        os.environ.update(json.loads(request))
+    if found and found[0]:
+        os.environ.update(json.loads(found[0]))

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from jupyter_core.utils import run_sync
 from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httputil import HTTPServerRequest
@@ -416,6 +417,21 @@ class CoachkitVoila(Voila):
             self.app.default_router.rules.insert(
                 0, Rule(_ForeignHost(list(self.allowed_hosts)), ForeignHostHandler))
         super().listen()
+
+    def stop(self) -> None:
+        """Preheated kernels end first, at once: they hold no page and no edit, and one still
+        waiting for its page request, shut down the graceful way, went on running the notebook
+        on sockets already closed (ipykernel's ``ZMQError`` traceback on every Ctrl-C). Page
+        kernels then shut down gracefully (Voila's own stop), saving what is pending."""
+        run_sync(self._end_preheated)()
+        super().stop()
+
+    async def _end_preheated(self) -> None:
+        for task in self._pool_tasks():
+            if task.done() and not task.cancelled() and task.exception() is None:
+                with contextlib.suppress(KeyError, RuntimeError, web.HTTPError):
+                    await self.kernel_manager.shutdown_kernel(task.result()["kernel_id"],
+                                                              now=True)
 
     def _stop_on_signal(self, sig: int) -> None:
         if self._stopping:
