@@ -5,10 +5,12 @@ refused (DNS rebinding)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.cookiejar
 import http.server
 import re
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -329,3 +331,91 @@ def test_the_login_cookie_goes_to_no_other_local_server(browser: Any,
     assert len(_Collector.seen) >= 5
     for path, cookies in _Collector.seen:
         assert login not in cookies and "_xsrf" not in cookies, (path, cookies)
+
+
+SUBSCRIBER = """
+import json, sys, time
+import zmq
+addresses, seconds = json.loads(sys.argv[1]), float(sys.argv[2])
+context = zmq.Context()
+poller = zmq.Poller()
+for address in addresses:
+    sub = context.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.connect(address)
+    poller.register(sub, zmq.POLLIN)
+frames = 0
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    for sub, _ in poller.poll(200):
+        frames += len(sub.recv_multipart())
+print(frames)
+"""
+
+
+def kernel_addresses(pid: int) -> list[str]:
+    """Every address a kernel listens on, as another user would try them: its loopback TCP
+    ports (an attacker tries every port in /proc/net/tcp) and the Unix socket files named after
+    its connection file (on its command line, in ``ps``)."""
+    import json
+
+    sockets = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
+    inodes = {line.split()[9]: int(line.split()[1].rsplit(":", 1)[1], 16)
+              for line in sockets if line.split()[3] == "0A"}  # LISTEN
+    owned = {link.readlink().name for link in Path(f"/proc/{pid}/fd").iterdir()
+             if link.readlink().name.startswith("socket:")}
+    addresses = [f"tcp://127.0.0.1:{port}" for inode, port in inodes.items()
+                 if f"socket:[{inode}]" in owned]
+    args = cmdline(pid).split()
+    info = json.loads(Path(args[args.index("-f") + 1]).read_text(encoding="utf-8"))
+    if info["transport"] == "ipc":
+        addresses += [f"ipc://{info['ip']}-{info[name]}" for name in
+                      ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+    return addresses
+
+
+async def _chatter(client: AppClient, kernel: str, seconds: float) -> int:
+    """The seller's page at work: kernel messages for ``seconds``; the replies counted."""
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    from test_voila_server import message
+
+    url = client.server.url.replace("http", "ws") + f"api/kernels/{kernel}/channels"
+    conn = await websocket_connect(HTTPRequest(url, headers={"Cookie": client.cookie_header()}))
+    replies = 0
+    end = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < end:
+        await conn.write_message(message("kernel_info_request", {}))
+        with contextlib.suppress(TimeoutError):
+            while await asyncio.wait_for(conn.read_message(), 0.2) is not None:
+                replies += 1
+    conn.close()
+    return replies
+
+
+def test_another_user_cannot_read_a_kernels_output(app_server: AppServer,
+                                                   seller: AppClient) -> None:
+    """Kernel messages are signed, not encrypted, and a ZeroMQ PUB socket takes any subscriber:
+    over loopback TCP another user read everything the seller typed. The kernels' sockets are
+    Unix socket files in Voila's private folder now."""
+    import json
+    import subprocess
+    import sys
+
+    from unix_users import other_user
+
+    _, kernel = seller.page("deal_id=northwind-plant-maintenance")
+    pid = kernel_pid(app_server, kernel)
+    addresses = kernel_addresses(pid)
+    assert addresses
+    with other_user() as intruder:
+        listening = subprocess.Popen(
+            intruder.command([sys.executable, "-c", SUBSCRIBER, json.dumps(addresses), "10"]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/")
+        time.sleep(3)  # subscribed (ZeroMQ connects in the background)
+        replies = run_async(_chatter(seller, kernel, 5))
+        out, err = listening.communicate(timeout=60)
+    assert replies > 10  # the seller's page was busy...
+    assert listening.returncode == 0, err
+    assert int(out) == 0, f"another user read {out.strip()} frames of the kernel's output"

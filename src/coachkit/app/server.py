@@ -61,7 +61,10 @@ def voila_command(notebook: Path, port: int, *, pool_size: int = 1,
     """coachkit's Voila on loopback with preheated kernels. The token goes in the environment
     (``JUPYTER_TOKEN``), never here: every user on the machine can read a command line."""
     command = [sys.executable, "-m", "coachkit.app.voila", str(notebook),
-               "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0"]
+               "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
+               # kernels talk over Unix sockets in Voila's private (0700) connection folder:
+               # a ZeroMQ PUB socket on a loopback port takes any local user as subscriber
+               "--KernelManager.transport=ipc"]
     if pool_size > 0:
         command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     if max_pages is not None:
