@@ -187,6 +187,16 @@ class QueryHandler(RequestInfoSocketHandler):
             return
         await super().get(*args, **kwargs)
 
+    def on_close(self) -> None:
+        """Forget this connection only. Voila's own looks for it and, not finding it (its
+        kernel connected twice, or it closed before opening), deletes the last connection
+        registered, the newest preheated kernel's: the next page's request is then kept for
+        a kernel that never asks again, and that page never finishes loading."""
+        waiters: dict[str, Any] = RequestInfoSocketHandler._waiters
+        for kernel_id, waiter in list(waiters.items()):
+            if waiter is self:
+                del waiters[kernel_id]
+
 
 SIGN_IN = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in - coachkit</title>
