@@ -144,13 +144,16 @@ class AppServer(Server):
                  cwd: str | None = None):
         super().__init__(command, "", env, cwd=cwd, log=log)
         deadline = time.monotonic() + 60
-        while not (found := re.search(r"coachkit app: (http://127\.0\.0\.1:(\d+)/)\?token=(\S+)",
-                                      self.log_text())):
+        while not (found := re.search(
+                r"coachkit app: (http://127\.0\.0\.1:(\d+)/(?:([\w-]+)/)?)\?token=(\S+)",
+                self.log_text())):
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 self.stop()
                 raise RuntimeError(f"coachkit app printed no URL:\n{self.log_text()}")
             time.sleep(0.1)
-        self.url, self.port, self.token = found[1], int(found[2]), found[3]
+        self.url, self.port, self.prefix, self.token = (found[1], int(found[2]),
+                                                        found[3] or "", found[4])
+        self.root = f"http://127.0.0.1:{self.port}/"  # what other servers on the host share
         wait_for_http(self.url + "voila/static/voila.js")  # static: no page, no kernel
 
     def link(self, query: str = "") -> str:

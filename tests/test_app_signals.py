@@ -7,7 +7,10 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ import pytest
 from conftest import (
     AppClient,
     AppServer,
+    _NoRedirect,
     alive,
     app_command,
     app_env,
@@ -100,3 +104,54 @@ def test_a_stop_signal_leaves_no_process_and_frees_the_port(how: str, tmp_path: 
         server.stop()
     assert port_is_free(server.port)
     assert code == (-signal.SIGKILL if how == "SIGKILL" else 0)
+
+
+def test_the_url_is_printed_once_the_app_answers(tmp_path: Path) -> None:
+    """The printed address is opened at once (by the browser, or a seller's click): it must
+    be answered, not refused because Voila is still starting."""
+    proc = subprocess.Popen(app_command("--store", str(tmp_path / "s.db")), env=app_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+/(?:[\w-]+/)?\?token=\S+)", line)
+        assert found, line
+        try:  # at once, as the browser does; not followed: the page would take a kernel
+            urllib.request.build_opener(_NoRedirect).open(found[1], timeout=30)
+            raise AssertionError("the token URL did not redirect to the page")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 302  # signed in, on to the page
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+@pytest.mark.browser
+def test_ctrl_c_and_closed_tabs_leave_no_traceback(browser: object, tmp_path: Path) -> None:
+    """What the seller's terminal shows: tabs closing (with and without the beacon) log no
+    "Task exception was never retrieved", and Ctrl-C stops everything with no traceback
+    (ipykernel's ZMQError from the preheated kernel, before)."""
+    from pages import answered, new_context, open_app, watch
+
+    location = demo_store(tmp_path, "store.db")
+    server = AppServer(app_command("--store", location), app_env(), tmp_path / "app.log")
+    try:
+        for beacon in (True, False):
+            context = new_context(browser)
+            page = watch(context.new_page())
+            open_app(page, server.link("deal_id=northwind-plant-maintenance"), 120_000)
+            answered(page)
+            page.close(run_before_unload=beacon)
+            context.close()
+        # the closed pages' kernels end (the beacon's at once, the other after its grace)
+        wait_until(lambda: len(server.kernel_pids()) <= 1, 60, "the closed tabs' kernels end")
+        time.sleep(2)
+        os.killpg(server.proc.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the group
+        code = server.proc.wait(timeout=60)
+    finally:
+        server.stop()
+    log = server.log_text()
+    assert code == 0
+    assert "Traceback" not in log, log
+    assert "never retrieved" not in log and "Error" not in log, log

@@ -4,6 +4,7 @@ loads nothing from elsewhere, and takes uploads up to a little over the workbook
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -229,3 +230,48 @@ def test_a_page_never_opened_in_a_browser_has_its_kernel_ended(tmp_path: Path) -
     finally:
         server.stop()
     assert f"Kernel {kernel}: its page has been gone for" in server.log_text()
+
+
+async def _crafted_widget_messages(client: AppClient, kernel: str) -> list[dict]:
+    """Widget updates no page would send (wrong types, unknown models) to every widget of the
+    page, as a signed-in client may; every message that comes back."""
+    conn = await _connect(client, kernel)
+    await conn.write_message(message("comm_info_request", {}))
+    comms: dict = {}
+    while not comms:
+        reply = json.loads(await asyncio.wait_for(conn.read_message(), 30))
+        if reply["header"]["msg_type"] == "comm_info_reply":
+            comms = reply["content"]["comms"]
+    for comm_id in comms:
+        for state in ({"value": {"x": [1]}}, {"index": "zz"},
+                      {"children": ["IPY_MODEL_nope"]}, {"description": 5}):
+            await conn.write_message(message("comm_msg", {
+                "comm_id": comm_id,
+                "data": {"method": "update", "state": state, "buffer_paths": []}}))
+    seen = []
+    with contextlib.suppress(TimeoutError):
+        while (raw := await asyncio.wait_for(conn.read_message(), 8)) is not None:
+            if isinstance(raw, str):
+                seen.append(json.loads(raw))
+    conn.close()
+    return seen
+
+
+def test_crafted_widget_messages_bring_back_no_traceback(client: AppClient) -> None:
+    """ipywidgets answered each failing update with the whole traceback (source lines, server
+    paths) although show_tracebacks is off; now the server's log has it, under a short
+    reference, and the page shows only that reference."""
+    _, kernel = client.page("deal_id=northwind-plant-maintenance")
+    seen = run_async(_crafted_widget_messages(client, kernel))
+    text = json.dumps(seen)
+    assert seen
+    for leak in ("Traceback", "site-packages", ".py", "TraitError", "File \\u001b"):
+        assert leak not in text, leak
+    assert not [m for m in seen if m["header"]["msg_type"] == "error"]
+    shown = set(re.findall(r"Something went wrong here \(reference <code>([0-9a-f]{6})</code>\)",
+                           text))
+    assert shown  # the page says something failed, with the reference
+    log = client.server.log_text()
+    for reference in shown:
+        entry = log[log.index(f"coachkit: error {reference} in the page kernel"):]
+        assert entry.splitlines()[1] == "Traceback (most recent call last):"

@@ -3,8 +3,9 @@
 The notebook ships in the package (``coachkit.workbooks``). Voila runs it with a preheated
 kernel so a page opens without waiting for Python; :mod:`coachkit.app.voila` adds the token,
 the Host check, the page cap and the ending of kernels whose page is gone. This process
-prints the URL with a fresh token, then supervises Voila: SIGTERM, SIGINT (Ctrl-C) and SIGHUP
-(a closed terminal) stop it, and whatever it leaves behind is ended too.
+prints the URL, with a fresh token and secret path, once Voila answers, then supervises
+Voila: SIGTERM, SIGINT (Ctrl-C) and SIGHUP (a closed terminal) stop it, and whatever it leaves
+behind is ended too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -25,6 +28,12 @@ from coachkit.processes import become_subreaper, end_descendants, stop_with_pare
 from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+PREFIX_VARIABLE = "COACHKIT_APP_PREFIX"
+"""The secret first path segment of every URL the app serves (``coachkit app`` draws it):
+browsers send a host's cookies to all its ports, but only under the cookie's path, which is
+this prefix, so another local server never receives the login cookie. An environment
+variable, not ``--base_url``, because every user can read a command line."""
 
 STOP_WAIT = 20.0
 """Seconds Voila gets to shut its kernels down (each saves what is pending) before SIGKILL."""
@@ -52,7 +61,10 @@ def voila_command(notebook: Path, port: int, *, pool_size: int = 1,
     """coachkit's Voila on loopback with preheated kernels. The token goes in the environment
     (``JUPYTER_TOKEN``), never here: every user on the machine can read a command line."""
     command = [sys.executable, "-m", "coachkit.app.voila", str(notebook),
-               "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0"]
+               "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
+               # kernels talk over Unix sockets in Voila's private (0700) connection folder:
+               # a ZeroMQ PUB socket on a loopback port takes any local user as subscriber
+               "--KernelManager.transport=ipc"]
     if pool_size > 0:
         command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     if max_pages is not None:
@@ -73,21 +85,41 @@ def run_app(args: argparse.Namespace) -> int:
     port = args.port or free_port()
     check_port(port)
     token = secrets.token_urlsafe(32)
-    env = {**os.environ, "COACHKIT_STORE": location, "JUPYTER_TOKEN": token}
-    print(f"coachkit app: http://127.0.0.1:{port}/?token={token}\n"
-          f"  (store: {name}; the token is new on every start; Ctrl-C stops)", flush=True)
+    prefix = secrets.token_urlsafe(12)
+    env = {**os.environ, "COACHKIT_STORE": location, "JUPYTER_TOKEN": token,
+           PREFIX_VARIABLE: prefix}
     become_subreaper()
     proc = subprocess.Popen(
         voila_command(notebook, port, pool_size=args.pool_size, max_pages=args.max_pages,
                       open_browser=not args.no_browser),
         env=env, cwd=notebook.parent, preexec_fn=stop_with_parent)
-    return supervise(proc)
+    url = f"http://127.0.0.1:{port}/{prefix}/"
+    return supervise(proc, ready=lambda: answers(url + STATIC_PROBE), on_ready=lambda: print(
+        f"coachkit app: {url}?token={token}\n"
+        f"  (store: {name}; the address is new on every start; Ctrl-C stops)", flush=True))
 
 
-def supervise(proc: subprocess.Popen[bytes]) -> int:
-    """Wait for Voila. A stop signal is passed on as SIGTERM (once); Voila then gets
-    :data:`STOP_WAIT` seconds before SIGKILL, and every process left below this one is ended."""
+STATIC_PROBE = "voila/static/voila.js"
+"""A file Voila serves without a page or a kernel: answered means the app is up."""
+
+
+def answers(url: str) -> bool:
+    """Whether the server answers ``url`` (a static file, no sign-in needed)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def supervise(proc: subprocess.Popen[bytes], *, ready: Callable[[], bool] = lambda: True,
+              on_ready: Callable[[], None] = lambda: None) -> int:
+    """Wait for Voila, calling ``on_ready`` once ``ready()`` says it answers (the URL is
+    printed then, not before: opened at once it would be refused). A stop signal is passed on
+    as SIGTERM (once); Voila then gets :data:`STOP_WAIT` seconds before SIGKILL, and every
+    process left below this one is ended."""
     stopped_at: list[float] = []
+    started = False
 
     def stop(signum: int, frame: object) -> None:
         if not stopped_at:
@@ -99,11 +131,14 @@ def supervise(proc: subprocess.Popen[bytes]) -> int:
     try:
         while True:
             try:
-                code = proc.wait(timeout=0.5)
+                code = proc.wait(timeout=0.5 if started else 0.1)
                 break
             except subprocess.TimeoutExpired:
                 if stopped_at and time.monotonic() - stopped_at[0] > STOP_WAIT:
                     proc.kill()
+                elif not started and not stopped_at and ready():
+                    started = True
+                    on_ready()
     finally:
         end_descendants()
         for sig, handler in previous.items():

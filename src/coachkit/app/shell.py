@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, quote
 import ipywidgets as w
 
 from coachkit import clock
+from coachkit.app import incidents
 from coachkit.app.conflicts import ConflictPanel
 from coachkit.app.fields import css_class
 from coachkit.app.history import HistoryPanel
@@ -30,10 +31,10 @@ def request_parameters() -> dict[str, str]:
     """The page's URL query (``?deal_id=...``) in Voila; empty elsewhere.
 
     With kernel preheating the notebook runs before any page is requested, so this first
-    waits for the request. Without it Voila puts the query in the kernel's environment at
-    start, and importing voila (2.5 s: jupyter_server and jsonschema) is not worth it."""
+    waits for the request (from Voila, proving it is this page's kernel). Without it Voila
+    puts the query in the kernel's environment at start."""
     if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import wait_for_request
+        from coachkit.app.page_request import wait_for_request
 
         wait_for_request()
     query = os.environ.get("QUERY_STRING", "")
@@ -77,11 +78,14 @@ class App:
         self.heartbeat = css_class(w.Button(description="0", layout=w.Layout(display="none")),
                                    "ck-heartbeat")
         self.heartbeat.on_click(lambda _: self._answer_heartbeat())
+        self.incident = css_class(w.HTML(layout=w.Layout(display="none")), "ck-incident")
+        incidents.install(self._incident)
         self.widget = css_class(w.VBox([
             w.HTML(CSS + MERGE_CSS), self.title, self.deals,
             w.HBox([self.status, self.links], layout=w.Layout(justify_content="space-between",
                                                               width="100%")),
-            self.conflicts.widget, self.banner, self.brief, self.tabs, self.heartbeat, self.url,
+            self.incident, self.conflicts.widget, self.banner, self.brief, self.tabs,
+            self.heartbeat, self.url,
         ]), "ck-app")
         self.tabs.observe(lambda _: self._show_step(), names="selected_index")
         self.session.on_change(self._changed)
@@ -211,6 +215,14 @@ class App:
             titles.append(step.title + (f" · {done:.0f}%" if done is not None else ""))
         if tuple(titles) != tuple(self.tabs.titles):
             self.tabs.titles = tuple(titles)
+
+    def _incident(self, reference: str) -> None:
+        """Something failed in this kernel; the details are in the server's log."""
+        self.incident.value = (
+            f"<span class='ck-status-error'>Something went wrong here (reference "
+            f"<code>{escape(reference)}</code>). What was saved is safe; reload the page to go "
+            "on. The reference finds the details in the log of the app's server.</span>")
+        self.incident.layout.display = None
 
     def _status(self) -> None:
         status = self.session.status

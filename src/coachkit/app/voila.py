@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import ipaddress
 import os
 import signal
@@ -35,14 +36,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from jupyter_core.utils import run_sync
+from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httputil import HTTPServerRequest
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.routing import Matcher, Rule
 from traitlets import Bool, Float, Integer, List, Unicode
 from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+from voila.voila_identity_provider import VoilaLoginHandler
 
+from coachkit.app.page_request import PROOF_HEADER, kernel_proof
+from coachkit.app.server import PREFIX_VARIABLE
 from coachkit.model.files import MAX_FILE_BYTES
 from coachkit.shipped import jupyter_data_dir
 
@@ -55,6 +63,7 @@ limit still reaches the kernel and gets its one-line refusal (the page refuses b
 before sending them)."""
 
 SETTINGS_KEY = "coachkit_voila"
+
 
 TOO_MANY_PAGES = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Too many open pages - coachkit</title></head>
@@ -92,11 +101,10 @@ class ForeignHostHandler(web.RequestHandler):
     """Refuses every method, websockets included, with one line of plain text."""
 
     def prepare(self) -> None:
-        server: CoachkitVoila = self.settings[SETTINGS_KEY]
         self.set_status(403)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(f"coachkit: this app answers only at its own address "
-                    f"({server.connection_url}); open the URL that `coachkit app` printed.\n")
+        self.finish("coachkit: this app answers only at its own address; open the URL that "
+                    "`coachkit app` printed.\n")  # not the address: it holds a secret path
 
 
 def _without_token(request: HTTPServerRequest) -> str:
@@ -161,6 +169,91 @@ class PageHandler(TornadoVoilaHandler):
                                           grace=server.page_grace + 1))
 
 
+class QueryHandler(RequestInfoSocketHandler):
+    """Voila's ``/voila/query/<kernel id>``, where a preheated kernel receives its page
+    request, open to that kernel only (:mod:`coachkit.app.page_request`): anyone else who
+    connected first would take the seller's request and leave the page hanging."""
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        kernel_id = kwargs.get("kernel_id") or (args[0] if args else "")
+        try:
+            key = self.settings["kernel_manager"].get_kernel(kernel_id).session.key
+        except KeyError:
+            key = None
+        given = self.request.headers.get(PROOF_HEADER, "")
+        if not key or not hmac.compare_digest(given, kernel_proof(key, kernel_id)):
+            self.set_status(403)
+            self.finish("coachkit: this address is for the app's own kernels\n")
+            return
+        await super().get(*args, **kwargs)
+
+    def on_close(self) -> None:
+        """Forget this connection only. Voila's own looks for it and, not finding it (its
+        kernel connected twice, or it closed before opening), deletes the last connection
+        registered, the newest preheated kernel's: the next page's request is then kept for
+        a kernel that never asks again, and that page never finishes loading."""
+        waiters: dict[str, Any] = RequestInfoSocketHandler._waiters
+        for kernel_id, waiter in list(waiters.items()):
+            if waiter is self:
+                del waiters[kernel_id]
+
+
+SIGN_IN = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in - coachkit</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto;
+ padding: 0 1em; color: #0f172a">
+<h1 id="ck-sign-in">Open your coachkit workbook</h1>
+<p>This app holds your deals, so it opens only for the person who started it. Paste the token
+that <code>coachkit app</code> printed in its terminal: the part of the address after
+<code>token=</code>. Opening that whole address again works too.</p>
+{error}
+<form method="post" action="{action}">{xsrf}
+<label for="ck-token">Token</label><br>
+<input id="ck-token" name="password" type="password" autocomplete="off" autofocus
+ style="width: 100%; font: inherit; padding: .4em; margin: .3em 0 1em">
+<button type="submit" style="font: inherit; padding: .4em 1em">Open the workbook</button>
+</form>
+<p style="color: #475569">The token is new every time <code>coachkit app</code> starts: after
+a restart, use the one it printed then.</p>
+</body></html>"""
+
+WRONG_TOKEN = ("That token does not open this app. Copy it again from the terminal where "
+               "<code>coachkit app</code> runs now.")
+
+
+class SignInHandler(VoilaLoginHandler):
+    """coachkit's sign-in page, in its own words: Jupyter's says to run ``jupyter server
+    list`` and shows ``localhost:8888``, neither of which means anything to a seller."""
+
+    def _render(self, message: dict[str, str] | None = None) -> None:
+        action = url_path_join(self.base_url, "login") + "?" + urlencode(
+            {"next": self.get_argument("next", default=self.base_url)})
+        error = f'<p id="ck-sign-in-error" style="color: #b91c1c">{WRONG_TOKEN}</p>' \
+            if message and message.get("error") else ""
+        self.set_header("Cache-Control", "no-store")
+        self.finish(SIGN_IN.format(action=escape(action), xsrf=self.xsrf_form_html(),
+                                   error=error))
+
+
+def _retrieve(sent: asyncio.Future[None]) -> None:
+    if not sent.cancelled():
+        sent.exception()  # read, so asyncio does not log it as never retrieved
+
+
+class KernelSocketHandler(VoilaKernelWebsocketHandler):
+    """The page's kernel websocket. A tab that closes while a message is on its way makes
+    tornado's send task fail with ``WebSocketClosedError``; jupyter_server never awaits it,
+    so asyncio logged "Task exception was never retrieved" for every closed tab. The page is
+    gone and its kernel is ended as usual: nothing to report."""
+
+    def write_message(self, message: Any, binary: bool = False) -> Any:
+        sent = super().write_message(message, binary)
+        if isinstance(sent, asyncio.Future):
+            sent.add_done_callback(_retrieve)
+        return sent
+
+
 class CoachkitVoila(Voila):
     """Voila with the token, Host check, page cap, kernel culling and template above."""
 
@@ -189,6 +282,9 @@ class CoachkitVoila(Voila):
         from_env = os.environ.pop("JUPYTER_TOKEN", "")  # kernels inherit this environment
         if self.token is None and from_env:
             self.token = from_env
+        prefix = os.environ.pop(PREFIX_VARIABLE, "")
+        if prefix:
+            self.base_url = f"/{prefix.strip('/')}/"
         if self.require_token and not self.token:
             sys.exit("coachkit voila: no token; set JUPYTER_TOKEN (coachkit app does), or pass "
                      "--CoachkitVoila.require_token=False behind a proxy that signs users in")
@@ -227,11 +323,18 @@ class CoachkitVoila(Voila):
         settings[SETTINGS_KEY] = self
         settings["websocket_max_message_size"] = WEBSOCKET_LIMIT
         settings.setdefault("xsrf_cookie_kwargs", {"path": self.base_url})
+        self.identity_provider.login_handler_class = SignInHandler
         return settings
 
     def init_handlers(self) -> list[Any]:
-        return [(spec[0], PageHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
-                for spec in super().init_handlers()]
+        ours = {TornadoVoilaHandler: PageHandler, RequestInfoSocketHandler: QueryHandler,
+                VoilaKernelWebsocketHandler: KernelSocketHandler}
+        handlers = []
+        for path, handler, *rest in super().init_handlers():
+            if path in ("/login", "/logout"):  # Jupyter's sign-in is not under base_url
+                path = url_path_join(self.base_url, path)
+            handlers.append((path, ours.get(handler, handler), *rest))
+        return handlers
 
     # -- kernels -----------------------------------------------------------------------------
 
@@ -324,6 +427,21 @@ class CoachkitVoila(Voila):
             self.app.default_router.rules.insert(
                 0, Rule(_ForeignHost(list(self.allowed_hosts)), ForeignHostHandler))
         super().listen()
+
+    def stop(self) -> None:
+        """Preheated kernels end first, at once: they hold no page and no edit, and one still
+        waiting for its page request, shut down the graceful way, went on running the notebook
+        on sockets already closed (ipykernel's ``ZMQError`` traceback on every Ctrl-C). Page
+        kernels then shut down gracefully (Voila's own stop), saving what is pending."""
+        run_sync(self._end_preheated)()
+        super().stop()
+
+    async def _end_preheated(self) -> None:
+        for task in self._pool_tasks():
+            if task.done() and not task.cancelled() and task.exception() is None:
+                with contextlib.suppress(KeyError, RuntimeError, web.HTTPError):
+                    await self.kernel_manager.shutdown_kernel(task.result()["kernel_id"],
+                                                              now=True)
 
     def _stop_on_signal(self, sig: int) -> None:
         if self._stopping:

@@ -29,6 +29,7 @@ from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook, NotFo
 from coachkit.model import Deal
 from coachkit.model.files import canonical, check_size
 from coachkit.model.review import Action, Dismissal, Review, ReviewEvent
+from coachkit.store.private import private_sqlite_path
 from coachkit.store.records import Conflict, DealSummary, VersionInfo, header_values
 from coachkit.store.tables import (
     STORE_FORMAT,
@@ -62,22 +63,28 @@ def default_location() -> str:
     env = os.environ.get(ENV_VAR)
     if env:
         return env
+    return str(_data_folder() / "coachkit.db")
+
+
+def _data_folder() -> Path:
+    """coachkit's own folder in the user's data folder (``~/.local/share/coachkit``)."""
     from platformdirs import user_data_dir
 
-    return str(Path(user_data_dir("coachkit", appauthor=False)) / "coachkit.db")
+    return Path(user_data_dir("coachkit", appauthor=False))
 
 
 def to_url(location: str) -> str:
     """A path or a database URL -> a SQLAlchemy URL (paths become SQLite files)."""
     if "://" in location:
         return location
-    path = Path(location).expanduser().resolve()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CoachkitError(f"store: cannot make the folder {path.parent} ({exc.strerror})") \
-            from None
+    path = private_sqlite_path(Path(location), own_folder=_is_default(location))
     return f"sqlite:///{path}"
+
+
+def _is_default(location: str) -> bool:
+    """Whether ``location`` is the store in coachkit's own data folder."""
+    own = _data_folder().expanduser().resolve()
+    return Path(location).expanduser().resolve().parent == own
 
 
 def has_secret(location: str) -> bool:
@@ -121,6 +128,10 @@ class Store:
             raise CoachkitError(f"store: '{self.name}' is neither a file path nor a database "
                                 "URL (e.g. postgresql+psycopg://user@host/db)") from None
         if self.engine.dialect.name == "sqlite":
+            database = self.engine.url.database
+            if "://" in self.location and database and database != ":memory:" \
+                    and not database.startswith("file:"):
+                private_sqlite_path(Path(database))  # a path was made private by to_url
             self._tune_sqlite(busy_timeout_ms)
         self._create_schema()
 

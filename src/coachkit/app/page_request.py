@@ -1,0 +1,70 @@
+"""The page request, handed to a preheated kernel over ``/voila/query/<kernel id>`` by its
+kernel alone.
+
+Voila's query websocket has no check at all: whoever connects first to a kernel's id (which
+``ps`` shows) receives the seller's next page request, and the page never loads. Here the
+kernel proves who it is with an HMAC of its id under its connection key, the secret Voila
+and the kernel already share (it signs every kernel message and never travels itself);
+:class:`coachkit.app.voila.QueryHandler` refuses every other client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import threading
+
+PROOF_HEADER = "X-Coachkit-Kernel-Proof"
+
+
+def kernel_proof(key: bytes, kernel_id: str) -> str:
+    """What a kernel sends to show it holds its connection key."""
+    return hmac.new(key, f"voila-query:{kernel_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _query_url(kernel_id: str) -> str:
+    """Where Voila waits for this kernel, from the variables Voila gives its kernels (as
+    ``voila.utils.wait_for_request`` reads them)."""
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    ip = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    return f"{protocol}://{ip}:{port}{base}voila/query/{kernel_id}"
+
+
+async def _receive(url: str, proof: str) -> str | None:
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    try:
+        conn = await websocket_connect(HTTPRequest(url, headers={PROOF_HEADER: proof},
+                                                   connect_timeout=5))
+    except (HTTPClientError, OSError):
+        return None
+    message = await conn.read_message()
+    conn.close()
+    return message if isinstance(message, str) else None
+
+
+def wait_for_request() -> None:
+    """In a preheated kernel: wait for the page request and put its variables
+    (``QUERY_STRING``, ...) in the environment, as Voila's own helper does, but proving to
+    Voila that this is the kernel."""
+    from IPython import get_ipython
+
+    kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
+    kernel = getattr(get_ipython(), "kernel", None)
+    if not kernel_id or kernel is None:
+        return
+    proof = kernel_proof(kernel.session.key, kernel_id)
+    found: list[str | None] = []
+    # the kernel's own event loop runs in this thread: the wait gets a thread and loop of its own
+    thread = threading.Thread(
+        target=lambda: found.append(asyncio.run(_receive(_query_url(kernel_id), proof))))
+    thread.start()
+    thread.join()
+    if found and found[0]:
+        os.environ.update(json.loads(found[0]))
