@@ -170,9 +170,14 @@ def test_participant_works_a_scenario_and_downloads_it(page, app_server: AppServ
     page.locator(".ck-start-scenario").click()
     page.locator(".ck-steps").wait_for()
     expect(page.locator(".ck-training-banner")).to_contain_text("Download your workbook")
-    page.locator(".ck-brief-box").get_by_text("Scenario brief").click()
-    expect(page.locator(".ck-brief")).to_contain_text("What you will practise")
     tab(page, "Problem")
+    # the brief is open beside the step the participant is writing, not folded away
+    brief = page.locator(".ck-step-problem .ck-side .ck-brief")
+    expect(brief).to_be_visible()
+    expect(brief).to_contain_text("What you will practise")
+    form = page.locator(".ck-step-problem .ck-step-body").bounding_box()
+    beside = brief.bounding_box()
+    assert form and beside and beside["x"] >= form["x"] + form["width"] - 1
     page.locator(".ck-field-problem-statement textarea").fill(
         "PM2 loses eleven breaks a week, which keeps machine efficiency at 84 against a "
         "group target of 89 before the capex committee decides")

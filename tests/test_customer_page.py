@@ -71,7 +71,9 @@ def marked_deal() -> Marked:
     out = Marked(empty_deal("mk-deal"))
     counter = iter(range(1, 10_000))
     special: dict[str, Any] = {"deal.id": "mk-deal", "deal.currency": "NOK",
-                               "deal.crm.source": "mkcrm"}
+                               "deal.crm.source": "mkcrm",
+                               # money: the factors' product is an amount, and it is shown
+                               "problem.cost_of_inaction.assumptions[].kind": "money"}
 
     def record(value: str, path: str, hidden: bool) -> None:
         (out.hidden if hidden else out.shown)[value] = path
