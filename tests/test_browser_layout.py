@@ -123,3 +123,69 @@ def test_every_step_reads_well(browser: Any, app_server: AppServer, size: str) -
             expect(rows.nth(i)).to_contain_text(re.compile(r"\w+ (—|vs) "))
     finally:
         context.close()
+
+
+def test_a_new_deal_on_a_phone(browser: Any, app_server: AppServer) -> None:
+    """The guided start on a phone: who, what, stage, value and currency, close date and the
+    compelling event in one short form, then the Deal step holds them."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    try:
+        open_app(page, app_server.link(), timeout=FIRST_PAGE)
+        page.locator(".ck-picker").wait_for()
+        page.locator(".ck-new-customer input").fill("Lakeside Dairy Cooperative")
+        page.locator(".ck-new-title input").fill("Fewer lost batches in the cheese plant")
+        page.locator(".ck-new-stage select").select_option(label="qualification")
+        page.locator(".ck-new-value input").fill("120,000")
+        page.locator(".ck-new-currency input").fill("DKK")
+        page.locator(".ck-new-close-date input").fill("2027-03-31")
+        page.locator(".ck-new-event textarea").fill("The retailer's audit on 1 March")
+        page.locator(".ck-new-event-date input").fill("2027-03-01")
+        page.locator(".ck-new-event textarea").scroll_into_view_if_needed()
+        shot(page, "layout-390-new-deal")
+        at = page.evaluate("({w: document.documentElement.scrollWidth, v: innerWidth})")
+        assert at["w"] <= at["v"], at
+        for name in ("customer", "stage", "value", "currency", "close-date", "event"):
+            box = page.locator(f".ck-new-{name}").bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+        page.locator(".ck-create").click()
+        page.locator(".ck-steps").wait_for()
+        expect(page.locator(".ck-status")).to_contain_text("New deal saved")
+        expect(page.locator(".ck-field-deal-stage select")).to_have_value("qualification")
+        expect(page.locator(".ck-field-deal-value input")).to_have_value("120,000")
+        expect(page.locator(".ck-field-deal-currency input")).to_have_value("DKK")
+        expect(page.locator(".ck-field-deal-close-date input")).to_have_value("2027-03-31")
+        expect(page.locator(".ck-field-deal-compelling-event textarea")).to_have_value(
+            "The retailer's audit on 1 March")
+        shot(page, "layout-390-new-deal-started")
+    finally:
+        context.close()
+
+
+def test_a_scenario_on_a_phone(browser: Any, app_server: AppServer) -> None:
+    """A participant on a phone: the brief is open above the coach, below the form."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    try:
+        open_app(page, app_server.link("scenario=home-care-buying-group"), timeout=FIRST_PAGE)
+        page.locator(".ck-participant input").fill("Sam Phone")
+        page.locator(".ck-start-scenario").click()
+        page.locator(".ck-steps").wait_for()
+        tab(page, "Problem")
+        brief = page.locator(".ck-step-problem .ck-brief")
+        expect(brief).to_be_visible()
+        form = page.locator(".ck-step-problem .ck-step-body").bounding_box()
+        box = brief.bounding_box()
+        assert form and box and box["y"] >= form["y"] + form["height"] - 1
+        assert box["width"] >= 0.8 * 390
+        brief.scroll_into_view_if_needed()
+        shot(page, "layout-390-scenario-brief")
+        expect(page.locator(".ck-status")).to_be_in_viewport()
+    finally:
+        context.close()

@@ -125,9 +125,9 @@ class Picker:
                   labelled(("deal", "stage"), self.stage),
                   grid([labelled(("deal", "value"), self.value),
                         labelled(("deal", "currency"), self.currency)]),
-                  labelled(("deal", "close_date"), self.close_date),
-                  labelled(("deal", "compelling_event_date"), self.event_date)], columns=2),
+                  labelled(("deal", "close_date"), self.close_date)], columns=2),
             labelled(("deal", "compelling_event"), self.event),
+            grid([labelled(("deal", "compelling_event_date"), self.event_date)], columns=2),
             self.create,
             w.HTML("<h3 class='ck-heading'>Open a file</h3>"),
             # data-ck-max-bytes: the page refuses a bigger file before sending it

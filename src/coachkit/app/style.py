@@ -13,7 +13,10 @@ CSS = """
 .ck-app .lm-StackedPanel { overflow: visible !important; }
 .ck-statusbar { position: sticky; top: 0; z-index: 20; background: #fff;
   border-bottom: 1px solid #e2e8f0; padding: 4px 0; flex-wrap: wrap; gap: 4px 16px;
-  box-sizing: border-box; min-height: 34px; }
+  box-sizing: border-box; min-height: 34px;
+  /* stuck, it covers the page's top padding (where scrolled text would show); unstuck,
+     only its own top margin */
+  margin-top: 12px !important; box-shadow: 0 -12px 0 #fff; }
 .ck-statusbar .ck-status { flex: 1 1 auto; min-width: 0; }
 .ck-statusbar .ck-links { flex: 0 1 auto; min-width: 0; }
 .ck-step { align-items: flex-start; gap: 16px; width: 100%; }
@@ -100,7 +103,7 @@ CSS = """
   .ck-conf-row > .ck-field::before { font-size: 0.85em; color: #475569; }
   .ck-app .ck-conf-row > .ck-field:last-child { flex: 1 1 100%; }
   .ck-picker .widget-hbox { flex-wrap: wrap; }
-  .ck-field-deal-compelling-event-date { width: 100% !important; }
+  .ck-app .ck-step-body > .ck-field { width: 100% !important; }
 }
 </style>
 """
