@@ -109,8 +109,7 @@ class CohortReport:
                 (f"{len(c.glossary_found)} of {c.glossary_total}"
                  if c else "–"),
                 _yes(c.has_metric if c else _has_metric(e.deal)),
-                _yes(c.has_cost_of_inaction if c else
-                     e.deal.problem.cost_of_inaction.amount is not None),
+                _yes(c.has_cost_of_inaction if c else e.deal.problem.cost_of_inaction.known),
                 _score(e.coaching.scores["confidence"]),
             ])
         return section(
