@@ -292,7 +292,7 @@ def test_the_brief_sits_beside_every_step(app: App) -> None:
     app.training.start.click()
     for step in app.steps:
         if step.sections:  # every step with a form and a coach
-            assert step.side.children[0] is app.brief, step.key
+            assert step.side.children == (step.coach_panel, app.brief), step.key
     assert "<details open>" in app.brief.value and "What you will practise" in app.brief.value
     app.open("northwind-plant-maintenance")  # not a training workbook: no brief
     assert all(app.brief not in step.side.children for step in app.steps)

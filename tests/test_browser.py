@@ -178,6 +178,8 @@ def test_participant_works_a_scenario_and_downloads_it(page, app_server: AppServ
     form = page.locator(".ck-step-problem .ck-step-body").bounding_box()
     beside = brief.bounding_box()
     assert form and beside and beside["x"] >= form["x"] + form["width"] - 1
+    expect(page.locator(".ck-step-problem .ck-coach-panel")).to_be_in_viewport()  # not pushed
+    # down by the brief
     page.locator(".ck-field-problem-statement textarea").fill(
         "PM2 loses eleven breaks a week, which keeps machine efficiency at 84 against a "
         "group target of 89 before the capex committee decides")

@@ -174,7 +174,7 @@ class App:
                 scenario = None
             if scenario is not None:
                 self.brief.value = (
-                    f"<details open><summary>Scenario brief: {escape(scenario.title)}</summary>"
+                    "<details open><summary>Scenario brief</summary>"
                     f"{brief_html(scenario)}</details>")
                 brief = self.brief
         for step in self.steps:

@@ -26,7 +26,8 @@ CSS = """
 .ck-coach-panel { background: #f8fafc; border: 1px solid #e2e8f0; border-radius: 8px;
   padding: 8px 10px; }
 .ck-brief-side { background: #fffbeb; border: 1px solid #fde68a; border-radius: 8px;
-  padding: 4px 10px; margin-bottom: 8px; }
+  padding: 4px 10px; margin-top: 8px; }
+.ck-brief-side .ck-brief { max-height: 55vh; overflow-y: auto; padding-right: 4px; }
 .ck-brief-side summary { font-weight: 600; cursor: pointer; padding: 4px 0; }
 .ck-brief-side .ck-brief h1 { font-size: 1.1em; }
 .ck-brief-side .ck-brief { font-size: 0.92em; }
@@ -94,6 +95,7 @@ CSS = """
   .ck-step { flex-direction: column !important; }
   .ck-step-body, .ck-app .ck-side { width: 100%; flex: 0 0 auto; min-width: 0; }
   .ck-app .ck-side { position: static; max-height: none; overflow: visible !important; }
+  .ck-brief-side .ck-brief { max-height: none; }
   .ck-app .widget-gridbox { grid-template-columns: minmax(0, 1fr) !important; }
   .ck-conf-head { display: none; }
   .ck-conf-row { flex-wrap: wrap; }

@@ -29,7 +29,7 @@ class Step:
         self.body = css_class(w.VBox(**shared_looks(w.VBox)), "ck-step-body")
         self.coach_panel = css_class(w.HTML(**shared_looks(w.HTML)), "ck-coach-panel")
         self.side = css_class(w.VBox([self.coach_panel], **shared_looks(w.VBox)), "ck-side")
-        """Beside the form (below it on a phone): a scenario's brief, then the coach."""
+        """Beside the form (below it on a phone): the coach, then a scenario's brief."""
         parts = [self.body, self.side] if self.sections else [self.body]
         self.widget = css_class(w.HBox(parts, **shared_looks(w.HBox)), "ck-step",
                                 f"ck-step-{self.key}")
@@ -40,8 +40,9 @@ class Step:
         raise NotImplementedError
 
     def show_brief(self, brief: w.Widget | None) -> None:
-        """Put a training scenario's brief beside this step (None: no brief)."""
-        self.side.children = [brief, self.coach_panel] if brief else [self.coach_panel]
+        """Put a training scenario's brief beside this step, under the coach (which stays
+        short and in view); None: no brief."""
+        self.side.children = [self.coach_panel, brief] if brief else [self.coach_panel]
 
     def rebuild(self) -> None:
         """Build the form afresh for the open deal (after opening another deal)."""
