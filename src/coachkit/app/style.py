@@ -90,12 +90,17 @@ CSS = """
   flex-wrap: wrap; }
 .ck-app .widget-tab > .lm-TabBar { height: auto; overflow: visible;
   min-height: var(--jp-widgets-horizontal-tab-height, 24px); }
-/* Phones and small tablets: one column; the coach below the form; tabs wrap. */
+/* Tablets and phones: the coach below the form, every field the form's width. */
 @media (max-width: 820px) {
   .ck-step { flex-direction: column !important; }
   .ck-step-body, .ck-app .ck-side { width: 100%; flex: 0 0 auto; min-width: 0; }
   .ck-app .ck-side { position: static; max-height: none; overflow: visible !important; }
   .ck-brief-side .ck-brief { max-height: none; }
+  .ck-picker .widget-hbox { flex-wrap: wrap; }
+  .ck-app .ck-step-body > .ck-field { width: 100% !important; }
+}
+/* Phones: one field a row; each confidence dimension on its own lines, its scores labelled. */
+@media (max-width: 600px) {
   .ck-app .widget-gridbox { grid-template-columns: minmax(0, 1fr) !important; }
   .ck-conf-head { display: none; }
   .ck-conf-row { flex-wrap: wrap; }
@@ -104,8 +109,6 @@ CSS = """
   .ck-conf-row > .ck-field:nth-child(3)::before { content: "Us"; }
   .ck-conf-row > .ck-field::before { font-size: 0.85em; color: #475569; }
   .ck-app .ck-conf-row > .ck-field:last-child { flex: 1 1 100%; }
-  .ck-picker .widget-hbox { flex-wrap: wrap; }
-  .ck-app .ck-step-body > .ck-field { width: 100% !important; }
 }
 </style>
 """
