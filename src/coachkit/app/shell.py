@@ -188,7 +188,7 @@ class App:
 
     def _deal_name(self) -> str:
         deal = self.session.deal
-        return f"{deal.deal.customer} · {deal.deal.title}" if deal else ""
+        return " · ".join(p for p in (deal.deal.customer, deal.deal.title) if p) if deal else ""
 
     def _titles(self) -> None:
         titles = []
