@@ -30,7 +30,7 @@ def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 def deal_documents(draw: st.DrawFn) -> dict[str, Any]:
     """A valid document; sections are often absent or empty, as in a real workbook."""
     doc: dict[str, Any] = {
-        "schema_version": 2,
+        "schema_version": 3,
         "deal": {
             "id": draw(st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,20}\Z")),
             "customer": draw(text),
@@ -52,7 +52,8 @@ def deal_documents(draw: st.DrawFn) -> dict[str, Any]:
                 "amount": draw(money),
                 "period": draw(st.sampled_from([p.value for p in Period])),
                 "assumptions": draw(st.lists(st.fixed_dictionaries(
-                    {"name": text, "value": number, "unit": text}), max_size=3)),
+                    {"name": text, "value": number, "unit": text,
+                     "kind": st.sampled_from(["money", "count"])}), max_size=3)),
             },
             "alternatives": draw(st.lists(text, max_size=3)),
         }

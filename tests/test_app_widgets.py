@@ -111,9 +111,35 @@ def test_cost_of_inaction_calculator(app: App) -> None:
     editor.add.click()
     field(app, "problem-cost-of-inaction-assumptions-0-value").value = "120"
     field(app, "problem-cost-of-inaction-assumptions-1-value").value = "85"
+    field(app, "problem-cost-of-inaction-assumptions-1-kind").value = "money"
     assert app.session.doc["problem"]["cost_of_inaction"]["amount"] == 10_200
     coi = app.steps[1].coi_result.value
     assert "10,200" in coi and "122,400" in coi  # per month and per year
+
+
+def test_a_count_alone_is_not_shown_as_money(app: App) -> None:
+    """"9 batches per month" alone never becomes "9 EUR per month": the page says what is
+    missing, and no amount is saved."""
+    app.open("tallis-early-discovery")
+    show(app, "Problem")
+    editor = next(e for e in _editors(app) if e.list_path[-1] == "assumptions")
+    editor.add.click()
+    field(app, "problem-cost-of-inaction-assumptions-0-name").value = "Failed batches"
+    field(app, "problem-cost-of-inaction-assumptions-0-unit").value = "batches per month"
+    field(app, "problem-cost-of-inaction-assumptions-0-value").value = "9"
+    assert field(app, "problem-cost-of-inaction-assumptions-0-kind").value == "count"
+    coi = html.unescape(app.steps[1].coi_result.value)
+    assert app.session.doc["problem"]["cost_of_inaction"]["amount"] is None
+    currency = app.session.deal.deal.currency
+    assert currency not in coi and "108" not in coi  # no "9 SEK per month, 108 per year"
+    assert "9 batches per month" in coi and "missing a money factor" in coi
+    # the price of one batch makes it money
+    editor.add.click()
+    field(app, "problem-cost-of-inaction-assumptions-1-kind").value = "money"
+    field(app, "problem-cost-of-inaction-assumptions-1-unit").value = f"{currency} per batch"
+    field(app, "problem-cost-of-inaction-assumptions-1-value").value = "9,000"
+    assert app.session.doc["problem"]["cost_of_inaction"]["amount"] == 81_000
+    assert f"81,000 {currency} per month" in html.unescape(app.steps[1].coi_result.value)
 
 
 def _editors(app: App) -> list[ListEditor]:
@@ -199,3 +225,74 @@ def test_the_page_finds_its_heartbeat_and_last_save(app: App) -> None:
     assert app.session.last_saved().startswith("version ")
     [limit] = [x for x in find(app.picker.widget, "ck-hint-box") if "data-ck-max-bytes" in x.value]
     assert "data-ck-max-bytes='5000000'" in limit.value
+
+
+def test_item_headers_follow_edits(app: App) -> None:
+    """A person's header says who they are as it is typed, not "Person 2 — influencer"."""
+    app.open("tallis-early-discovery")
+    show(app, "Stakeholders")
+    step = app.steps[3]
+    step.people.add.click()
+    index = len(app.session.doc["stakeholders"]) - 1
+    headers = [x for x in find(app.widget, "ck-row-summary")
+               if "Person" in x.value]
+    assert len(headers) == 1 and "Person 2 — influencer" in headers[0].value
+    field(app, f"stakeholders-{index}-name").value = "Maja Holm"
+    field(app, f"stakeholders-{index}-title").value = "Plant manager"
+    field(app, f"stakeholders-{index}-role").value = "champion"
+    assert html.unescape(headers[0].value) == "<b>Maja Holm — Plant manager, champion</b>"
+    assert field(app, f"stakeholders-{index}-name").value == "Maja Holm"  # still open
+
+
+def test_guided_start_asks_where_the_deal_stands(app: App) -> None:
+    import datetime as dt
+
+    picker = app.picker
+    picker.customer.value = "Lakeside Dairy Cooperative"
+    picker.title.value = "Fewer lost batches"
+    picker.stage.value = "qualification"
+    picker.value.value = "120,000"
+    picker.currency.value = "EURO"
+    picker.close_date.value = TODAY + dt.timedelta(days=90)
+    picker.event.value = "The retailer's audit in March"
+    picker.event_date.value = TODAY + dt.timedelta(days=60)
+    picker.create.click()
+    assert html.unescape(picker.message.value).count("Currency: three capital letters, "
+                                                     "like EUR") == 1
+    assert app.session.deal is None  # nothing was started
+    picker.currency.value = "gbp"
+    picker.create.click()
+    info = app.session.deal.deal
+    assert (info.customer, info.stage.value, info.value, info.currency) == (
+        "Lakeside Dairy Cooperative", "qualification", 120_000, "GBP")
+    assert info.close_date == TODAY + dt.timedelta(days=90)
+    assert info.compelling_event == "The retailer's audit in March"
+    assert info.compelling_event_date == TODAY + dt.timedelta(days=60)
+    assert picker.value.value == "" and picker.stage.value == "discovery"  # ready for the next
+
+
+def test_scenario_statement_is_coached_like_any_other(app: App) -> None:
+    """The paper mill's starting statement is the seller's own generalisation: it names a
+    pain but is not the customer's words, so it is not "a customer problem" yet."""
+    app.training.preselect("paper-mill-were-different", cohort="leeds-nov")
+    app.training.participant.value = "Robin Ashdown"
+    app.training.start.click()
+    show(app, "Problem")
+    problem = app.steps[1]
+    nudge = html.unescape(problem.language_nudge.value)
+    assert "Reads as a customer problem" not in nudge
+    assert "in our words, not the customer's" in nudge
+    field(app, "problem-in-customer-words").value = True
+    assert "Reads as a customer problem" in problem.language_nudge.value
+
+
+def test_the_brief_sits_beside_every_step(app: App) -> None:
+    app.training.preselect("paper-mill-were-different")
+    app.training.participant.value = "Robin Ashdown"
+    app.training.start.click()
+    for step in app.steps:
+        if step.sections:  # every step with a form and a coach
+            assert step.side.children == (step.coach_panel, app.brief), step.key
+    assert "<details open>" in app.brief.value and "What you will practise" in app.brief.value
+    app.open("northwind-plant-maintenance")  # not a training workbook: no brief
+    assert all(app.brief not in step.side.children for step in app.steps)

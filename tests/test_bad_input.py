@@ -191,3 +191,13 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines()[0].startswith(
         f"coachkit: {bad}: deal.stage (Stage): Input should be")
+
+
+def test_a_pattern_is_said_in_words(tmp_path: Path, cli) -> None:
+    """A refused currency or id reads as what it should be, never as a regular expression."""
+    bad = tmp_path / "bad.coachkit.json"
+    bad.write_text('{"schema_version": 3, "deal": {"id": "x", "currency": "eu"}}')
+    result = cli("validate", str(bad))
+    assert result.code != 0
+    assert "deal.currency (Currency): three capital letters, like EUR (got 'eu')" in result.err
+    assert "should match pattern" not in result.err and "^[A-Z]" not in result.err

@@ -144,9 +144,16 @@ def test_participant_works_a_scenario_and_downloads_it(page, app_server: AppServ
     page.locator(".ck-start-scenario").click()
     page.locator(".ck-steps").wait_for()
     expect(page.locator(".ck-training-banner")).to_contain_text("Download your workbook")
-    page.locator(".ck-brief-box").get_by_text("Scenario brief").click()
-    expect(page.locator(".ck-brief")).to_contain_text("What you will practise")
     tab(page, "Problem")
+    # the brief is open beside the step the participant is writing, not folded away
+    brief = page.locator(".ck-step-problem .ck-side .ck-brief")
+    expect(brief).to_be_visible()
+    expect(brief).to_contain_text("What you will practise")
+    form = page.locator(".ck-step-problem .ck-step-body").bounding_box()
+    beside = brief.bounding_box()
+    assert form and beside and beside["x"] >= form["x"] + form["width"] - 1
+    expect(page.locator(".ck-step-problem .ck-coach-panel")).to_be_in_viewport()  # not pushed
+    # down by the brief
     page.locator(".ck-field-problem-statement textarea").fill(
         "PM2 loses eleven breaks a week, which keeps machine efficiency at 84 against a "
         "group target of 89 before the capex committee decides")
@@ -163,3 +170,29 @@ def test_participant_works_a_scenario_and_downloads_it(page, app_server: AppServ
     assert deal.training.scenario == "paper-mill-were-different"
     assert deal.training.cohort == "leeds-nov"
     assert deal.problem.statement.startswith("PM2 loses eleven breaks")
+
+
+def test_messages_in_words_and_headers_that_follow(page, app_server: AppServer) -> None:
+    """A refused value is said in words by its field; a person's header follows the typing."""
+    from playwright.sync_api import expect
+
+    open_app(page, app_server.link())  # a deal of its own: the demo deals are shared
+    page.locator(".ck-new-customer input").fill("Brightwater Utilities")
+    page.locator(".ck-create").click()
+    page.locator(".ck-steps").wait_for()
+    currency = page.locator(".ck-field-deal-currency input")
+    currency.fill("eu")
+    box = page.locator(".ck-field", has=currency)
+    expect(box.locator(".ck-field-error")).to_have_text(
+        "Currency: three capital letters, like EUR")
+    expect(page.locator(".ck-app")).not_to_contain_text("should match pattern")
+    currency.fill("SEK")
+    expect(box.locator(".ck-field-error")).to_have_text("")
+    tab(page, "Stakeholders")
+    page.locator(".ck-add-stakeholders").click()
+    header = page.locator(".ck-step-stakeholders .ck-row-summary").last
+    expect(header).to_have_text("Person 1 — influencer")
+    page.locator(".ck-field-stakeholders-0-name input").fill("Maja Holm")
+    page.locator(".ck-field-stakeholders-0-role select").select_option(label="champion")
+    expect(header).to_have_text("Maja Holm — champion")
+    shot(page, "14-words-and-headers")

@@ -102,6 +102,55 @@ def test_list_filters(tmp_path: Path, cli) -> None:
     assert cli("list", "--store", str(tmp_path / "empty.db")).out.startswith("no deals")
 
 
+def test_list_shows_whole_ids(tmp_path: Path, cli) -> None:
+    """A workshop's ids are long (``<cohort>--<participant>--<scenario>``): the other commands
+    need them whole, so `list` never cuts them."""
+    from coachkit.model.files import write_workbook
+    from coachkit.training.scenarios import download_name, load_scenario
+
+    store = str(tmp_path / "s.db")
+    folder = tmp_path / "hand-ins"
+    folder.mkdir()
+    scenario = load_scenario("paper-mill-were-different")
+    name = "Robin Ashdown-Fairweather"
+    write_workbook(scenario.start(name), folder / download_name(name, scenario.id))
+    assert cli("collect", str(folder), "--cohort", "leeds-november-2026", "--store",
+               store).code == 0
+    deal_id = "leeds-november-2026--robin-ashdown-fairweather--paper-mill-were-different"
+    listed = cli("list", "--store", store).out.splitlines()
+    assert listed[2].split()[0] == deal_id
+    assert cli("show", "--store", store, listed[2].split()[0]).code == 0
+
+
+def test_scenarios_print_whole_links(cli) -> None:
+    """Links anyone can open: the local app's and Binder's, each a whole URL."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    out = cli("scenarios", "--cohort", "leeds nov").out.splitlines()
+    local = [line.split(": ", 1)[1] for line in out if line.startswith("  local app: ")]
+    binder = [line.split(": ", 1)[1].strip() for line in out if line.startswith("  Binder: ")]
+    assert len(local) == len(binder) == 3
+    for link in local:
+        parts = urlsplit(link)
+        assert (parts.scheme, parts.netloc, parts.path) == ("http", "127.0.0.1:8866", "/")
+        assert parse_qs(parts.query)["cohort"] == ["leeds nov"]
+    for link in binder:
+        parts = urlsplit(link)
+        assert parts.scheme == "https" and parts.netloc == "mybinder.org"
+        assert parts.path == "/v2/gh/coachkit/coachkit/HEAD"
+        urlpath = parse_qs(parts.query)["urlpath"][0]
+        path, _, query = urlpath.partition("?")
+        assert path == "voila/render/workbooks/coachkit.ipynb"
+        assert parse_qs(query)["cohort"] == ["leeds nov"] and "scenario" in parse_qs(query)
+        assert unquote(link) != link  # the urlpath is encoded: it survives Binder's redirect
+    other = cli("scenarios", "--binder", "trainer/workshop@main", "--app-url",
+                "http://127.0.0.1:9000").out
+    assert "https://mybinder.org/v2/gh/trainer/workshop/main?urlpath=" in other
+    assert "http://127.0.0.1:9000/?scenario=" in other
+    bad = cli("scenarios", "--binder", "not a repo")
+    assert bad.code != 0 and bad.err.count("\n") == 1 and "--binder" in bad.err
+
+
 def test_new_then_history_and_conflict_commands(tmp_path: Path, cli) -> None:
     store = str(tmp_path / "s.db")
     new = cli("new", "--store", store, "--customer", "Ölwerke Nord AG", "--title", "Uptime",

@@ -78,3 +78,24 @@ def test_cohort_report_renders_html_and_pdf(cohort_store: str, tmp_path: Path, c
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)
     assert "<script src" not in html
     assert (out / "cohort-leeds-nov.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_participant_on_the_shared_app_is_counted_once(tmp_path: Path) -> None:
+    """On a shared app a participant's workbook is ``<participant>--<scenario>``; the trainer
+    then collects their download as ``<cohort>--<participant>--<scenario>``: one person."""
+    scenario = load_scenario(SCENARIO)
+    location = str(tmp_path / "store.db")
+    folder = tmp_path / "hand-ins"
+    folder.mkdir()
+    with Store(location) as store:
+        for person in ("Ann Lee", "Bo Ek"):
+            worked = scenario.start(person, cohort="leeds-nov", today=TODAY)
+            store.put(worked, author=f"{person} (training)")  # as the app saves it
+            write_workbook(worked, folder / download_name(person, SCENARIO))
+        report = collect(folder, store, "leeds-nov", scenario=SCENARIO)
+        assert report.ok
+        assert len(store.list_deals(cohort="leeds-nov")) == 4  # two deals per person
+    cohort = CohortReport.load(location, "leeds-nov")
+    assert [e.participant for e in cohort.entries] == ["Ann Lee", "Bo Ek"]
+    assert re.search(r"<dt>Participants</dt>\s*<dd>2</dd>", str(cohort.header()))
+    assert "of 2" in cohort.gaps() and "of 4" not in cohort.gaps()

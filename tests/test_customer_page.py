@@ -71,7 +71,9 @@ def marked_deal() -> Marked:
     out = Marked(empty_deal("mk-deal"))
     counter = iter(range(1, 10_000))
     special: dict[str, Any] = {"deal.id": "mk-deal", "deal.currency": "NOK",
-                               "deal.crm.source": "mkcrm"}
+                               "deal.crm.source": "mkcrm",
+                               # money: the factors' product is an amount, and it is shown
+                               "problem.cost_of_inaction.assumptions[].kind": "money"}
 
     def record(value: str, path: str, hidden: bool) -> None:
         (out.hidden if hidden else out.shown)[value] = path
@@ -266,3 +268,44 @@ def test_the_demo_pages_keep_the_buying_group_to_themselves(demo: dict[str, Deal
                *(t for p in deal.stakeholders
                  for t in (p.personal_goal, p.business_goal, p.concerns, p.view_of_problem))]
     assert [t for t in private if t.strip() and html.escape(t) in page] == []
+
+
+def _counted_only() -> Deal:
+    """A deal whose only cost-of-inaction factor is a count: "9 batches per month" (with the
+    amount an older app derived from it still saved)."""
+    doc = empty_deal("dairy", customer="Lakeside Dairy", title="Fewer lost batches",
+                     currency="EUR").to_json_dict()
+    doc["problem"]["statement"] = "Nine batches a month fail the culture check"
+    doc["problem"]["cost_of_inaction"] = {"amount": 9, "period": "month", "assumptions": [
+        {"name": "Failed batches", "value": 9, "unit": "batches per month", "kind": "count"}]}
+    return Deal.model_validate(doc)
+
+
+def test_a_count_is_not_an_amount_on_the_customers_page() -> None:
+    cost = CustomerPage.of(_counted_only()).cost()
+    assert "9 batches per month" in cost
+    assert "EUR" not in cost and "108" not in cost  # not "9 EUR a month, 108 EUR a year"
+    assert "what does each one cost you?" in cost
+
+
+def test_a_count_is_not_an_amount_in_the_deal_report(tmp_path: Path) -> None:
+    from coachkit.reports.deal import DealReport
+    from coachkit.store import Store
+
+    location = str(tmp_path / "s.db")
+    with Store(location) as store:
+        store.put(_counted_only(), author="test")
+    cost = DealReport.load(location, "dairy").cost_and_metrics()
+    assert "9 batches per month" in cost and "EUR" not in cost and "108" not in cost
+    assert "missing: a money factor: what each of the batches costs them" in cost
+
+
+def test_a_count_is_not_an_amount_in_show(tmp_path: Path, cli) -> None:
+    from coachkit.model.files import write_workbook
+
+    path = tmp_path / "dairy.coachkit.json"
+    write_workbook(_counted_only(), path)
+    store = str(tmp_path / "s.db")
+    assert cli("import", "--store", store, str(path)).code == 0
+    out = cli("show", "--store", store, "dairy").out
+    assert "9 batches per month (no amount yet" in out and "EUR per month" not in out

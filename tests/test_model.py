@@ -27,7 +27,7 @@ REQUIRED_KEYS = {
 
 def test_document_has_the_contracted_keys() -> None:
     doc = empty_deal("acme-1").to_json_dict()
-    assert doc["schema_version"] == SCHEMA_VERSION == 2
+    assert doc["schema_version"] == SCHEMA_VERSION == 3
     for section, keys in REQUIRED_KEYS.items():
         assert keys <= set(doc[section])
     assert set(doc["problem"]["cost_of_inaction"]) >= {"amount", "period", "assumptions"}
@@ -102,14 +102,57 @@ def test_duplicate_stakeholder_names_are_refused() -> None:
 def test_cost_of_inaction_calculation() -> None:
     coi = CostOfInaction.model_validate({
         "amount": 12_000, "period": "month",
-        "assumptions": [{"name": "hours lost", "value": 40}, {"name": "cost per hour",
-                                                              "value": 300}],
+        "assumptions": [{"name": "hours lost", "value": 40, "kind": "count"},
+                        {"name": "cost per hour", "value": 300, "kind": "money"}],
     })
     assert coi.computed_amount() == 12_000
     assert coi.per(Period.year) == 144_000
     assert coi.per(Period.month) == 12_000
     assert CostOfInaction().computed_amount() is None
     assert CostOfInaction().per(Period.year) is None
+
+
+def test_a_count_alone_is_not_money() -> None:
+    """"9 batches per month" says how many, not what it costs: no amount, and the
+    calculation says what is missing."""
+    coi = CostOfInaction.model_validate({
+        "amount": 9, "period": "month",  # an amount a version-2 app set from the count
+        "assumptions": [{"name": "failed batches", "value": 9, "unit": "batches per month",
+                         "kind": "count"}],
+    })
+    assert coi.computed_amount() is None and coi.money_amount() is None
+    assert coi.per(Period.month) is None and coi.per(Period.year) is None
+    assert not coi.known
+    assert coi.quantity() == "9 batches per month"
+    assert coi.missing() == ("a money factor: what each of the batches costs them, in the "
+                             "deal's currency")
+    priced = CostOfInaction.model_validate({"assumptions": [
+        {"name": "failed batches", "value": 9, "unit": "batches per month", "kind": "count"},
+        {"name": "share we can prevent", "value": 0.5, "kind": "share"},
+        {"name": "milk lost per batch", "value": 9000, "unit": "EUR", "kind": "money"}]})
+    assert priced.money_amount() == 40_500 and priced.quantity() == "" and priced.known
+    assert priced.missing() == ""
+    with pytest.raises(ValidationError, match="a share is a fraction from 0 to 1"):
+        CostOfInaction.model_validate({"assumptions": [
+            {"name": "share", "value": 60, "kind": "share"}]})
+
+
+def test_version_2_factors_get_their_kind_from_the_unit() -> None:
+    from coachkit.model.migrations import migrate
+
+    doc = {"schema_version": 2, "deal": {"id": "x"}, "problem": {"cost_of_inaction": {
+        "assumptions": [
+            {"name": "a", "value": 38, "unit": "hours per month"},
+            {"name": "b", "value": 1450, "unit": "EUR per hour"},
+            {"name": "c", "value": 0.6, "unit": "share"},
+            {"name": "d", "value": 30, "unit": "%"},
+            {"name": "e", "value": 240, "unit": "£ per tonne"},
+            {"name": "f", "value": 9, "unit": "batches per month"}]}}}
+    factors = migrate(doc)["problem"]["cost_of_inaction"]["assumptions"]
+    assert [f["kind"] for f in factors] == ["count", "money", "share", "share", "money",
+                                            "count"]
+    assert factors[3]["value"] == 0.3  # 30 % is the fraction 0.3
+    assert migrate(doc)["schema_version"] == SCHEMA_VERSION
 
 
 def test_risk_exposure() -> None:

@@ -180,4 +180,4 @@ def test_a_schema_1_file_is_read_as_schema_2() -> None:
     from coachkit.model.files import parse_workbook
 
     deal = parse_workbook(b'{"schema_version": 1, "deal": {"id": "x"}, "risks": [{}]}')
-    assert deal.schema_version == 2 and deal.deal.crm.key == "" and not deal.risks[0].shared
+    assert deal.schema_version == 3 and deal.deal.crm.key == "" and not deal.risks[0].shared

@@ -88,6 +88,8 @@ class Form:
 
     def __init__(self, session: WorkbookSession):
         self.session = session
+        self.lists: list[ListEditor] = []
+        """The list editors built with this form: their headers follow every edit."""
 
     def _bind(self, widget: w.ValueWidget, path: Path, label: str | None, *,
               to_value: Callable[[Any], Any] = lambda v: v, width: str = "100%",
@@ -102,7 +104,7 @@ class Form:
             try:
                 value = to_value(change["new"])
             except ValueError:
-                message.value = "<span>Not a number.</span>"
+                message.value = "<span>Not a number: type digits, like 1,200.</span>"
                 return
             refused = self.session.set(path, value)
             message.value = f"<span>{escape(_plain(refused))}</span>" if refused else ""
@@ -191,9 +193,10 @@ def _inner_enum(annotation: Any) -> type[StrEnum]:
 
 
 def _plain(message: str) -> str:
-    """A refusal line without the internal field path (the message sits by its field)."""
+    """A refusal line without an internal field path (``deal.value: ...``); a field's title
+    ("Currency: three capital letters, like EUR") stays."""
     head, _, rest = message.partition(": ")
-    return rest if rest and ("." in head or "[" in head or head.isidentifier()) else message
+    return rest if rest and ("." in head or "[" in head or "_" in head) else message
 
 
 def _css_safe(text: str) -> str:
@@ -234,11 +237,14 @@ class ListEditor:
         self._notice_of: Removal | None = None
         self.widget = css_class(w.VBox([self.rows, self.message, self.notice, self.add]),
                                 "ck-list")
+        self._lines: list[tuple[w.HTML, str]] = []
+        form.lists.append(self)
         self.rebuild()
 
     def rebuild(self) -> None:
         items = self.form.session.get(self.list_path)
         self.opened = {i for i in self.opened if i < len(items)}
+        self._lines = []
         self.rows.children = [self._row(i, item) for i, item in enumerate(items)] or [
             text_html(f"<em>{escape(self.empty_text)}</em>", "ck-empty")]
         if self.on_rebuild:
@@ -252,7 +258,9 @@ class ListEditor:
             return css_class(w.VBox([self.build_row(self.form, (*self.list_path, i), i),
                                      remove]), "ck-row")
         summary = self.summary
-        line = text_html(f"<b>{escape(summary(item))}</b>", "ck-row-summary")
+        header = f"<b>{escape(summary(item))}</b>"
+        line = text_html(header, "ck-row-summary")
+        self._lines.append((line, header))
         toggle = css_class(w.Button(description="Close" if i in self.opened else "Edit",
                                     layout=w.Layout(width="auto")), "ck-edit")
         body = w.VBox()
@@ -266,8 +274,6 @@ class ListEditor:
         def flip(_: Any) -> None:
             if i in self.opened:
                 self.opened.discard(i)
-                current = self.form.session.get((*self.list_path, i))
-                line.value = f"<b>{escape(summary(current))}</b>"
             else:
                 self.opened.add(i)
             show(i in self.opened)
@@ -276,6 +282,21 @@ class ListEditor:
         if i in self.opened:
             show(True)
         return box
+
+    def follow(self) -> None:
+        """After an edit: each row's header says what its item now holds ("Person 1 —
+        influencer" becomes "Maja Holm — plant manager, champion" as it is typed). Only
+        headers that changed are sent to the page."""
+        if self.summary is None:
+            return
+        items = self.form.session.get(self.list_path)
+        if len(items) != len(self._lines):
+            return  # an add or remove rebuilds the rows itself
+        for i, (item, (line, shown)) in enumerate(zip(items, self._lines, strict=True)):
+            header = f"<b>{escape(self.summary(item))}</b>"
+            if header != shown:
+                line.value = header
+                self._lines[i] = (line, header)
 
     def _add(self) -> None:
         refused = self.form.session.add_item(self.list_path, self.new_item())

@@ -7,11 +7,13 @@ from html import escape
 
 import ipywidgets as w
 
-from coachkit.app.fields import css_class, grid, text_html
+from coachkit.app.fields import css_class, grid, hint, parse_number, text_html
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError, InvalidWorkbook
 from coachkit.fs import size_text
+from coachkit.model import Stage
 from coachkit.model.files import MAX_FILE_BYTES, too_large
+from coachkit.model.vocabulary import field_hint, field_title, value_words
 from coachkit.store import DealSummary
 from coachkit.store.scoped import ScopedStore
 
@@ -47,6 +49,13 @@ def who_html(store: ScopedStore) -> str:
     return f"<div class='ck-hint'>{line}</div>"
 
 
+def labelled(path: tuple[str, ...], widget: w.Widget) -> w.VBox:
+    """A field of the new-deal form under the title the Deal step gives it."""
+    css_class(widget, "ck-input")
+    return css_class(w.VBox([text_html(f"<label>{escape(field_title(path))}</label>",
+                                       "ck-label"), widget]), "ck-field")
+
+
 class Picker:
     """The deal list with search and team filter, "new deal", and upload."""
 
@@ -70,8 +79,17 @@ class Picker:
 
         self.customer = css_class(w.Text(placeholder="Customer"), "ck-new-customer")
         self.title = css_class(w.Text(placeholder="What is changing for them"), "ck-new-title")
-        self.seller = w.Text(placeholder="Seller")
+        self.seller = css_class(w.Text(placeholder="Seller"), "ck-new-seller")
         self.new_team: w.Text | w.Dropdown = w.Text(placeholder="Team")
+        # the guided start: where the deal stands, what it is worth, by when, and why then
+        self.stage = css_class(w.Dropdown(options=[(value_words(s), s.value) for s in Stage],
+                                          value=Stage.discovery.value), "ck-new-stage")
+        self.value = css_class(w.Text(placeholder="e.g. 120,000"), "ck-new-value")
+        self.currency = css_class(w.Text(value="EUR", placeholder="EUR"), "ck-new-currency")
+        self.close_date = css_class(w.DatePicker(), "ck-new-close-date")
+        self.event = css_class(w.Textarea(placeholder=field_hint(("deal", "compelling_event")),
+                                          rows=2), "ck-new-event")
+        self.event_date = css_class(w.DatePicker(), "ck-new-event-date")
         store = session.store
         teams = store.new_deal_teams if isinstance(store, ScopedStore) else None
         if isinstance(store, ScopedStore) and teams is not None:
@@ -98,7 +116,18 @@ class Picker:
             self.open_button,
             self.message,
             w.HTML("<h3 class='ck-heading'>New deal</h3>"),
-            grid([self.customer, self.title, self.seller, self.new_team], columns=2),
+            hint("Five answers to start: who, what changes for them, where the deal stands, "
+                 "what it is worth and by when, and what in their calendar makes it matter."),
+            grid([labelled(("deal", "customer"), self.customer),
+                  labelled(("deal", "title"), self.title),
+                  labelled(("deal", "seller"), self.seller),
+                  labelled(("deal", "team"), self.new_team),
+                  labelled(("deal", "stage"), self.stage),
+                  grid([labelled(("deal", "value"), self.value),
+                        labelled(("deal", "currency"), self.currency)]),
+                  labelled(("deal", "close_date"), self.close_date)], columns=2),
+            labelled(("deal", "compelling_event"), self.event),
+            grid([labelled(("deal", "compelling_event_date"), self.event_date)], columns=2),
             self.create,
             w.HTML("<h3 class='ck-heading'>Open a file</h3>"),
             # data-ck-max-bytes: the page refuses a bigger file before sending it
@@ -128,9 +157,20 @@ class Picker:
 
     def _create(self) -> None:
         def create() -> None:
-            deal_id = self.session.new(self.customer.value, self.title.value,
-                                       seller=self.seller.value, team=self.new_team.value or "")
-            self.customer.value = self.title.value = ""
+            try:
+                value = parse_number(self.value.value)
+            except ValueError:
+                raise CoachkitError(f"{field_title(('deal', 'value'))}: a number, like "
+                                    "120,000") from None
+            deal_id = self.session.new(
+                self.customer.value, self.title.value, seller=self.seller.value,
+                team=self.new_team.value or "", stage=self.stage.value, value=value,
+                currency=self.currency.value.strip().upper() or "EUR",
+                close_date=self.close_date.value, compelling_event=self.event.value,
+                compelling_event_date=self.event_date.value)
+            self.customer.value = self.title.value = self.value.value = self.event.value = ""
+            self.close_date.value = self.event_date.value = None
+            self.stage.value = Stage.discovery.value
             self.refresh()
             self.list.value = deal_id
             self.opened()

@@ -33,7 +33,6 @@ from coachkit.coaching.coach import Coach, Coaching
 from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook
 from coachkit.model import Deal, empty_deal
 from coachkit.model.files import (
-    describe_validation_error,
     dumps,
     field_path,
     fingerprint,
@@ -49,6 +48,7 @@ from coachkit.model.merge import (
     resolve,
     summary,
 )
+from coachkit.model.messages import human_message
 from coachkit.model.review import Review
 from coachkit.store import Store
 from coachkit.store.incoming import exported_version
@@ -188,14 +188,23 @@ class WorkbookSession:
         self._set_status(SaveStatus("saved", f"Opened version {found.version}.", found.version))
 
     def new(self, customer: str, title: str, *, seller: str = "", team: str = "",
-            training: dict[str, str] | None = None) -> str:
-        """Start a deal, save its first version, and open it."""
+            training: dict[str, str] | None = None, **info: Any) -> str:
+        """Start a deal, save its first version, and open it. ``info``: more of the deal's
+        header (stage, value, currency, close date, compelling event and its date); a value
+        the format refuses raises CoachkitError with one line naming the field."""
         self.flush()
         if not customer.strip():
             raise CoachkitError("A new deal needs the customer's name.")
+        given = {k: _jsonable(v.strip() if isinstance(v, str) else v)
+                 for k, v in info.items() if v not in (None, "")}
+        try:
+            deal = empty_deal("new", customer=customer.strip(), title=title.strip(),
+                              seller=seller.strip(), team=team.strip(), **given)
+        except ValidationError as exc:
+            raise CoachkitError(human_message(exc)) from None
         deal_id = new_deal_id(customer, exists=self.store.exists)
-        deal = empty_deal(deal_id, customer=customer.strip(), title=title.strip(),
-                          seller=seller.strip(), team=team.strip())
+        deal = Deal.model_validate({**deal.to_json_dict(),
+                                    "deal": {**deal.to_json_dict()["deal"], "id": deal_id}})
         if training:
             deal = Deal.model_validate({**deal.to_json_dict(), "training": training})
         version = self.store.save(deal, base_version=None, author=self.author)
@@ -290,9 +299,9 @@ class WorkbookSession:
         try:
             deal = Deal.model_validate(candidate)
         except ValidationError as exc:
-            return describe_validation_error(exc)
+            return human_message(exc, count_more=False)
         if deal.id != self.doc["deal"]["id"]:
-            return "deal.id: the id of an open deal cannot change"
+            return "Deal id: the id of an open deal cannot change"
         if isinstance(self.store, ScopedStore) and (refused := self.store.refused(deal)):
             return refused  # the team server: a deal never leaves the user's teams
         self.doc = deal.to_json_dict()
@@ -467,7 +476,7 @@ class WorkbookSession:
             self._conflict_head = (
                 f"{who.who} saved version {latest.version} after you opened version "
                 f"{self.base_version}, and the two do not merge by themselves "
-                f"({describe_validation_error(exc)}). Nothing is lost: your version is kept "
+                f"({human_message(exc)}). Nothing is lost: your version is kept "
                 f"as conflict {self._kept[-1]}. Load theirs to go on.")
             self._set_status(SaveStatus("conflict", self._conflict_head, latest.version,
                                         self._kept[-1]))
@@ -513,7 +522,7 @@ class WorkbookSession:
         try:
             deal = Deal.model_validate(resolve(result, choices))
         except ValidationError as exc:
-            return describe_validation_error(exc)
+            return human_message(exc)
         self._take(deal, theirs_doc, latest.version)
         self._dirty = True
         self._set_status(SaveStatus("pending", "Saving your choices…", latest.version))

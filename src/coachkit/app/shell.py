@@ -67,8 +67,7 @@ class App:
                                  titles=("Deals", "Training", "History"),
                                  selected_index=None)
         self.deals.observe(lambda _: self._show_section(), names="selected_index")
-        self.brief = css_class(w.Accordion(children=[w.HTML()], titles=("Scenario brief",),
-                                           layout=w.Layout(display="none")), "ck-brief-box")
+        self.brief = css_class(w.HTML(), "ck-brief-box", "ck-brief-side")
         self.banner = css_class(w.HTML(f"<div class='ck-banner'>{escape(TEMPORARY)}</div>",
                                        layout=w.Layout(display="none")), "ck-training-banner")
         self.steps: list[Step] = [step(self.session) for step in STEPS]
@@ -82,10 +81,10 @@ class App:
         incidents.install(self._incident)
         self.widget = css_class(w.VBox([
             w.HTML(CSS + MERGE_CSS), self.title, self.deals,
-            w.HBox([self.status, self.links], layout=w.Layout(justify_content="space-between",
-                                                              width="100%")),
-            self.incident, self.conflicts.widget, self.banner, self.brief, self.tabs,
-            self.heartbeat, self.url,
+            css_class(w.HBox([self.status, self.links], layout=w.Layout(
+                justify_content="space-between", width="100%")), "ck-statusbar"),
+            self.incident, self.conflicts.widget, self.banner, self.tabs, self.heartbeat,
+            self.url,
         ]), "ck-app")
         self.tabs.observe(lambda _: self._show_step(), names="selected_index")
         self.session.on_change(self._changed)
@@ -182,21 +181,25 @@ class App:
             self.steps[index].rebuild()
 
     def _show_training(self) -> None:
-        """A training workbook shows its brief and says plainly that Binder forgets."""
+        """A training workbook shows its brief beside every step it is filled in on, open
+        (the participant reads it while writing), and says plainly that Binder forgets."""
         scenario_id = self.session.deal.training.scenario if self.session.deal else ""
-        display = None if scenario_id else "none"
-        self.banner.layout.display = self.brief.layout.display = display
+        self.banner.layout.display = None if scenario_id else "none"
+        brief: w.Widget | None = None
         if scenario_id:
             from coachkit.training.scenarios import load_scenario
 
             try:
                 scenario = load_scenario(scenario_id)
             except CoachkitError:  # a workbook of a scenario this coachkit does not ship
-                self.brief.layout.display = "none"
-                return
-            self.brief.children[0].value = brief_html(scenario)
-            self.brief.set_title(0, f"Scenario brief: {scenario.title}")
-            self.brief.selected_index = None
+                scenario = None
+            if scenario is not None:
+                self.brief.value = (
+                    "<details open><summary>Scenario brief</summary>"
+                    f"{brief_html(scenario)}</details>")
+                brief = self.brief
+        for step in self.steps:
+            step.show_brief(brief)
 
     def _answer_heartbeat(self) -> None:
         """The page clicks this hidden button every few seconds; a changed text is the
@@ -206,7 +209,7 @@ class App:
 
     def _deal_name(self) -> str:
         deal = self.session.deal
-        return f"{deal.deal.customer} · {deal.deal.title}" if deal else ""
+        return " · ".join(p for p in (deal.deal.customer, deal.deal.title) if p) if deal else ""
 
     def _titles(self) -> None:
         titles = []

@@ -8,10 +8,29 @@ CSS = """
 .ck-brand .ck-sub { color: #475569; }
 .ck-status-saved { color: #15803d; } .ck-status-pending { color: #b45309; }
 .ck-status-conflict, .ck-status-error { color: #b91c1c; font-weight: 600; }
+.ck-app, .ck-app .widget-box, .ck-app .widget-tab, .ck-app .widget-tab > .widget-box,
+.ck-app .jupyter-widget-TabPanel-tabContents, .ck-app .lm-TabPanel-stackedPanel,
+.ck-app .lm-StackedPanel { overflow: visible !important; }
+.ck-statusbar { position: sticky; top: 0; z-index: 20; background: #fff;
+  border-bottom: 1px solid #e2e8f0; padding: 4px 0; flex-wrap: wrap; gap: 4px 16px;
+  box-sizing: border-box; min-height: 34px;
+  /* stuck, it covers the page's top padding (where scrolled text would show); unstuck,
+     only its own top margin */
+  margin-top: 12px !important; box-shadow: 0 -12px 0 #fff; }
+.ck-statusbar .ck-status { flex: 1 1 auto; min-width: 0; }
+.ck-statusbar .ck-links { flex: 0 1 auto; min-width: 0; }
 .ck-step { align-items: flex-start; gap: 16px; width: 100%; }
 .ck-step-body { flex: 2 1 0; min-width: 0; }
-.ck-coach-panel { flex: 1 1 0; min-width: 260px; position: sticky; top: 8px;
-  background: #f8fafc; border: 1px solid #e2e8f0; border-radius: 8px; padding: 8px 10px; }
+.ck-app .ck-side { flex: 1 1 0; min-width: 260px; position: sticky; top: 44px;
+  max-height: calc(100vh - 52px); overflow-y: auto !important; }
+.ck-coach-panel { background: #f8fafc; border: 1px solid #e2e8f0; border-radius: 8px;
+  padding: 8px 10px; }
+.ck-brief-side { background: #fffbeb; border: 1px solid #fde68a; border-radius: 8px;
+  padding: 4px 10px; margin-top: 8px; }
+.ck-brief-side .ck-brief { max-height: 55vh; overflow-y: auto; padding-right: 4px; }
+.ck-brief-side summary { font-weight: 600; cursor: pointer; padding: 4px 0; }
+.ck-brief-side .ck-brief h1 { font-size: 1.1em; }
+.ck-brief-side .ck-brief { font-size: 0.92em; }
 .ck-panel-head { font-weight: 600; margin-bottom: 6px; }
 .ck-pct { float: right; color: #475569; font-weight: normal; }
 .ck-nudge { border-left: 4px solid #94a3b8; padding: 6px 8px; margin: 2px 0 8px;
@@ -59,6 +78,7 @@ CSS = """
   background: #fff; }
 .ck-heading { margin: 14px 0 4px; font-size: 1.1em; }
 .ck-coi { font-size: 1.05em; padding: 4px 0; }
+.ck-map svg { max-width: 100%; height: auto; }
 .ck-map-note { color: #475569; font-size: 0.88em; margin: 4px 0; }
 .ck-conf-row { width: 100%; align-items: center; gap: 8px; }
 .ck-conf-head { display: grid; grid-template-columns: 220px 120px 120px 1fr; gap: 8px;
@@ -76,6 +96,30 @@ CSS = """
   padding: 8px 12px; margin: 6px 0; }
 .ck-error-box { color: #b91c1c; }
 .ck-brief { max-width: 860px; line-height: 1.5; } .ck-brief h1 { font-size: 1.3em; }
+.ck-app .widget-tab > .lm-TabBar .lm-TabBar-content, .ck-steps .lm-TabBar-content {
+  flex-wrap: wrap; }
+.ck-app .widget-tab > .lm-TabBar { height: auto; overflow: visible;
+  min-height: var(--jp-widgets-horizontal-tab-height, 24px); }
+/* Tablets and phones: the coach below the form, every field the form's width. */
+@media (max-width: 820px) {
+  .ck-step { flex-direction: column !important; }
+  .ck-step-body, .ck-app .ck-side { width: 100%; flex: 0 0 auto; min-width: 0; }
+  .ck-app .ck-side { position: static; max-height: none; overflow: visible !important; }
+  .ck-brief-side .ck-brief { max-height: none; }
+  .ck-picker .widget-hbox { flex-wrap: wrap; }
+  .ck-app .ck-step-body > .ck-field { width: 100% !important; }
+}
+/* Phones: one field a row; each confidence dimension on its own lines, its scores labelled. */
+@media (max-width: 600px) {
+  .ck-app .widget-gridbox { grid-template-columns: minmax(0, 1fr) !important; }
+  .ck-conf-head { display: none; }
+  .ck-conf-row { flex-wrap: wrap; }
+  .ck-dim { width: 100%; min-width: 0; font-weight: 600; }
+  .ck-conf-row > .ck-field:nth-child(2)::before { content: "Customer"; }
+  .ck-conf-row > .ck-field:nth-child(3)::before { content: "Us"; }
+  .ck-conf-row > .ck-field::before { font-size: 0.85em; color: #475569; }
+  .ck-app .ck-conf-row > .ck-field:last-child { flex: 1 1 100%; }
+}
 </style>
 """
 

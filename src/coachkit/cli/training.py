@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from coachkit.cli.common import Parents, err
+from coachkit.training.links import BINDER_REPO, LOCAL_APP
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
@@ -19,27 +20,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     p.add_argument("--scenario", metavar="S", help="leave out workbooks of other scenarios")
     p.set_defaults(run=collect)
 
-    p = sub.add_parser("scenarios", help="list the training scenarios and their Binder links",
-                       description="List the training scenarios (checking each one loads) "
-                       "with the Binder urlpath that opens the app on it.")
+    p = sub.add_parser("scenarios", help="list the training scenarios and their links",
+                       description="List the training scenarios (checking each one loads), "
+                       "each with two whole links that open the app on it: the local app's "
+                       "and Binder's.")
     p.add_argument("--cohort", metavar="NAME", default="",
                    help="put the cohort in the links, so collected workbooks carry it")
+    p.add_argument("--app-url", metavar="URL", default=LOCAL_APP,
+                   help=f"the address of `coachkit app` (default {LOCAL_APP})")
+    p.add_argument("--binder", metavar="OWNER/REPO[@REF]", default=BINDER_REPO,
+                   help=f"the GitHub repository Binder builds (default {BINDER_REPO})")
     p.set_defaults(run=scenarios)
 
 
 def scenarios(args: argparse.Namespace) -> int:
-    from urllib.parse import quote
-
+    """Per scenario: its id and title, then the local app's link and Binder's, whole."""
+    from coachkit.training.links import binder_link, local_link
     from coachkit.training.scenarios import load_scenario, scenario_ids
 
+    # a bad address or repository is refused before any scenario is printed
+    local_link("", "", args.app_url)
+    binder_link("", "", args.binder)
     for scenario_id in scenario_ids():
         scenario = load_scenario(scenario_id)
         scenario.reference()  # a broken reference answer fails here, not in a workshop
         scenario.start("check")
-        query = f"scenario={scenario_id}" + (
-            f"&cohort={quote(args.cohort, safe='')}" if args.cohort else "")
-        print(f"{scenario_id}\t{scenario.title}\t"
-              f"urlpath=voila/render/workbooks/coachkit.ipynb{quote('?' + query, safe='')}")
+        print(f"{scenario_id}\t{scenario.title}")
+        print(f"  local app: {local_link(scenario_id, args.cohort, args.app_url)}")
+        print(f"  Binder:    {binder_link(scenario_id, args.cohort, args.binder)}")
     return 0
 
 

@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 MAX_TEXT = 20_000
 """Characters in one free-text field: a long page of notes, far below anything hostile."""
@@ -54,6 +54,16 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_clean_text),
 ]
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+CRM_SOURCE_PATTERN = r"^([a-z][a-z0-9_-]{0,39})?$"
+
+PATTERN_WORDS: Final = {
+    DEAL_ID_PATTERN: "letters, digits, - and _ only, at most 80 characters",
+    CURRENCY_PATTERN: "three capital letters, like EUR",
+    CRM_SOURCE_PATTERN: "lowercase letters, digits, - and _, like salesforce",
+}
+"""What each text pattern of the format asks for, in words a seller reads."""
+
 DealId = Annotated[str, StringConstraints(pattern=DEAL_ID_PATTERN)]
 Score = Annotated[int, Field(ge=1, le=5)]
 Stance = Annotated[int, Field(ge=-5, le=5)]
@@ -123,7 +133,7 @@ class FitAnswer(StrEnum):
 class CrmRecord(_Section):
     """Where the deal is in the team's CRM, so that the next export updates this deal."""
 
-    source: Annotated[str, StringConstraints(pattern=r"^([a-z][a-z0-9_-]{0,39})?$")] = Field(
+    source: Annotated[str, StringConstraints(pattern=CRM_SOURCE_PATTERN)] = Field(
         "", title="CRM", description="salesforce, hubspot, or the name of a mapping")
     record_id: Annotated[str, StringConstraints(max_length=100)] = Field(
         "", title="CRM record id")
@@ -144,7 +154,7 @@ class DealInfo(_Section):
     team: Text = Field("", title="Team")
     stage: Stage = Field(Stage.discovery, title="Stage")
     value: Money | None = Field(None, title="Value")
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = Field(
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)] = Field(
         "EUR", title="Currency", description="An ISO code, e.g. EUR")
     close_date: dt.date | None = Field(None, title="Close date",
                                        description="When the customer expects to decide")
@@ -170,12 +180,33 @@ class Metric(_Section):
         return self.baseline is not None and self.target is not None
 
 
+class FactorKind(StrEnum):
+    """What a factor of the cost of inaction is: only money makes the product an amount."""
+
+    money = "money"
+    """An amount of the deal's currency per something: "1,450 EUR per stoppage hour"."""
+    count = "count"  # type: ignore[assignment]  # (str.count: never called on a kind)
+    """How many, per period or per something: "38 stoppage hours per month", "3.25 tonnes"."""
+    share = "share"
+    """A fraction of the whole, 0 to 1: "0.6 of the stoppages had a warning"."""
+
+
 class Assumption(_Section):
     """One factor of the cost-of-inaction calculation, visible so the customer can argue it."""
 
     name: Text = Field("", title="Assumption")
     value: Number | None = Field(None, title="Value")
     unit: Text = Field("", title="Unit")
+    kind: FactorKind = Field(FactorKind.count, title="What it is",
+                             description="Money per unit, a count per period, or a share (0-1)")
+
+    @model_validator(mode="after")
+    def _share_is_a_fraction(self) -> Assumption:
+        if self.kind == FactorKind.share and self.value is not None \
+                and not 0 <= self.value <= 1:
+            raise PydanticCustomError(
+                "share_range", "a share is a fraction from 0 to 1: 0.6 for 60 %")
+        return self
 
 
 class CostOfInaction(_Section):
@@ -189,10 +220,18 @@ class CostOfInaction(_Section):
 
     @property
     def known(self) -> bool:
-        """Somebody put a number on it: an amount, or assumptions that multiply to one."""
-        return bool(self.amount or self.computed_amount())
+        """Somebody put a price on it: an amount of money, typed or multiplied from the
+        assumptions (with a money factor among them)."""
+        return bool(self.money_amount())
 
-    def computed_amount(self) -> float | None:
+    @property
+    def priced(self) -> bool:
+        """Can the assumptions give money? Only with a money factor among them ("9 batches
+        per month" alone is a count, not a cost). Without assumptions, a typed amount is."""
+        return not self.assumptions or any(a.kind == FactorKind.money
+                                           for a in self.assumptions)
+
+    def product(self) -> float | None:
         """The product of the assumptions' values, or None while any value is missing."""
         values = [a.value for a in self.assumptions]
         if not values or any(v is None for v in values):
@@ -202,13 +241,52 @@ class CostOfInaction(_Section):
             total *= v  # type: ignore[operator]
         return total
 
+    def computed_amount(self) -> float | None:
+        """The money the assumptions multiply to: None while any value is missing or while
+        no factor is money."""
+        return self.product() if self.assumptions and self.priced else None
+
+    def money_amount(self) -> float | None:
+        """The cost of inaction in the deal's currency per ``period``, or None: never a
+        count dressed up as money."""
+        if not self.priced:
+            return None
+        return self.amount if self.amount is not None else self.computed_amount()
+
+    def missing(self) -> str:
+        """What stands between the assumptions and an amount of money ("" when nothing)."""
+        if not self.assumptions:
+            return "" if self.amount is not None else "an amount, or assumptions that give one"
+        unfilled = [a.name or f"assumption {i + 1}" for i, a in enumerate(self.assumptions)
+                    if a.value is None]
+        if unfilled:
+            return "a value for " + ", ".join(unfilled)
+        if not self.priced:
+            units = [a.unit.strip() for a in self.assumptions if a.kind == FactorKind.count
+                     and a.unit.strip()]
+            what = f"each of the {units[0].split(' per ')[0]}" if units else "one unit"
+            return f"a money factor: what {what} costs them, in the deal's currency"
+        return ""
+
+    def quantity(self) -> str:
+        """The assumptions' product with its units, when it is not money: "9 batches per
+        month" ("" when it is money or not all values are there)."""
+        total = self.product()
+        if total is None or self.priced:
+            return ""
+        units = [a.unit.strip() for a in self.assumptions if a.unit.strip()
+                 and a.kind == FactorKind.count]
+        number = f"{total:,.0f}" if float(total).is_integer() else f"{total:,.4g}"
+        return f"{number} {' × '.join(units)}".strip()
+
     def per(self, period: Period) -> float | None:
-        """The amount restated per month or per year."""
-        if self.amount is None:
+        """The money amount restated per month or per year (None without one)."""
+        amount = self.money_amount()
+        if amount is None:
             return None
         if period == self.period:
-            return self.amount
-        return self.amount * 12 if period == Period.year else self.amount / 12
+            return amount
+        return amount * 12 if period == Period.year else amount / 12
 
 
 class GlossaryEntry(_Section):
@@ -400,7 +478,7 @@ class Training(_Section):
 class Deal(_Section):
     """The whole change story of one deal: the document a workbook file holds."""
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     deal: DealInfo = Field(title="Deal")
     problem: Problem = Field(Problem(), title="Problem")
     risks: list[Risk] = Field([], max_length=MAX_ITEMS, title="Risks")

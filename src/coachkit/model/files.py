@@ -21,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from coachkit.errors import CoachkitError, InvalidWorkbook, shown
 from coachkit.fs import read_regular, size_text, write_atomic
 from coachkit.model import Deal
+from coachkit.model.messages import words
 from coachkit.model.migrations import MigrationError, migrate
 from coachkit.model.review import Review
 from coachkit.model.vocabulary import field_title
@@ -58,6 +59,8 @@ def _describe(error: Any) -> str:
     with contextlib.suppress(KeyError, StopIteration):  # a key that is not a model field
         path += f" ({field_title(error['loc'])})"
     message = error["msg"]
+    if kind == "string_pattern_mismatch":  # "three capital letters, like EUR", not a regex
+        message = words(error)
     if kind not in ("missing",) and "input" in error and not isinstance(
         error["input"], dict | list
     ):

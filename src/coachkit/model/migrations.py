@@ -7,6 +7,7 @@ guessing at a format we do not know would silently lose the seller's work.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +49,46 @@ def _v1_to_v2(doc: Document) -> Document:
     return {**doc, "schema_version": 2}
 
 
-MIGRATIONS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2}
+_CURRENCY = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])|[€£$¥]")
+
+
+def _factor_kind(assumption: dict[str, Any]) -> dict[str, Any]:
+    """Version 2's factor carried only a unit; its kind is read from that unit: a currency
+    code or sign is money ("EUR per hour"), a share or per cent a share (a per cent becomes
+    a fraction: 30 % is 0.3), anything else a count ("hours per month")."""
+    if not isinstance(assumption, dict) or "kind" in assumption:
+        return assumption
+    unit = str(assumption.get("unit") or "")
+    lowered = unit.strip().lower()
+    value = assumption.get("value")
+    if "%" in unit or "per cent" in lowered or "percent" in lowered:
+        fraction = value / 100 if isinstance(value, int | float) and not isinstance(
+            value, bool) else value
+        return {**assumption, "value": fraction, "kind": "share"}
+    if lowered in ("share", "fraction") or lowered.startswith("share "):
+        return {**assumption, "kind": "share"}
+    if _CURRENCY.search(unit):
+        return {**assumption, "kind": "money"}
+    return {**assumption, "kind": "count"}
+
+
+def _v2_to_v3(doc: Document) -> Document:
+    """Version 3 says what each cost-of-inaction factor is (``kind``: money, count, share),
+    so a count alone is never shown as money."""
+    out = dict(doc)
+    problem = doc.get("problem")
+    if not isinstance(problem, dict):
+        return {**out, "schema_version": 3}
+    coi = problem.get("cost_of_inaction")
+    if isinstance(coi, dict) and isinstance(coi.get("assumptions"), list):
+        out["problem"] = {**problem, "cost_of_inaction": {
+            **coi, "assumptions": [_factor_kind(a) for a in coi["assumptions"]]}}
+    out["schema_version"] = 3
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2,
+                                                         2: _v2_to_v3}
 """``MIGRATIONS[n]`` turns a version-n document into version n+1."""
 
 

@@ -20,11 +20,13 @@ from coachkit.errors import CoachkitError, NotFound
 from coachkit.model import Deal
 from coachkit.reports.markup import Safe, blank, el, pill, section, table, text
 from coachkit.reports.reading import Dates, ReportError, open_store, read_deal
+from coachkit.store import DealSummary
 from coachkit.training.scenarios import (
     ReferenceComparison,
     Scenario,
     compare_with_reference,
     load_scenario,
+    participant_key,
 )
 
 
@@ -59,7 +61,7 @@ class CohortReport:
             if not summaries:
                 raise ReportError(f"no workbooks in cohort '{cohort}' (coachkit collect "
                                   "PATH --cohort NAME imports them)")
-            for summary in summaries:
+            for summary in once_per_participant(summaries):
                 try:
                     deal = read_deal(st.get(summary.id, as_of=when))
                 except NotFound:
@@ -107,8 +109,7 @@ class CohortReport:
                 (f"{len(c.glossary_found)} of {c.glossary_total}"
                  if c else "–"),
                 _yes(c.has_metric if c else _has_metric(e.deal)),
-                _yes(c.has_cost_of_inaction if c else
-                     e.deal.problem.cost_of_inaction.amount is not None),
+                _yes(c.has_cost_of_inaction if c else e.deal.problem.cost_of_inaction.known),
                 _score(e.coaching.scores["confidence"]),
             ])
         return section(
@@ -188,6 +189,25 @@ class CohortReport:
             if e.scenario is not None:
                 seen.setdefault(e.scenario.id, e.scenario)
         return list(seen.values())
+
+
+def once_per_participant(summaries: list[DealSummary]) -> list[DealSummary]:
+    """One workbook per participant, scenario and cohort: the most recently changed.
+
+    A participant on a shared app saves ``<participant>--<scenario>`` and the trainer's
+    ``collect`` of their download makes ``<cohort>--<participant>--<scenario>``: two deals,
+    one person. ``summaries`` come most recently changed first, so the first one is kept.
+    A deal of no scenario (a participant's own deal) counts by its id."""
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for summary in summaries:
+        key: tuple[str, ...] = (
+            (summary.cohort, summary.scenario, participant_key(summary.participant))
+            if summary.scenario and summary.participant.strip() else (summary.id,))
+        if key not in seen:
+            seen.add(key)
+            out.append(summary)
+    return out
 
 
 def _entry(deal: Deal, coach: Coach, today: dt.date) -> Entry:

@@ -179,19 +179,26 @@ class CustomerPage:
         if coi.amount is None and not coi.assumptions and not coi.notes.strip():
             return Safe("")
         parts: list[Any] = []
-        if coi.amount is not None:
+        if coi.money_amount() is not None:
             parts.append(el("p", el("strong", money(coi.per(Period.month), currency)),
                             " a month · ", el("strong", money(coi.per(Period.year), currency)),
                             " a year", class_="big"))
+        elif coi.quantity():  # a count is shown as a count: no amount is invented
+            parts.append(el("p", el("strong", coi.quantity()), class_="big"))
+            parts.append(el("p", "We have not put a price on this yet: what does each one "
+                            "cost you? Tell us, and we will work out the cost together.",
+                            class_="small"))
         if coi.assumptions:
-            names = ("name", "value", "unit")
+            names = ("name", "kind", "value", "unit")
             parts.append(table(
                 [label("problem", "cost_of_inaction", "assumptions", n) for n in names],
-                [(text(a.name, empty=""), number(a.value), a.unit) for a in coi.assumptions],
-                class_="assumptions", widths=("55%", "15%", "30%")))
+                [(text(a.name, empty=""), value_words(a.kind), number(a.value), a.unit)
+                 for a in coi.assumptions],
+                class_="assumptions", widths=("45%", "12%", "13%", "30%")))
             computed = coi.computed_amount()
             if computed is not None:
-                parts.append(el("p", "Multiplied together: ", el("strong", number(computed)),
+                parts.append(el("p", "Multiplied together: ",
+                                el("strong", money(computed, currency)),
                                 f" a {coi.period.value}.", class_="small"))
         if coi.notes.strip():
             parts.append(el("p", el("strong", label("problem", "cost_of_inaction", "notes"),

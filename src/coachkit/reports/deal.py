@@ -27,7 +27,7 @@ from coachkit.model import (
     RiskStatus,
 )
 from coachkit.model.review import Review
-from coachkit.model.vocabulary import field_title
+from coachkit.model.vocabulary import field_title, value_words
 from coachkit.reports.changes import Changes, changes_html, compare
 from coachkit.reports.health import Point, chart, daily
 from coachkit.reports.markup import (
@@ -224,22 +224,29 @@ class DealReport:
         if coi.amount is None and not coi.assumptions and not coi.notes.strip():
             parts.append(blank())
         else:
-            if coi.amount is not None:
+            if coi.money_amount() is not None:
                 parts.append(el("p", el("strong", money(coi.per(Period.month), currency)),
                                 " per month · ",
                                 el("strong", money(coi.per(Period.year), currency)),
                                 " per year", class_="big"))
+            elif coi.quantity():  # a count, never shown as money
+                parts.append(el("p", el("strong", coi.quantity()), ": no amount of money yet; "
+                                "missing: ", coi.missing(), ".", class_="missing"))
             else:
                 parts.append(blank("Amount: " + NOT_FILLED))
             if coi.assumptions:
                 computed = coi.computed_amount()
-                parts.append(table(("assumption", "value", "unit"),
-                                   [(a.name, number(a.value), a.unit) for a in coi.assumptions],
-                                   class_="assumptions", widths=("55%", "15%", "30%")))
-                parts.append(el("p", "The assumptions multiply to ",
-                                el("strong", number(computed)) if computed is not None
-                                else "an unknown amount (a value is missing)",
-                                f" per {coi.period.value}.", class_="small"))
+                parts.append(table(("assumption", "what it is", "value", "unit"),
+                                   [(a.name, value_words(a.kind), number(a.value), a.unit)
+                                    for a in coi.assumptions], class_="assumptions",
+                                   widths=("45%", "12%", "13%", "30%")))
+                if computed is not None:
+                    parts.append(el("p", "The assumptions multiply to ",
+                                    el("strong", money(computed, currency)),
+                                    f" per {coi.period.value}.", class_="small"))
+                elif coi.missing():
+                    parts.append(el("p", "The assumptions give no amount yet: missing ",
+                                    coi.missing(), ".", class_="small"))
             if coi.notes.strip():
                 parts.append(el("p", "Notes: ", text(coi.notes), class_="small"))
         parts.append(el("h3", "Metrics, in the customer's terms"))

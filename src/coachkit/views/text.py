@@ -40,9 +40,12 @@ def cell(value: object, limit: int = 40) -> str:
     return out + "…"
 
 
-def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
-    """Columns padded to their widest cell (by display width); long cells are cut."""
-    cells = [[cell(c) for c in row] for row in [header, *rows]]
+def table(rows: Sequence[Sequence[object]], header: Sequence[str],
+          whole: Sequence[int] = ()) -> str:
+    """Columns padded to their widest cell (by display width); long cells are cut, except in
+    the ``whole`` columns (ids the other commands take: cut, they are useless)."""
+    cells = [[cell(c, 10_000 if i in whole else 40) for i, c in enumerate(row)]
+             for row in [header, *rows]]
     widths = [max(width(r[i]) for r in cells) for i in range(len(header))]
     lines = ["  ".join(c + " " * (w - width(c)) for c, w in zip(row, widths, strict=True))
              .rstrip() for row in cells]
@@ -59,7 +62,7 @@ def deal_table(deals: Sequence[DealSummary]) -> str:
     ]
     header = ("ID", "CUSTOMER", "TITLE", "STAGE", "VALUE", "CLOSE", "TEAM", "SELLER", "V",
               "UPDATED (UTC)")
-    return table(rows, header)
+    return table(rows, header, whole=(0,))  # `coachkit show ID` needs the whole id
 
 
 def deal_text(found: VersionInfo) -> str:
@@ -85,9 +88,13 @@ def deal_text(found: VersionInfo) -> str:
     ]
     if problem.why_now:
         lines.append(f"  {field_title(('problem', 'why_now'))}: {problem.why_now}")
-    if coi.amount is not None:
+    amount = coi.money_amount()
+    if amount is not None:
         lines.append(f"  {field_title(('problem', 'cost_of_inaction'))}: "
-                     f"{coi.amount:,.0f} {info.currency} per {coi.period.value}")
+                     f"{amount:,.0f} {info.currency} per {coi.period.value}")
+    elif coi.quantity():  # a count is never printed as money
+        lines.append(f"  {field_title(('problem', 'cost_of_inaction'))}: {coi.quantity()} "
+                     f"(no amount yet; missing {coi.missing()})")
     fit = deal.fit.good_for_customer
     lines += [
         "",

@@ -28,7 +28,9 @@ class Step:
         self.form = Form(session)
         self.body = css_class(w.VBox(**shared_looks(w.VBox)), "ck-step-body")
         self.coach_panel = css_class(w.HTML(**shared_looks(w.HTML)), "ck-coach-panel")
-        parts = [self.body, self.coach_panel] if self.sections else [self.body]
+        self.side = css_class(w.VBox([self.coach_panel], **shared_looks(w.VBox)), "ck-side")
+        """Beside the form (below it on a phone): the coach, then a scenario's brief."""
+        parts = [self.body, self.side] if self.sections else [self.body]
         self.widget = css_class(w.HBox(parts, **shared_looks(w.HBox)), "ck-step",
                                 f"ck-step-{self.key}")
         self._last_panel = ""
@@ -37,8 +39,14 @@ class Step:
     def build(self) -> list[w.Widget]:
         raise NotImplementedError
 
+    def show_brief(self, brief: w.Widget | None) -> None:
+        """Put a training scenario's brief beside this step, under the coach (which stays
+        short and in view); None: no brief."""
+        self.side.children = [self.coach_panel, brief] if brief else [self.coach_panel]
+
     def rebuild(self) -> None:
         """Build the form afresh for the open deal (after opening another deal)."""
+        self.form.lists = []
         self.body.children = self.build()
         self.built = True
         self.refresh()
@@ -60,6 +68,9 @@ class Step:
         coaching = self.session.coaching
         if coaching is None:
             return
+        if self.built:
+            for editor in self.form.lists:
+                editor.follow()
         findings = [f for s in self.sections for f in coaching.for_section(s)]
         done = self.completeness()
         head = (f"<div class='ck-panel-head'>Coach · {escape(self.title)}"

@@ -11,7 +11,7 @@ from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
 from coachkit.coaching.language import check
 from coachkit.errors import CoachkitError
-from coachkit.model import Deal, Period
+from coachkit.model import Deal, FactorKind, Period
 from coachkit.model.vocabulary import field_hint, field_title
 
 
@@ -22,8 +22,8 @@ def _metric_row(f: Form, path: Path, i: int) -> w.Widget:
 
 
 def _assumption_row(f: Form, path: Path, i: int) -> w.Widget:
-    return grid([f.text((*path, "name")), f.number((*path, "value")),
-                 f.text((*path, "unit"))], columns=3)
+    return grid([f.text((*path, "name")), f.enum((*path, "kind")),
+                 f.number((*path, "value")), f.text((*path, "unit"))], columns=4)
 
 
 def _alternative_row(f: Form, path: Path, i: int) -> w.Widget:
@@ -48,8 +48,10 @@ class ProblemStep(Step):
         self.amount = f.number((*coi, "amount"), placeholder=field_hint((*coi, "amount")))
         self.assumptions = ListEditor(
             f, (*coi, "assumptions"), _assumption_row,
-            lambda: {"name": "", "value": None, "unit": ""}, add_label="Add an assumption",
-            empty_text="No assumptions yet: e.g. hours lost per month × cost per hour.")
+            lambda: {"name": "", "value": None, "unit": "", "kind": FactorKind.count.value},
+            add_label="Add an assumption",
+            empty_text="No assumptions yet: e.g. hours lost per month (a count) × cost per "
+                       "hour (money).")
         return [
             hint("Write the problem the way the customer would say it to their own boss: "
                  "what hurts, for whom, in their numbers. Not what they should buy."),
@@ -67,7 +69,9 @@ class ProblemStep(Step):
                        empty_text="No metrics yet: how do they measure this today?").widget,
             heading(field_title(coi)),
             hint("What changing nothing costs them: the assumptions multiply to the amount, "
-                 "so the customer can argue with each one."),
+                 "so the customer can argue with each one. Say what each one is: money per "
+                 "unit (EUR per hour), a count per period (hours per month) or a share (0.6); "
+                 "only a money factor makes the product an amount of money."),
             self.assumptions.widget,
             grid([f.enum((*coi, "period"), field_hint((*coi, "period"))), self.amount]),
             self.coi_result,
@@ -109,6 +113,10 @@ class ProblemStep(Step):
         if computed is not None and coi.amount != computed and computed >= 0:
             self.session.set(("problem", "cost_of_inaction", "amount"), computed)
             self.amount.input.value = format_number(computed)
+        elif coi.assumptions and not coi.priced and coi.amount is not None:
+            # no money among the factors: an amount left from before would be a made-up one
+            self.session.set(("problem", "cost_of_inaction", "amount"), None)
+            self.amount.input.value = ""
 
     def _nudge_html(self) -> str:
         statement = self._deal().problem.statement
@@ -120,6 +128,15 @@ class ProblemStep(Step):
             return (f"<div class='ck-nudge ck-warning'>This reads as something to buy "
                     f"({words}), not as what the customer is trying to achieve. What would be "
                     "different for them if they had it?</div>")
+        problem = self._deal().problem
+        if verdict.problem_signals and not problem.in_customer_words:
+            # a problem, but ours: it is not "good" until the customer has said it this way
+            signals = ", ".join(f"‘{escape(t)}’" for t in verdict.problem_signals[:3])
+            return (f"<div class='ck-nudge ck-info'>Names a problem ({signals}), but in our "
+                    "words, not the customer's. How would they say it to their own boss? "
+                    "Write it as they said it, then tick "
+                    f"<em>{escape(field_title(('problem', 'in_customer_words')))}</em> and say "
+                    "whose words they are.</div>")
         if verdict.problem_signals:
             signals = ", ".join(f"‘{escape(t)}’" for t in verdict.problem_signals[:3])
             return f"<div class='ck-nudge ck-good'>Reads as a customer problem ({signals}).</div>"
@@ -129,8 +146,12 @@ class ProblemStep(Step):
     def _coi_html(self) -> str:
         deal = self._deal()
         coi = deal.problem.cost_of_inaction
-        if coi.amount is None:
-            return "<div class='ck-coi'>No cost of inaction yet.</div>"
+        if coi.money_amount() is None:
+            quantity = (f"The assumptions give <b>{escape(coi.quantity())}</b>, not an amount "
+                        "of money. " if coi.quantity() else "")
+            missing = coi.missing()
+            return (f"<div class='ck-coi ck-coi-missing'>{quantity}No cost of inaction yet"
+                    + (f": missing {escape(missing)}." if missing else ".") + "</div>")
         cur = escape(deal.deal.currency)
         month, year = coi.per(Period.month), coi.per(Period.year)
         return (f"<div class='ck-coi'>Changing nothing costs them <b>{format_number(month)} "
