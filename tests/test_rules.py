@@ -195,7 +195,8 @@ CASES: dict[str, tuple[Callable[[Doc], None], Callable[[Doc], None]]] = {
     "no-cost-of-inaction": (
         _set("problem.cost_of_inaction", {"amount": None, "assumptions": []}),
         _set("problem.cost_of_inaction", {"amount": None, "assumptions": [
-            {"name": "hours", "value": 10}, {"name": "rate", "value": 90}]})),
+            {"name": "hours", "value": 10},
+            {"name": "rate", "value": 90, "unit": "EUR per hour", "kind": "money"}]})),
     "no-metric": (
         _set("problem.metrics", [{"name": "OEE", "baseline": 61, "target": None}]),
         _set("problem.metrics", [{"name": "fines", "baseline": 0, "target": 0}])),
