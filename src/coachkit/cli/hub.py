@@ -138,8 +138,13 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     from coachkit.hub.config import SETTINGS_VAR, HubSettings
     from coachkit.hub.process import run_hub
     from coachkit.store import Store
+    from coachkit.store.sql import private_sqlite_path
 
     location = store_location(args.store, args.store_password_file)
+    tightened = private_sqlite_path(location)  # a trial's SQLite file: the owner's only
+    if tightened:
+        print(f"coachkit hub: {', '.join(str(p) for p in tightened)} could be read by other "
+              "users of this machine; now readable by you only (0600)", file=sys.stderr)
     with Store(location) as store:  # a wrong store fails here, on one line
         name = store.name
     check_port(args.ip, args.port)

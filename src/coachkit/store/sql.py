@@ -80,6 +80,49 @@ def to_url(location: str) -> str:
     return f"sqlite:///{path}"
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database: they hold its pages too."""
+
+
+def private_sqlite_path(location: str) -> list[Path]:
+    """Make a SQLite store readable by its owner only, before anything opens it.
+
+    A missing folder is made 0700, a missing database file 0600 (SQLite then makes its
+    ``-wal`` and ``-shm`` with the database file's mode); an existing database or side file
+    that others can read is tightened to 0600. Returns the files tightened, for a one-line
+    notice. Other locations (PostgreSQL) are left alone."""
+    if "://" in location and not location.startswith("sqlite:///"):
+        return []
+    raw = location.removeprefix("sqlite:///") if "://" in location else location
+    if not raw or raw == ":memory:":
+        return []
+    path = Path(raw).expanduser().resolve()
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=PRIVATE_FOLDER)
+            path.parent.chmod(PRIVATE_FOLDER)  # mkdir's mode is less the umask
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise CoachkitError(f"store: cannot make {path} ({exc.strerror})") from None
+    tightened = []
+    for file in (path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)):
+        try:
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o077:
+                file.chmod(PRIVATE_FILE)
+                tightened.append(file)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise CoachkitError(f"store: cannot make {file} private ({exc.strerror})") from None
+    return tightened
+
+
 def has_secret(location: str) -> bool:
     """Does a store location carry a password (in the URL or its query)?"""
     if "://" not in location:
