@@ -86,14 +86,21 @@ def wait_for_reports(hub: Hub, session: requests.Session, teams: list[str]) -> s
 
 def open_server(hub: Hub, user: str) -> requests.Session:
     """Sign in and wait until the user's server answers with the app page."""
+    return served_page(hub, user)[0]
+
+
+def served_page(hub: Hub, user: str) -> tuple[requests.Session, str]:
+    """Sign in, wait until the user's server answers with the app page; the session and the
+    kernel id of that page (as the page's source shows it)."""
     session, _ = hub.login(user)
     session.get(f"{hub.url}hub/spawn", timeout=60)  # what the sign-in would lead to
     deadline = time.monotonic() + 300
     while True:
         page = session.get(f"{hub.url}user/{user}/", timeout=300)
+        kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text)
         if page.status_code == 200 and "/spawn-pending/" not in page.url \
-                and "coachkit" in page.text:
-            return session
+                and "coachkit" in page.text and kernel:
+            return session, kernel.group(1)
         assert time.monotonic() < deadline, (page.status_code, page.url)
         time.sleep(2)
 
@@ -207,7 +214,7 @@ def test_runtime_files_are_private_and_no_secret_is_in_argv_or_logs(hub: Hub, te
     token = (hub.runtime / "proxy_auth_token").read_text().strip()
     processes = hub.processes()
     assert any("jupyterhub" in argv for argv in processes.values())
-    assert any("configurable-http-proxy" in argv for argv in processes.values())
+    assert any("-m coachkit.hub.proxy" in argv for argv in processes.values())
     assert any("coachkit.hub.reports" in argv for argv in processes.values())
     password = str(team_store["password"])
     for argv in processes.values():
@@ -364,12 +371,14 @@ def test_every_listening_socket_is_on_loopback(hub: Hub):
 # -- what an anonymous client and another Unix user reach (issue 18) ------------------------
 
 
-def kernel_of_a_page(session: requests.Session, hub: Hub, user: str) -> str:
-    """The kernel id of a page the user's server just served (as a page's source shows it)."""
-    page = session.get(f"{hub.url}user/{user}/", timeout=120)
-    kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text)
-    assert kernel, (page.status_code, page.text[:300])
-    return kernel.group(1)
+def close_page(hub: Hub, session: requests.Session, user: str, kernel: str) -> str:
+    """Connect to a served page's kernel as its owner and leave, as a tab would: its kernel
+    then ends after the server's grace (a page that never connects holds one of the user's
+    pages for a minute). Returns what the websocket answered."""
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.get_dict().items())
+    return websocket_answer(
+        f"{hub.url.replace('http', 'ws', 1)}user/{user}/api/kernels/{kernel}/channels"
+        f"?session_id={uuid.uuid4()}", cookie=cookie, origin=hub.url.rstrip("/"))
 
 
 def websocket_answer(url: str, *, cookie: str = "", origin: str = "") -> str:
@@ -389,8 +398,7 @@ def websocket_answer(url: str, *, cookie: str = "", origin: str = "") -> str:
 def test_a_kernel_websocket_needs_the_hub_sign_in(hub: Hub):
     """jupyter-standaloneproxy checks the sign-in on HTTP only; a kernel's channels opened
     with no cookie, or with another user's, must be refused before reaching Voila."""
-    ana = open_server(hub, "ana")
-    kernel = kernel_of_a_page(ana, hub, "ana")
+    ana, kernel = served_page(hub, "ana")
     channels = (f"{hub.url.replace('http', 'ws', 1)}user/ana/api/kernels/{kernel}/channels"
                 f"?session_id={uuid.uuid4()}")
     wes, _ = hub.login("wes")
@@ -402,21 +410,22 @@ def test_a_kernel_websocket_needs_the_hub_sign_in(hub: Hub):
                                          origin=hub.url.rstrip("/")),
     }
     assert answers == {k: "403" for k in answers}
-    # the owner still gets through (the test of code sent from the browser talks to it)
-    ana_cookie = "; ".join(f"{k}={v}" for k, v in ana.cookies.get_dict().items())
-    assert websocket_answer(channels, cookie=ana_cookie, origin=hub.url.rstrip("/")) == "open"
+    # the owner still gets through (and closing the page's websocket ends its kernel soon)
+    assert close_page(hub, ana, "ana", kernel) == "open"
 
 
 def test_anonymous_upgrades_take_no_page_from_the_seller(hub: Hub):
     """Eight websocket upgrades of wes's page URL at once, with no sign-in: none makes Voila
     render a page (each would take a kernel), so wes still gets his page."""
-    wes = open_server(hub, "wes")
+    wes, kernel = served_page(hub, "wes")
+    close_page(hub, wes, "wes", kernel)
     url = f"{hub.url.replace('http', 'ws', 1)}user/wes/"
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: websocket_answer(url), range(8)))
     page = wes.get(f"{hub.url}user/wes/", timeout=120)
-    assert page.status_code == 200 and '"kernelId"' in page.text, (
-        page.status_code, page.text[:300])
+    served = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text)
+    assert page.status_code == 200 and served, (page.status_code, page.text[:300])
+    close_page(hub, wes, "wes", served.group(1))
     assert answers == ["403"] * 8
 
 
@@ -502,8 +511,7 @@ def other_user() -> Iterator[str]:
 def test_another_unix_user_gets_nothing_from_a_users_server(hub: Hub, other_user: str):
     """Another local account connects straight to every port and socket of ana's server
     (its proxy, Voila, the kernels): no page, no kernel channel, no socket opens."""
-    ana = open_server(hub, "ana")
-    kernel = kernel_of_a_page(ana, hub, "ana")
+    ana, kernel = served_page(hub, "ana")
     pids = users_processes(hub, "ana")
     argv = hub.processes()
     owners = {address: argv.get(pid, "") for pid in pids for address in listening({pid})}
@@ -525,3 +533,4 @@ def test_another_unix_user_gets_nothing_from_a_users_server(hub: Hub, other_user
         assert seen[f"GET {address}"][0] != 200 and not seen[f"GET {address}"][1], seen
         assert seen[f"WS {address}"] != "open", seen
     assert unix and all(seen[f"UNIX {path}"] == "PermissionError" for path in unix), seen
+    assert close_page(hub, ana, "ana", kernel) == "open"

@@ -30,7 +30,11 @@ def request_parameters() -> dict[str, str]:
     With kernel preheating the notebook runs before any page is requested, so this first
     waits for the request. Without it Voila puts the query in the kernel's environment at
     start, and importing voila (2.5 s: jupyter_server and jsonschema) is not worth it."""
-    if os.environ.get("VOILA_PREHEAT") == "True":
+    if os.environ.get("VOILA_PREHEAT") == "True" and os.environ.get("COACHKIT_VOILA_SOCKET"):
+        from coachkit.hub.pagerequest import wait_for_request_on_socket
+
+        wait_for_request_on_socket(os.environ["COACHKIT_VOILA_SOCKET"])  # the team server's
+    elif os.environ.get("VOILA_PREHEAT") == "True":
         from voila.utils import wait_for_request
 
         wait_for_request()
