@@ -530,7 +530,8 @@ def test_another_unix_user_gets_nothing_from_a_users_server(hub: Hub, other_user
     # the rest (each kernel's pipe for output of forked processes, ipykernel's, which takes
     # only messages carrying a random key of that kernel) answers no page and no websocket
     for address in owners:
-        assert seen[f"GET {address}"][0] != 200 and not seen[f"GET {address}"][1], seen
+        status, app = seen[f"GET {address}"]  # app: whether the answer was the app's page
+        assert status != 200 and app is not True, seen
         assert seen[f"WS {address}"] != "open", seen
     assert unix and all(seen[f"UNIX {path}"] == "PermissionError" for path in unix), seen
     assert close_page(hub, ana, "ana", kernel) == "open"
