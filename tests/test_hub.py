@@ -32,6 +32,8 @@ from hubserver import Hub, other_unix_user, run_as, running_hub
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 REPORTS = "services/coachkit-reports/"
+SOCKETS_SEEN: list[str] = []
+"""Unix sockets user servers listened on, checked gone once the hub has stopped."""
 
 
 def in_team(deal: Deal, team: str) -> Deal:
@@ -71,6 +73,8 @@ def hub(team_store, tmp_path_factory) -> Iterator[Hub]:
     time.sleep(1)
     left = running.processes()
     assert not left, f"processes left after the hub stopped: {left}"
+    # the Unix sockets of user servers go with them, and their private folders
+    assert not [p for p in SOCKETS_SEEN if Path(p).parent.exists()], SOCKETS_SEEN
 
 
 def wait_for_reports(hub: Hub, session: requests.Session, teams: list[str]) -> str:
@@ -516,6 +520,7 @@ def test_another_unix_user_gets_nothing_from_a_users_server(hub: Hub, other_user
     argv = hub.processes()
     owners = {address: argv.get(pid, "") for pid in pids for address in listening({pid})}
     unix = sorted(unix_sockets(pids))
+    SOCKETS_SEEN.extend(unix)
     # Voila itself opens no TCP port: it is reached only through the user's proxy
     program = {address: command.split()[2:3] for address, command in owners.items()}
     assert not [a for a, p in program.items()
