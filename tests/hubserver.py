@@ -19,6 +19,30 @@ from pathlib import Path
 import requests
 
 
+@contextlib.contextmanager
+def other_unix_user() -> Iterator[str]:
+    """Another account on this machine, made for the test and removed after it: what
+    another local user can reach. Needs root (CI runs as root)."""
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("making another Unix user needs root (CI runs as root)")
+    name = f"ck-other-{os.urandom(3).hex()}"
+    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                    name], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["userdel", name], check=False)
+
+
+def run_as(user: str, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a Python script as ``user``, with the machine's python3 (this one may be in a
+    folder only root can enter) and the standard library only."""
+    return subprocess.run(["runuser", "-u", user, "--", "/usr/bin/python3", "-c", script, *args],
+                          capture_output=True, text=True, timeout=600, cwd="/")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -15,6 +15,7 @@ import stat
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,13 @@ from coachkit.model import Deal
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
 from conftest import TODAY
-from hubserver import Hub, running_hub
+from hubserver import Hub, other_unix_user, run_as, running_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 REPORTS = "services/coachkit-reports/"
+SOCKETS_SEEN: list[str] = []
+"""Unix sockets user servers listened on, checked gone once the hub has stopped."""
 
 
 def in_team(deal: Deal, team: str) -> Deal:
@@ -70,6 +73,8 @@ def hub(team_store, tmp_path_factory) -> Iterator[Hub]:
     time.sleep(1)
     left = running.processes()
     assert not left, f"processes left after the hub stopped: {left}"
+    # the Unix sockets of user servers go with them, and their private folders
+    assert not [p for p in SOCKETS_SEEN if Path(p).parent.exists()], SOCKETS_SEEN
 
 
 def wait_for_reports(hub: Hub, session: requests.Session, teams: list[str]) -> str:
@@ -85,14 +90,21 @@ def wait_for_reports(hub: Hub, session: requests.Session, teams: list[str]) -> s
 
 def open_server(hub: Hub, user: str) -> requests.Session:
     """Sign in and wait until the user's server answers with the app page."""
+    return served_page(hub, user)[0]
+
+
+def served_page(hub: Hub, user: str) -> tuple[requests.Session, str]:
+    """Sign in, wait until the user's server answers with the app page; the session and the
+    kernel id of that page (as the page's source shows it)."""
     session, _ = hub.login(user)
     session.get(f"{hub.url}hub/spawn", timeout=60)  # what the sign-in would lead to
     deadline = time.monotonic() + 300
     while True:
         page = session.get(f"{hub.url}user/{user}/", timeout=300)
+        kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text)
         if page.status_code == 200 and "/spawn-pending/" not in page.url \
-                and "coachkit" in page.text:
-            return session
+                and "coachkit" in page.text and kernel:
+            return session, kernel.group(1)
         assert time.monotonic() < deadline, (page.status_code, page.url)
         time.sleep(2)
 
@@ -206,7 +218,7 @@ def test_runtime_files_are_private_and_no_secret_is_in_argv_or_logs(hub: Hub, te
     token = (hub.runtime / "proxy_auth_token").read_text().strip()
     processes = hub.processes()
     assert any("jupyterhub" in argv for argv in processes.values())
-    assert any("configurable-http-proxy" in argv for argv in processes.values())
+    assert any("-m coachkit.hub.proxy" in argv for argv in processes.values())
     assert any("coachkit.hub.reports" in argv for argv in processes.values())
     password = str(team_store["password"])
     for argv in processes.values():
@@ -358,3 +370,173 @@ def test_every_listening_socket_is_on_loopback(hub: Hub):
     addresses = listening(set(hub.processes()))
     assert addresses and all(a.startswith(("127.0.0.1:", "::1:")) for a in addresses), \
         addresses
+
+
+# -- what an anonymous client and another Unix user reach (issue 18) ------------------------
+
+
+def close_page(hub: Hub, session: requests.Session, user: str, kernel: str) -> str:
+    """Connect to a served page's kernel as its owner and leave, as a tab would: its kernel
+    then ends after the server's grace (a page that never connects holds one of the user's
+    pages for a minute). Returns what the websocket answered."""
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.get_dict().items())
+    return websocket_answer(
+        f"{hub.url.replace('http', 'ws', 1)}user/{user}/api/kernels/{kernel}/channels"
+        f"?session_id={uuid.uuid4()}", cookie=cookie, origin=hub.url.rstrip("/"))
+
+
+def websocket_answer(url: str, *, cookie: str = "", origin: str = "") -> str:
+    """"open" if the websocket opens, else the HTTP status of its refusal."""
+    try:
+        channel = websocket.create_connection(
+            url, header=[f"Cookie: {cookie}"] if cookie else [], origin=origin or None,
+            timeout=180)
+    except websocket.WebSocketBadStatusException as exc:
+        return str(exc.status_code)
+    except (OSError, websocket.WebSocketException) as exc:
+        return f"failed: {exc.__class__.__name__}"
+    channel.close()
+    return "open"
+
+
+def test_a_kernel_websocket_needs_the_hub_sign_in(hub: Hub):
+    """jupyter-standaloneproxy checks the sign-in on HTTP only; a kernel's channels opened
+    with no cookie, or with another user's, must be refused before reaching Voila."""
+    ana, kernel = served_page(hub, "ana")
+    channels = (f"{hub.url.replace('http', 'ws', 1)}user/ana/api/kernels/{kernel}/channels"
+                f"?session_id={uuid.uuid4()}")
+    wes, _ = hub.login("wes")
+    wes_cookie = "; ".join(f"{k}={v}" for k, v in wes.cookies.get_dict().items())
+    answers = {
+        "no cookie": websocket_answer(channels),
+        "no cookie, the hub's origin": websocket_answer(channels, origin=hub.url.rstrip("/")),
+        "wes's cookie": websocket_answer(channels, cookie=wes_cookie,
+                                         origin=hub.url.rstrip("/")),
+    }
+    assert answers == {k: "403" for k in answers}
+    # the owner still gets through (and closing the page's websocket ends its kernel soon)
+    assert close_page(hub, ana, "ana", kernel) == "open"
+
+
+def test_anonymous_upgrades_take_no_page_from_the_seller(hub: Hub):
+    """Eight websocket upgrades of wes's page URL at once, with no sign-in: none makes Voila
+    render a page (each would take a kernel), so wes still gets his page."""
+    wes, kernel = served_page(hub, "wes")
+    close_page(hub, wes, "wes", kernel)
+    url = f"{hub.url.replace('http', 'ws', 1)}user/wes/"
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: websocket_answer(url), range(8)))
+    page = wes.get(f"{hub.url}user/wes/", timeout=120)
+    served = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text)
+    assert page.status_code == 200 and served, (page.status_code, page.text[:300])
+    close_page(hub, wes, "wes", served.group(1))
+    assert answers == ["403"] * 8
+
+
+def users_processes(hub: Hub, user: str) -> set[int]:
+    """The processes of a user's server: its proxy, Voila and kernels."""
+    mine = set()
+    for pid in hub.processes():
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"JUPYTERHUB_USER={user}".encode() in environ:
+            mine.add(pid)
+    return mine
+
+
+def unix_sockets(pids: set[int]) -> set[str]:
+    """The paths of the Unix sockets these processes listen on (from /proc)."""
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                target = fd.readlink().name if fd.is_symlink() else ""
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    found = set()
+    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        # Flags 00010000: __SO_ACCEPTCON, a listening socket
+        if len(fields) >= 8 and fields[6] in inodes and fields[3] == "00010000" \
+                and fields[7].startswith("/"):
+            found.add(fields[7])
+    return found
+
+
+PROBE = """\
+# run as another Unix user, with the standard library only (any python3 of the machine)
+import base64, http.client, json, os, socket, sys  # noqa
+kernel, tcp, unix = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+seen = {}
+for address in tcp:
+    host, port = address.rsplit(":", 1)
+    try:
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        conn.request("GET", "/user/ana/")
+        answer = conn.getresponse()
+        body = answer.read().decode(errors="replace")
+        seen[f"GET {address}"] = [answer.status, '"kernelId"' in body or "ck-app" in body]
+    except (OSError, http.client.HTTPException) as exc:
+        seen[f"GET {address}"] = ["failed", type(exc).__name__]
+    try:
+        with socket.create_connection((host, int(port)), timeout=60) as sock:
+            key = base64.b64encode(os.urandom(16)).decode()
+            sock.sendall((f"GET /user/ana/api/kernels/{kernel}/channels HTTP/1.1\\r\\n"
+                          f"Host: {address}\\r\\nUpgrade: websocket\\r\\n"
+                          "Connection: Upgrade\\r\\nSec-WebSocket-Version: 13\\r\\n"
+                          f"Sec-WebSocket-Key: {key}\\r\\n\\r\\n").encode())
+            status = sock.recv(4096).split(b"\\r\\n", 1)[0].decode(errors="replace")
+        seen[f"WS {address}"] = "open" if " 101 " in f"{status} " else status.split(" ")[1]
+    except (OSError, IndexError) as exc:
+        seen[f"WS {address}"] = type(exc).__name__
+for path in unix:
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.connect(path)
+        seen[f"UNIX {path}"] = "connected"
+    except OSError as exc:
+        seen[f"UNIX {path}"] = type(exc).__name__
+    finally:
+        sock.close()
+print(json.dumps(seen))
+"""
+
+
+@pytest.fixture(scope="module")
+def other_user() -> Iterator[str]:
+    with other_unix_user() as name:
+        yield name
+
+
+def test_another_unix_user_gets_nothing_from_a_users_server(hub: Hub, other_user: str):
+    """Another local account connects straight to every port and socket of ana's server
+    (its proxy, Voila, the kernels): no page, no kernel channel, no socket opens."""
+    ana, kernel = served_page(hub, "ana")
+    pids = users_processes(hub, "ana")
+    argv = hub.processes()
+    owners = {address: argv.get(pid, "") for pid in pids for address in listening({pid})}
+    unix = sorted(unix_sockets(pids))
+    SOCKETS_SEEN.extend(unix)
+    # Voila itself opens no TCP port: it is reached only through the user's proxy
+    program = {address: command.split()[2:3] for address, command in owners.items()}
+    assert not [a for a, p in program.items()
+                if p in (["coachkit.hub.uservoila"], ["coachkit.app.voila"])], owners
+    proxy = [a for a, p in program.items() if p == ["coachkit.hub.userproxy"]]
+    assert len(proxy) == 1, owners  # where the hub's proxy sends ana's requests
+    probe = run_as(other_user, PROBE, kernel, json.dumps(sorted(owners)), json.dumps(unix))
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    seen = json.loads(probe.stdout)
+    # the user's proxy sends anyone not signed in to the hub's sign-in, refuses websockets
+    assert seen[f"GET {proxy[0]}"] == [302, False] and seen[f"WS {proxy[0]}"] == "403", seen
+    # the rest (each kernel's pipe for output of forked processes, ipykernel's, which takes
+    # only messages carrying a random key of that kernel) answers no page and no websocket
+    for address in owners:
+        status, app = seen[f"GET {address}"]  # app: whether the answer was the app's page
+        assert status != 200 and app is not True, seen
+        assert seen[f"WS {address}"] != "open", seen
+    assert unix and all(seen[f"UNIX {path}"] == "PermissionError" for path in unix), seen
+    assert close_page(hub, ana, "ana", kernel) == "open"

@@ -4,8 +4,10 @@ existing hub, the store password's ways in, and the Kubernetes files in deploy/k
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
 import stat
 from pathlib import Path
 
@@ -24,6 +26,10 @@ from coachkit.hub.config import (
     user_server_command,
 )
 from coachkit.hub.teams import load_teams, parse_teams
+from coachkit.store import Store
+from coachkit.training.demo import demo_deals
+from conftest import TODAY
+from hubserver import other_unix_user, run_as
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
@@ -141,11 +147,15 @@ def test_user_servers_run_the_app_only(teams_file, tmp_path, monkeypatch):
                         str(tmp_path / "store.db"))
     command = c.Spawner.cmd
     assert command == user_server_command(kernel_idle=900)
-    assert Path(command[0]).name == "jupyter-standaloneproxy" and Path(command[0]).exists()
+    # the user's proxy checks the hub's sign-in on websockets too, and reaches Voila over a
+    # Unix socket in a new 0700 folder: Voila opens no TCP port
+    assert command[1:3] == ["-m", "coachkit.hub.userproxy"]
+    assert "--unix-socket=True" in command[:command.index("--")]
     voila = command[command.index("--") + 1:]
-    assert voila[1:3] == ["-m", "coachkit.app.voila"] and voila[3].endswith("/coachkit.ipynb")
+    assert voila[1:3] == ["-m", "coachkit.hub.uservoila"] and voila[3].endswith("/coachkit.ipynb")
     assert Path(voila[3]).is_file()
-    assert {"--preheat_kernel=True", "--pool_size=1", "--Voila.ip=127.0.0.1",
+    assert not any(arg.startswith(("--port", "--Voila.ip", "--Voila.port")) for arg in voila)
+    assert {"--preheat_kernel=True", "--pool_size=1", "--HubVoila.unix_socket={unix_socket}",
             "--VoilaConfiguration.show_tracebacks=False",
             # the hub signs users in and its proxy passes the public host name
             "--CoachkitVoila.require_token=False", "--CoachkitVoila.check_host=False"} <= set(voila)
@@ -231,8 +241,7 @@ def test_the_kubernetes_values_match_the_hub_config():
                              re.M)
     assert image_python
     workbooks = f"/usr/local/lib/python{image_python.group(1)}/site-packages/coachkit/workbooks"
-    assert values["singleuser"]["cmd"] == user_server_command(
-        "python3", standaloneproxy="jupyter-standaloneproxy", workbooks=workbooks)
+    assert values["singleuser"]["cmd"] == user_server_command("python3", workbooks=workbooks)
     assert '"/src/coachkit[hub,postgres]"' in (K8S / "Dockerfile.user").read_text()
     hub = values["hub"]
     assert hub["config"]["KubeSpawner"]["server_token_scopes"] == server_token_scopes()
@@ -258,3 +267,73 @@ def test_the_kubernetes_values_match_the_hub_config():
         "extraCommandLineFlags"]
     assert values["cull"]["enabled"] is True and values["singleuser"]["storage"]["type"] == "none"
     assert not re.search(r"(?i)password\s*:\s*\S", (K8S / "values.yaml").read_text())
+
+
+# -- the trial's SQLite store: its owner's only (issue 18) --------------------------------
+
+READ_AS_OTHER = """\
+import json, sys
+seen = {}
+for path in sys.argv[1:]:
+    try:
+        with open(path, "rb") as f:
+            seen[path] = f"read {len(f.read())} bytes"
+    except OSError as exc:
+        seen[path] = type(exc).__name__
+print(json.dumps(seen))
+"""
+
+
+def stopped_after_the_store(cli, teams_file: Path, tmp_path: Path, store: Path):
+    """``coachkit hub`` on a port already taken: it stops right after opening its store."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = cli("hub", "--teams", str(teams_file), "--store", str(store),
+                     "--port", str(taken.getsockname()[1]),
+                     "--runtime-dir", str(tmp_path / "runtime"))
+    assert result.code == 1 and "cannot listen on" in result.err, result.err
+    return result
+
+
+@pytest.fixture(scope="module")
+def other_user():
+    with other_unix_user() as name:
+        yield name
+
+
+def test_the_trial_store_is_made_private(cli, teams_file, tmp_path, other_user):
+    """Another Unix user cannot read the SQLite store, its WAL or its shared memory."""
+    tmp_path.chmod(0o755)  # as a home folder may be
+    store = tmp_path / "trial" / "team.db"
+    result = stopped_after_the_store(cli, teams_file, tmp_path, store)
+    assert "made it private" not in result.err  # nothing was there to tighten
+    with Store(str(store)) as opened:  # as the app's kernels write into it
+        opened.put(demo_deals(TODAY)[0], author="ana")
+        files = [store, store.with_name("team.db-wal"), store.with_name("team.db-shm")]
+        assert all(f.exists() for f in files)
+        assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {
+            f.name: 0o600 for f in files}
+        assert stat.S_IMODE(store.parent.stat().st_mode) == 0o700
+        store.parent.chmod(0o755)  # even in an open folder, the files stay closed
+        seen = json.loads(run_as(other_user, READ_AS_OTHER, *map(str, files)).stdout)
+    assert seen == {str(f): "PermissionError" for f in files}
+
+
+def test_an_existing_trial_store_is_tightened_with_one_line(cli, teams_file, tmp_path,
+                                                             other_user):
+    tmp_path.chmod(0o755)
+    store = tmp_path / "team.db"
+    with Store(str(store)) as opened:
+        opened.put(demo_deals(TODAY)[0], author="ana")
+        files = [store, store.with_name("team.db-wal"), store.with_name("team.db-shm")]
+        for f in files:
+            f.chmod(0o644)  # as made before this fix, under umask 022
+        result = stopped_after_the_store(cli, teams_file, tmp_path, store)
+        notice = [line for line in result.err.splitlines() if "made it private" in line]
+        # one line for each file that was open to others, naming it
+        assert sorted(notice) == sorted(next(line for line in notice if f"{f} was" in line)
+                                        for f in files), result.err
+        seen = json.loads(run_as(other_user, READ_AS_OTHER, *map(str, files)).stdout)
+        assert opened.get(demo_deals(TODAY)[0].id).author == "ana"  # still the same store
+    assert seen == {str(f): "PermissionError" for f in files}

@@ -6,6 +6,10 @@ Voila's query websocket has no check at all: whoever connects first to a kernel'
 kernel proves who it is with an HMAC of its id under its connection key, the secret Voila
 and the kernel already share (it signs every kernel message and never travels itself);
 :class:`coachkit.app.voila.QueryHandler` refuses every other client.
+
+On the team server a user's Voila has no TCP port, only a Unix socket
+(:mod:`coachkit.hub.uservoila`, named in ``$COACHKIT_VOILA_SOCKET``): the kernel connects
+over it, with the same proof. Light on purpose: it runs in every page's kernel.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ import os
 import threading
 
 PROOF_HEADER = "X-Coachkit-Kernel-Proof"
+SOCKET_VAR = "COACHKIT_VOILA_SOCKET"
+SOCKET_WAIT_SECONDS = 3600.0
+"""A preheated kernel may wait long for its page; Voila's pool replaces it anyway."""
 
 
 def kernel_proof(key: bytes, kernel_id: str) -> str:
@@ -49,6 +56,17 @@ async def _receive(url: str, proof: str) -> str | None:
     return message if isinstance(message, str) else None
 
 
+def _receive_on_socket(path: str, kernel_id: str, proof: str) -> str | None:
+    from websockets.sync.client import unix_connect
+
+    base = os.environ.get("VOILA_SERVER_URL", "/")
+    url = f"ws://localhost{base}voila/query/{kernel_id}"
+    with unix_connect(path, url, open_timeout=60, close_timeout=5,
+                      additional_headers={PROOF_HEADER: proof}) as channel:
+        message = channel.recv(timeout=SOCKET_WAIT_SECONDS)
+    return message if isinstance(message, str) else None
+
+
 def wait_for_request() -> None:
     """In a preheated kernel: wait for the page request and put its variables
     (``QUERY_STRING``, ...) in the environment, as Voila's own helper does, but proving to
@@ -60,6 +78,12 @@ def wait_for_request() -> None:
     if not kernel_id or kernel is None:
         return
     proof = kernel_proof(kernel.session.key, kernel_id)
+    socket = os.environ.get(SOCKET_VAR)
+    if socket:  # the team server's user Voila: no TCP port
+        message = _receive_on_socket(socket, kernel_id, proof)
+        if message:
+            os.environ.update(json.loads(message))
+        return
     found: list[str | None] = []
     # the kernel's own event loop runs in this thread: the wait gets a thread and loop of its own
     thread = threading.Thread(

@@ -31,8 +31,9 @@ def request_parameters() -> dict[str, str]:
     """The page's URL query (``?deal_id=...``) in Voila; empty elsewhere.
 
     With kernel preheating the notebook runs before any page is requested, so this first
-    waits for the request (from Voila, proving it is this page's kernel). Without it Voila
-    puts the query in the kernel's environment at start."""
+    waits for the request (from Voila, proving it is this page's kernel; on the team server
+    over Voila's Unix socket). Without it Voila puts the query in the kernel's environment at
+    start."""
     if os.environ.get("VOILA_PREHEAT") == "True":
         from coachkit.app.page_request import wait_for_request
 

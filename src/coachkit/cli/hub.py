@@ -140,7 +140,9 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     from coachkit.store import Store
 
     location = store_location(args.store, args.store_password_file)
-    with Store(location) as store:  # a wrong store fails here, on one line
+    # a wrong store fails here, on one line; a trial's SQLite file is made private (the
+    # owner's only, a notice per file that was open to others: store.private)
+    with Store(location) as store:
         name = store.name
     check_port(args.ip, args.port)
     runtime.mkdir(parents=True, exist_ok=True)

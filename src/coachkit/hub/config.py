@@ -64,34 +64,36 @@ class HubSettings:
         return cls(**json.loads(Path(path).read_text("utf-8")))
 
 
-def user_server_command(python: str = sys.executable, *,
-                        standaloneproxy: str | None = None, workbooks: str | None = None,
+def user_server_command(python: str = sys.executable, *, workbooks: str | None = None,
                         kernel_idle: int = 900) -> list[str]:
     """A user's server: standalone Voila on the workbook app, behind the hub's sign-in.
 
-    ``jupyter-standaloneproxy`` checks every request against the hub (only the server's
-    owner gets through) and forwards it to Voila on 127.0.0.1. Standalone Voila serves the
-    one notebook and nothing else (no JupyterLab, terminals, contents or files API; it
-    refuses execute requests from the browser), keeps a kernel preheated for the next page
-    and shuts down kernels of closed tabs. It is coachkit's Voila (:mod:`coachkit.app.voila`):
-    the page template with no third-party request, kernels of pages gone ended, and a cap on
-    a user's open pages; its own token and Host check are off, since the hub signs users in
-    and its proxy passes the public host name. ``{port}`` and ``{base_url}`` are filled in by
-    the standaloneproxy.
+    In front, :mod:`coachkit.hub.userproxy` (``jupyter-standaloneproxy`` that also checks
+    websockets) lets only the server's owner through, signed in at the hub, and forwards to
+    Voila over a Unix socket in a new 0700 folder (``--unix-socket=True``): Voila opens no
+    TCP port another local program could reach. Standalone Voila serves the one notebook and
+    nothing else (no JupyterLab, terminals, contents or files API; it refuses execute
+    requests from the browser), keeps a kernel preheated for the next page and shuts down
+    kernels of closed tabs. It is coachkit's Voila (:mod:`coachkit.hub.uservoila`, the app's
+    :mod:`coachkit.app.voila` on that socket): the page template with no third-party
+    request, kernels of pages gone ended, and a cap on a user's open pages; its own token
+    and Host check are off, since the hub signs users in and its proxy passes the public
+    host name. ``{unix_socket}`` and ``{base_url}`` are filled in by the user's proxy.
     """
     folder = workbooks or str(workbooks_dir())
-    proxy = standaloneproxy or str(Path(python).parent / "jupyter-standaloneproxy")
     return [
-        proxy, "--absolute-url",  # Voila gets /user/<name>/... and knows that base_url
+        python, "-m", "coachkit.hub.userproxy",
+        "--absolute-url",  # Voila gets /user/<name>/... and knows that base_url
+        "--unix-socket=True",  # Voila's socket, in a new 0700 folder
         "--timeout=60",  # its readiness wait (default 5 s) is too short on 2 busy cores
         # its activity notifier would post "now" forever (no idle cull) or log errors;
         # the proxy reports activity to the hub instead
         "--activity-interval=0",
         "--",
-        python, "-m", "coachkit.app.voila", f"{folder}/{APP_NOTEBOOK}",
+        python, "-m", "coachkit.hub.uservoila", f"{folder}/{APP_NOTEBOOK}",
+        "--HubVoila.unix_socket={unix_socket}",
         "--CoachkitVoila.require_token=False", "--CoachkitVoila.check_host=False",
-        "--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-        "--Voila.base_url={base_url}/", f"--Voila.root_dir={folder}",
+        "--no-browser", "--Voila.base_url={base_url}/", f"--Voila.root_dir={folder}",
         "--preheat_kernel=True", "--pool_size=1",
         # refill the pool once the page that took the kernel has rendered, not while it does
         # (on 2 cores a refill started at once makes that page ~1.5 s slower)
@@ -164,11 +166,11 @@ def configure_local(c: Any, settings: HubSettings) -> None:
     runtime = Path(settings.runtime)
     store = os.environ.pop("COACHKIT_STORE", "")  # not for the proxy, which gets our env
     configure(c, settings, teams, store=store)
-    bin_dir = Path(settings.python).parent
     c.JupyterHub.bind_url = f"http://{settings.ip}:{settings.port}"
     c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{settings.hub_port}"
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
-    c.ConfigurableHTTPProxy.command = [str(bin_dir / "configurable-http-proxy"),
+    # PyPI's configurable-http-proxy, forwarding binary websocket frames as binary
+    c.ConfigurableHTTPProxy.command = [settings.python, "-m", "coachkit.hub.proxy",
                                        f"--proxy-timeout={PROXY_TIMEOUT_MS}"]
     # the proxy gets its token in its environment (CONFIGPROXY_AUTH_TOKEN), not in argv
     c.ConfigurableHTTPProxy.auth_token = secret_file(runtime / "proxy_auth_token")
@@ -224,8 +226,10 @@ def existing_hub_config(teams_file: str, runtime: str, *, python: str = sys.exec
 # OAuthenticator with manage_groups = True), or keep load_groups below. The store's URL
 # (and its password) comes from the hub's environment: COACHKIT_STORE, or PGPASSWORD beside
 # a URL without one. Never put it in this file or in argv.
-# User servers run `coachkit.hub.config.user_server_command()` (standalone Voila behind
-# jupyter-standaloneproxy); they need coachkit[hub] installed where they run.
+# User servers run `coachkit.hub.config.user_server_command()` (standalone Voila on a Unix
+# socket behind coachkit.hub.userproxy); they need coachkit[hub] installed where they run.
+# Your hub's proxy must forward binary websocket frames (uploads): Node's
+# configurable-http-proxy does; PyPI's needs `python -m coachkit.hub.proxy` as its command.
 import os
 
 from coachkit.hub.config import HubSettings, configure
