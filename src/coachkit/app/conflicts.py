@@ -107,11 +107,12 @@ class ConflictPanel:
                      if theirs else "saved")
             table = (
                 f"<div class='ck-choice-title'>{escape(c.title)}</div>"
-                "<div class='ck-sides'>"
-                f"<div class='ck-side ck-theirs'><div class='ck-side-head'>{saved}</div>"
-                f"<div class='ck-side-value'>{shown(c.theirs, c)}</div></div>"
-                "<div class='ck-side ck-mine'><div class='ck-side-head'>Yours · not saved "
-                f"yet</div><div class='ck-side-value'>{shown(c.mine, c)}</div></div></div>")
+                "<div class='ck-versions'>"
+                f"<div class='ck-version-box ck-theirs'><div class='ck-version-head'>{saved}</div>"
+                f"<div class='ck-version-value'>{shown(c.theirs, c)}</div></div>"
+                "<div class='ck-version-box ck-mine'><div class='ck-version-head'>Yours · not "
+                "saved yet</div>"
+                f"<div class='ck-version-value'>{shown(c.mine, c)}</div></div></div>")
             rows.append(css_class(w.VBox([text_html(table), pick]), "ck-choice",
                                   f"ck-choice-{_css_safe(c.pointer)}"))
         self.rows.children = rows

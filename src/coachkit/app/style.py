@@ -131,12 +131,13 @@ MERGE_CSS = """
 .ck-choice { background: #fff; border: 1px solid #e2e8f0; border-radius: 8px; padding: 8px;
   margin: 6px 0; }
 .ck-choice-title { font-weight: 600; margin-bottom: 4px; }
-.ck-sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
+.ck-versions { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
   gap: 8px; }
-.ck-side { border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px; min-width: 0; }
+.ck-version-box { border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px;
+  min-width: 0; }
 .ck-theirs { border-left: 4px solid #2563eb; } .ck-mine { border-left: 4px solid #d97706; }
-.ck-side-head { color: #475569; font-size: 0.88em; margin-bottom: 4px; }
-.ck-side-value { white-space: pre-wrap; overflow-wrap: anywhere; }
+.ck-version-head { color: #475569; font-size: 0.88em; margin-bottom: 4px; }
+.ck-version-value { white-space: pre-wrap; overflow-wrap: anywhere; }
 .ck-pick { margin-top: 6px; }
 .ck-notice { align-items: center; gap: 8px; padding: 6px 10px; margin: 6px 0;
   border-radius: 8px; flex-wrap: wrap; }
