@@ -8,8 +8,9 @@ any model work; the training script never reads them), on its ``train`` rows, an
 older set tests/data/product_language.tsv (in the training data). With scikit-learn installed
 (the ``train`` extra) it also refits without the older set and scores that set, a second
 held-out measure written by other people. Lists the held-out misclassifications. Prints
-5-fold cross-validation on the training rows (with scikit-learn), and the figures on
-tests/data/purchase_asks_heldout3.tsv (label, statement; a blind split) when it exists. Times the
+5-fold cross-validation on the training rows (with scikit-learn), and the figures on the
+blind splits tests/data/purchase_asks_heldout3.tsv and _heldout4.tsv (label, statement; written
+by people who never saw the model, its code or data; their misses are not listed). Times the
 check per statement (median, and the slowest statement) against a floor measured in the same
 run: one regular-expression pass over the same statement.
 """
@@ -27,7 +28,10 @@ from coachkit.coaching.language import ProductLanguage, check
 from coachkit.coaching.language_train import ASKS, OLDER, OLDER_PRODUCT_NAMES, read
 from coachkit.coaching.settings import load_settings
 
-HELDOUT3 = ASKS.with_name("purchase_asks_heldout3.tsv")
+BLIND = {  # blind splits written apart from the model work (columns label, statement)
+    "heldout3": ASKS.with_name("purchase_asks_heldout3.tsv"),
+    "heldout4": ASKS.with_name("purchase_asks_heldout4.tsv"),
+}
 
 
 def score(
@@ -52,14 +56,14 @@ def line(name: str, rows: Sequence[dict[str, str]], said: Callable[[str], bool])
     return wrong
 
 
-def read_blind(path: Path) -> list[dict[str, str]]:
+def read_blind(path: Path, split: str) -> list[dict[str, str]]:
     """Rows of a label<TAB>statement file, with or without a header line."""
     rows = []
     for raw in path.read_text(encoding="utf-8").splitlines():
         label, _, statement = raw.partition("\t")
         label = label.strip().lower()
         if label in {"product", "problem"} and statement.strip():
-            rows.append({"split": "heldout3", "label": label, "statement": statement.strip()})
+            rows.append({"split": split, "label": label, "statement": statement.strip()})
     return rows
 
 
@@ -140,10 +144,16 @@ def main() -> None:
     wrong = line("heldout (never trained on; seen once)", held, said)
     wrong2 = line("heldout2 (never trained on; seen once)", held2, said)
     line("both held-out splits", held + held2, said)
-    if HELDOUT3.exists():
-        # A blind split written apart from the model work (columns label, statement); its
-        # misclassifications are not listed, so that reading the figure teaches nothing.
-        line("heldout3 (blind, written apart)", read_blind(HELDOUT3), said)
+    blind = []
+    for split, path in BLIND.items():
+        # misclassifications of the blind splits are not listed, so reading the figure
+        # teaches nothing about them
+        if path.exists():
+            rows = read_blind(path, split)
+            blind += rows
+            line(f"{split} (blind, written apart)", rows, said)
+    if blind:
+        line("both blind splits", blind, said)
     line("train split (trained on)", train, said)
     # The older set's "our product" names are a team's product names, set as a team sets them.
     named = ProductLanguage.from_settings(

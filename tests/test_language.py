@@ -36,12 +36,12 @@ MIN_RECALL = 0.9
 # heldout2 0.983 / 0.967 (the goal is 0.95 on both). Raise these when the model gets better;
 # never lower them to let a change pass.
 HELDOUT_FLOOR = {"heldout": (0.98, 0.98), "heldout2": (0.98, 0.96)}
-# heldout3: 200 statements written blind (by someone who never saw the model, its data or its
-# code): measured 1.000 / 0.920, then after 60 training rows of questions 0.989 / 0.930 (its
-# misses never looked at). Below the 0.95 goal on recall: the honest figure; the floor is what
-# was measured, never tuned on.
-HELDOUT3 = Path(__file__).parent / "data" / "purchase_asks_heldout3.tsv"
-HELDOUT3_FLOOR = (0.98, 0.93)
+# The blind splits: 200 statements each, written by people who never saw the model, its data or
+# its code; their misclassifications are never listed. heldout3 was measured three times as the
+# training data grew (1.000 / 0.920, 0.989 / 0.930, 1.000 / 0.940), heldout4 once, after the
+# last training rows (0.961 / 0.980); both together 0.980 / 0.960. Floors are what was
+# measured; raise them when the model gets better, never lower them to let a change pass.
+BLIND_FLOOR = {"heldout3": (0.99, 0.94), "heldout4": (0.96, 0.98)}
 
 
 def _rows() -> list[dict[str, str]]:
@@ -366,15 +366,17 @@ def test_precision_and_recall_on_the_held_out_split(
     assert recall >= floor_recall
 
 
-def test_precision_and_recall_on_the_blind_set(language: ProductLanguage) -> None:
-    with HELDOUT3.open(encoding="utf-8", newline="") as f:
+@pytest.mark.parametrize("split", sorted(BLIND_FLOOR))
+def test_precision_and_recall_on_the_blind_sets(split: str, language: ProductLanguage) -> None:
+    path = Path(__file__).parent / "data" / f"purchase_asks_{split}.tsv"
+    with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     assert len(rows) == 200
     said = [check(r["statement"], language).is_product for r in rows]
     truth = [r["label"] == "product" for r in rows]
     tp = sum(s and t for s, t in zip(said, truth, strict=True))
-    assert tp / sum(said) >= HELDOUT3_FLOOR[0]
-    assert tp / sum(truth) >= HELDOUT3_FLOOR[1]
+    assert tp / sum(said) >= BLIND_FLOOR[split][0]
+    assert tp / sum(truth) >= BLIND_FLOOR[split][1]
 
 
 def test_the_training_script_never_reads_the_held_out_rows() -> None:
