@@ -86,9 +86,11 @@ def test_a_wheel_in_a_fresh_venv_runs_demo_report_and_app(tmp_path: Path) -> Non
     try:
         page, _ = AppClient(server).page("deal_id=northwind-plant-maintenance")
         assert "application/vnd.jupyter.widget-view+json" in page
-        script = re.search(r'src="/(voila/templates/coachkit/static/coachkit\.js[^"]*)"', page)
+        # under the app's secret path segment, as every address of the app
+        script = re.search(r'src="/((?:[\w-]+/)?voila/templates/coachkit/static/coachkit\.js'
+                           r'[^"]*)"', page)
         assert script, "the page is not the coachkit template's"
-        with urllib.request.urlopen(server.url + script[1], timeout=30) as response:
+        with urllib.request.urlopen(server.root + script[1], timeout=30) as response:
             assert b"connection to the workbook was lost" in response.read()
     finally:
         server.stop()

@@ -107,3 +107,15 @@ def test_another_owners_store_is_left_as_it_is(tmp_path: Path) -> None:
     os.chown(db, 12345, 12345)
     assert private_sqlite_path(db) == db
     assert mode(db) == 0o644
+
+
+def test_a_file_that_is_no_store_is_left_as_it_is(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """``--store notes.txt`` by mistake: opening it fails on one line; its mode is the user's
+    business, not changed behind their back."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello " * 100)
+    notes.chmod(0o644)
+    private_sqlite_path(notes)
+    assert stat.S_IMODE(notes.stat().st_mode) == 0o644
+    assert capsys.readouterr().err == ""

@@ -275,3 +275,43 @@ def test_crafted_widget_messages_bring_back_no_traceback(client: AppClient) -> N
     for reference in shown:
         entry = log[log.index(f"coachkit: error {reference} in the page kernel"):]
         assert entry.splitlines()[1] == "Traceback (most recent call last):"
+
+
+def test_a_page_that_connects_and_leaves_between_two_checks_gets_the_page_grace(
+        tmp_path: Path) -> None:
+    """A page whose websocket opened and closed between two of the cull's checks was taken
+    for a page never opened (a minute's grace, not the page's): the handler now tells the
+    server the page connected. The checks run every 5 s here, the page stays a moment."""
+    location = str(tmp_path / "store.db")
+    with Store(location) as store:
+        for deal in demo_deals(TODAY):
+            store.put(deal, author="demo")
+    port = free_port()
+    command = [*voila_command(workbooks_dir() / APP_NOTEBOOK, port),
+               "--CoachkitVoila.cull_every=5", "--CoachkitVoila.page_grace=1",
+               "--CoachkitVoila.first_connect_grace=600"]
+    env = {**os.environ, "JUPYTER_TOKEN": "brief-test", "COACHKIT_STORE": location}
+    server = Server(command, f"http://127.0.0.1:{port}/", env, log=tmp_path / "voila.log")
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    try:
+        wait_for_http(server.url + "voila/static/voila.js")
+        with opener.open(server.url + "?token=brief-test", timeout=180) as response:
+            kernel = kernel_id(response.read().decode("utf-8"))
+        [pid] = [p for p in descendants(server.proc.pid) if f"kernel-{kernel}.json" in cmdline(p)]
+
+        async def visit() -> None:
+            from tornado.httpclient import HTTPRequest
+            from tornado.websocket import websocket_connect
+
+            cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+            conn = await websocket_connect(HTTPRequest(
+                server.url.replace("http", "ws") + f"api/kernels/{kernel}/channels",
+                headers={"Cookie": cookie}))
+            conn.close()
+
+        asyncio.run(visit())
+        wait_until(lambda: not alive(pid), 60, "the brief page's kernel ends")
+    finally:
+        server.stop()
+    assert f"Kernel {kernel}: its page has been gone for" in server.log_text()

@@ -242,10 +242,19 @@ def _retrieve(sent: asyncio.Future[None]) -> None:
 
 
 class KernelSocketHandler(VoilaKernelWebsocketHandler):
-    """The page's kernel websocket. A tab that closes while a message is on its way makes
-    tornado's send task fail with ``WebSocketClosedError``; jupyter_server never awaits it,
-    so asyncio logged "Task exception was never retrieved" for every closed tab. The page is
-    gone and its kernel is ended as usual: nothing to report."""
+    """The page's kernel websocket. It tells the server the page connected (the cull's poll
+    alone missed a page that connected and left between two of its checks, and gave its
+    kernel the first-connect grace, a minute, instead of the page's). A tab that closes while
+    a message is on its way makes tornado's send task fail with ``WebSocketClosedError``;
+    jupyter_server never awaits it, so asyncio logged "Task exception was never retrieved"
+    for every closed tab. The page is gone and its kernel is ended as usual: nothing to
+    report."""
+
+    async def open(self, kernel_id: str) -> None:
+        server: CoachkitVoila | None = self.settings.get(SETTINGS_KEY)
+        if server is not None:
+            server.page_connected(kernel_id)
+        await super().open(kernel_id)
 
     def write_message(self, message: Any, binary: bool = False) -> Any:
         sent = super().write_message(message, binary)
@@ -356,6 +365,11 @@ class CoachkitVoila(Voila):
                 pooled.add(task.result()["kernel_id"])
         return [k for k in self.kernel_manager.list_kernel_ids()
                 if k not in pooled and not self._shutting_down(k)]
+
+    def page_connected(self, kernel_id: str) -> None:
+        """A page's websocket reached its kernel: from now on its grace is ``page_grace``."""
+        self._connected.add(kernel_id)
+        self._quiet_since.pop(kernel_id, None)
 
     def _shutting_down(self, kernel_id: str) -> bool:
         try:

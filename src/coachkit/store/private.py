@@ -19,6 +19,18 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 SIDE_FILES = ("-wal", "-shm", "-journal")
 """What SQLite keeps beside the database file; it creates them with the database's mode."""
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` is a SQLite database or still empty (one just made): any other file
+    given as a store by mistake (notes.txt) is not ours to change; opening it fails next."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return head in (b"", SQLITE_HEADER)
 
 
 def _notice(path: Path, mode: int, private: int) -> None:
@@ -55,8 +67,9 @@ def private_sqlite_path(path: Path, *, own_folder: bool = False) -> Path:
             _tighten(folder, FOLDER_MODE)
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
-        for name in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
-            _tighten(name, FILE_MODE)
+        if _is_sqlite(path):
+            for name in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
+                _tighten(name, FILE_MODE)
     except OSError as exc:
         raise CoachkitError(f"store: cannot make {exc.filename or path} private "
                             f"({exc.strerror})") from None
