@@ -115,7 +115,8 @@ class CohortReport:
             "participants", "Participants",
             table(["Participant", "Done", "Critical / warn.", "Problem", "People",
                    "Disagree­ments", "Their terms", "Metric", "Cost of inaction",
-                   "Confidence"], rows, class_="cohort"),
+                   "Confidence"], rows, class_="cohort",
+                  widths=("14%", "7%", "10%", "15%", "8%", "11%", "9%", "8%", "9%", "9%")),
             note="People, disagreements and the customer's terms are counted against the "
                  "trainer's reference answer of the scenario; confidence is the customer's "
                  "decision confidence as the participant judged it (0-100).")

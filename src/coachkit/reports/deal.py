@@ -290,10 +290,11 @@ class DealReport:
                           widths=("22%", "28%", "50%"))
                     if p.glossary else blank())
         evidence = (table(("quote", "source", "date", "about", "checked"),
-                          [(text(e.quote), e.source, day(e.date), e.field,
+                          [(text(e.quote), e.source, day(e.date),
+                            field_words(f"problem.{e.field}", {}) if e.field else "",
                             pill("verified", "ok") if e.verified else pill("assumed", "warning"))
                            for e in p.evidence], class_="evidence",
-                          widths=("46%", "22%", "11%", "11%", "10%"))
+                          widths=("40%", "19%", "13%", "16%", "12%"))
                     if p.evidence else blank())
         return section(
             "story", "The change story", statement, story,
