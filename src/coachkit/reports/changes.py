@@ -206,10 +206,10 @@ def changes_html(changes: Changes | None, baseline: Baseline, current: VersionIn
         fields = blank("No field changed.")
     appeared = (el("ul", [_finding_item(f, changes.after) for f in changes.appeared],
                    class_="findings-brief")
-                if changes.appeared else blank("None."))
+                if changes.appeared else blank("No finding appeared."))
     resolved = (el("ul", [_finding_item(f, changes.before) for f in changes.resolved],
                    class_="findings-brief")
-                if changes.resolved else blank("None."))
+                if changes.resolved else blank("No finding was resolved."))
 
     def num(v: float | None) -> str:
         return "not assessed" if v is None else f"{v:g}"
