@@ -162,9 +162,12 @@ class DealReport:
             pill(f"completeness {_score_text(scores['completeness'])}", "neutral"),
         ]
         as_of = Dates(self.as_of, self.today).shown()
+        app = app_link(info.id)
         return el(
             "header",
             el("p", f"Deal report · {info.id} · {as_of}", class_="kicker"),
+            el("p", el("a", "Open this deal in the app", href=app), class_="app-link")
+            if app else None,
             el("h1", info.customer or el("span", "customer not yet filled", class_="empty")),
             el("p", info.title or el("span", "title not yet filled", class_="empty"),
                class_="subtitle"),
@@ -574,6 +577,18 @@ class DealReport:
 
 
 # -- small pieces ----------------------------------------------------------------------------
+
+
+def app_link(deal_id: str) -> str:
+    """The link to the deal in the app of whoever reads the report, or "" off the hub
+    (the team server's renderings say where the app is)."""
+    import os
+    from urllib.parse import quote
+
+    from coachkit.hub.rendering import APP_LINK_VAR
+
+    base = os.environ.get(APP_LINK_VAR, "")
+    return f"{base}?deal_id={quote(deal_id)}" if base else ""
 
 
 def _dismissed_note(d: Dismissed) -> Safe:
