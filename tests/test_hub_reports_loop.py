@@ -104,3 +104,24 @@ def test_the_index_marks_answers_and_actions_done(hub: Hub, team_store) -> None:
     assert f"href='/{REPORTS}teams/east/{deal}.html'" in item
     assert "<span class='answered'>answered</span> by ana" in item
     assert "<span class='action-done'>action done</span> (1 of 2)" in item
+
+
+@pytest.mark.browser
+def test_a_seller_sees_a_new_review_in_the_deal_list(browser, hub: Hub,  # noqa: F811
+                                                     team_store) -> None:  # noqa: F811
+    from coachkit.app.picker import NEW_REVIEW
+    from test_hub import signed_in_page
+
+    east = team_store["teams"]["east"]
+    customers = team_store["customers"]
+    with Store(str(team_store["url"])) as store:
+        store.add_review(east[0], version=store.get(east[0]).version, by="maria",
+                         actions=[Action(text="Meet the CFO")])
+    context, page = signed_in_page(browser, hub, "ana")
+    try:
+        labels = [label.replace("\xa0", " ") for label in page.eval_on_selector_all(
+            ".ck-deal-list option", "els => els.map(e => e.textContent)")]
+        marked = [label.split(" · ")[0] for label in labels if NEW_REVIEW in label]
+        assert marked == [customers[east[0]]]
+    finally:
+        context.close()
