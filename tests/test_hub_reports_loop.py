@@ -69,6 +69,8 @@ def test_a_manager_renders_a_team_now_once_in_a_while(hub: Hub, team_store) -> N
     token = xsrf(index)
     asked = maria.post(url, data={"_xsrf": token}, allow_redirects=False, timeout=60)
     assert asked.status_code == 303, asked.text[:300]
+    # while it renders (seconds: a process and a kernel start) the index reloads itself
+    assert "http-equiv='refresh'" in maria.get(hub.url + REPORTS, timeout=60).text
     again = maria.post(url, data={"_xsrf": token}, allow_redirects=False, timeout=60)
     assert again.status_code == 429 and "Not now" in again.text
     wes, _ = hub.login("wes")
@@ -81,6 +83,7 @@ def test_a_manager_renders_a_team_now_once_in_a_while(hub: Hub, team_store) -> N
             hub.url + REPORTS, timeout=60).text:
         assert time.monotonic() < deadline
         time.sleep(2)
+    assert "http-equiv" not in maria.get(hub.url + REPORTS, timeout=60).text  # done: stays
     late = maria.post(url, data={"_xsrf": token}, allow_redirects=False, timeout=60)
     assert late.status_code == 429 and "ask again in" in late.text
 

@@ -37,7 +37,7 @@ from coachkit.hub.rendering import SERVED, Renderings
 from coachkit.model.review import Review
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>{refresh}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{font-family:system-ui,sans-serif;max-width:46em;margin:2.5em auto;padding:0 1em;
 color:#1f2933}} table{{border-collapse:collapse;width:100%}} td,th{{text-align:left;
@@ -49,9 +49,15 @@ padding-left:1.2em}} .answered,.action-done{{font-weight:600;color:#166534}}</st
 """
 
 
-def page(title: str, body: str) -> str:
-    """A page; ``title`` is escaped here, ``body`` must already be."""
-    return PAGE.format(title=escape(title), body=body)
+REFRESH_SECONDS = 15
+"""How often the index reloads itself while a team is being rendered (no script)."""
+
+
+def page(title: str, body: str, *, refresh: bool = False) -> str:
+    """A page; ``title`` is escaped here, ``body`` must already be. ``refresh``: the page
+    reloads itself every :data:`REFRESH_SECONDS` (a rendering is under way)."""
+    meta = (f"<meta http-equiv='refresh' content='{REFRESH_SECONDS}'>" if refresh else "")
+    return PAGE.format(title=escape(title), body=body, refresh=meta)
 
 
 def when(at: dt.datetime | None) -> str:
@@ -152,13 +158,15 @@ class IndexHandler(Base):
                         + (f"<tr class='news-row'><td colspan='3'>{news}</td></tr>"
                            if news else ""))
         every = float(self.settings["every"])
+        busy = any(self.renderings.state(t).running or self.renderings.state(t).queued
+                   for t in teams)
         self.finish(page("coachkit reports", (
             f"<p>Signed in as <b>{escape(access.user)}</b>. Team reports rank every deal of "
             "the team and link to each deal's report. They are rendered when the hub starts "
             f"and every {every:g} minutes, or now when you ask. Under each team: the deals "
             "whose seller answered the last review or ticked one of its actions.</p>"
             "<table><thead><tr><th>Team</th><th>Rendered</th><th></th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")))
+            + "".join(rows) + "</tbody></table>"), refresh=busy))
 
 
 class ReportHandler(Base):
