@@ -231,8 +231,11 @@ def test_changed_since_shows_the_change(everything: Run) -> None:
     since = (TODAY - dt.timedelta(days=14)).isoformat()
     assert f"What changed since {since}" in changes  # the default: 14 days ago
     assert "Compared version 1" in changes and "with version 2" in changes
-    assert "<code>deal.stage</code>" in changes and "negotiation" in changes
+    assert "<td>Stage</td>" in changes and "negotiation" in changes
+    assert "deal.stage" not in changes  # fields by their titles, never their paths
     assert "their plan to change (customer)" in changes
+    front = page[page.index('id="verdict"'):page.index('id="story"')]
+    assert "Stage: ‘proposal’ → ‘negotiation’" in front
 
 
 def test_team_report_ranks_links_and_exports(everything: Run) -> None:

@@ -144,3 +144,56 @@ def test_reports_show_the_review_the_trend_and_the_week(tmp_path: Path, cli) -> 
         assert heading in week
     assert 'href="fjordbank-onboarding.html"' in week
     assert team.count('class="trend"') == 4
+
+
+# -- the seller sees a new review; a manager on the team server finds the deal's report ------
+
+
+def test_a_new_review_is_marked_until_the_seller_acts_on_it(tmp_path: Path) -> None:
+    from coachkit.app import App
+    from coachkit.app.picker import NEW_REVIEW
+    from coachkit.model.review import Action
+    from conftest import demo_store
+
+    location = demo_store(tmp_path)
+    with Store(location) as s:
+        s.add_review(DEAL, version=s.get(DEAL).version, by="maria",
+                     actions=[Action(text="Call the CFO")])
+    app = App(location, author="ana", today=lambda: TODAY)
+    app.picker.refresh()
+    labels = {deal: label for label, deal in app.picker.list.options}
+    assert labels[DEAL].endswith(NEW_REVIEW)
+    assert [d for d, label in labels.items() if NEW_REVIEW in label] == [DEAL]
+    app.open(DEAL)
+    app.tabs.selected_index = [s.key for s in app.steps].index("review")
+    panel = app.steps[-1].manager
+    assert NEW_REVIEW in panel.latest.value
+    panel.actions.children[0].value = True  # the seller ticks the action
+    panel.refresh()
+    assert NEW_REVIEW not in panel.latest.value
+    app.picker.refresh()
+    assert not any(NEW_REVIEW in label for label, _ in app.picker.list.options)
+
+
+def test_a_manager_on_the_team_server_finds_the_deals_latest_report(tmp_path: Path) -> None:
+    from coachkit.access import Access, managers_group, sellers_group
+    from coachkit.app.review_panel import ReviewPanel
+    from coachkit.app.session import WorkbookSession
+    from coachkit.store.scoped import ScopedStore
+    from conftest import demo_store
+
+    location = demo_store(tmp_path)
+    with Store(location) as loaded:
+        team = loaded.get(DEAL).deal.deal.team
+        loaded.add_review(DEAL, version=loaded.get(DEAL).version, by="maria")
+        shown = {}
+        for who, group in (("maria", managers_group(team)), ("ana", sellers_group(team))):
+            session = WorkbookSession(ScopedStore(loaded, Access.from_groups(who, [group])),
+                                      author=who, today=lambda: TODAY)
+            session.open(DEAL)
+            panel = ReviewPanel(session)
+            panel.refresh()
+            shown[who] = panel.latest.value
+    link = f"href='/services/coachkit-reports/teams/{team}/{DEAL}.html'"
+    assert link in shown["maria"] and "Latest report of this deal" in shown["maria"]
+    assert link not in shown["ana"]  # sellers do not read the reports

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from urllib.parse import quote
 
 import ipywidgets as w
 
@@ -20,10 +21,20 @@ from coachkit.store.scoped import ScopedStore
 ALL_TEAMS = "All teams"
 
 
-def deal_label(d: DealSummary) -> str:
+NEW_REVIEW = "● new review"
+"""How the deal list and the Review step mark a review the seller has not acted on."""
+
+
+def deal_label(d: DealSummary, *, new_review: bool = False) -> str:
     stage = d.stage.replace("_", " ")
     parts = [d.customer or "(no customer)", d.title or "(no title)"]
-    return f"{' · '.join(parts)}  —  {stage}" + (f", {d.team}" if d.team else "")
+    return (f"{' · '.join(parts)}  —  {stage}" + (f", {d.team}" if d.team else "")
+            + (f"  {NEW_REVIEW}" if new_review else ""))
+
+
+def report_url(team: str, deal_id: str) -> str:
+    """The deal's latest report on the team server (its managers may read it)."""
+    return f"{REPORTS_URL}teams/{quote(team)}/{quote(deal_id)}.html"
 
 
 def matches(d: DealSummary, search: str, team: str) -> bool:
@@ -65,6 +76,7 @@ class Picker:
         self.open_deal = open_deal
         self.opened = opened
         self.deals: list[DealSummary] = []
+        self.new_reviews: set[str] = set()
         self.search = css_class(w.Text(placeholder="Search customer or title"), "ck-search")
         self.team = w.Dropdown(options=[ALL_TEAMS], value=ALL_TEAMS, description="",
                                layout=w.Layout(width="220px"))
@@ -139,15 +151,20 @@ class Picker:
         ]), "ck-picker")
 
     def refresh(self) -> None:
-        """Reload the deal list from the store (others may have added deals)."""
-        self.deals = self.session.store.list_deals()
+        """Reload the deal list from the store (others may have added deals), each deal
+        with a review the seller has not acted on marked."""
+        store = self.session.store
+        self.deals = store.list_deals()
+        self.new_reviews = {d.id for d in self.deals
+                            if (r := store.reviews(d.id)) and r[-1].is_new(d.version)}
         teams = sorted({d.team for d in self.deals if d.team})
         self.team.options = [ALL_TEAMS, *teams]
         self._filter()
 
     def _filter(self) -> None:
         shown = [d for d in self.deals if matches(d, self.search.value, self.team.value)]
-        self.list.options = [(deal_label(d), d.id) for d in shown]
+        self.list.options = [(deal_label(d, new_review=d.id in self.new_reviews), d.id)
+                             for d in shown]
 
     def _open_selected(self) -> None:
         if self.list.value:

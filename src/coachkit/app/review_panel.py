@@ -59,7 +59,7 @@ class ReviewPanel:
         reviews = self.session.reviews
         latest = reviews[-1] if reviews else None
         key = (deal.id if deal else "", latest.model_dump_json() if latest else "",
-               self.session.can_review)
+               self.session.can_review, self.session.base_version)
         self.record.layout.display = None if self.session.can_review else "none"
         self.form.refresh()
         if key == self._shown:
@@ -70,7 +70,7 @@ class ReviewPanel:
             self.latest.value = ("<div class='ck-ok'>No review of this deal yet.</div>")
             self.actions.children = []
             return
-        self.latest.value = review_html(latest)
+        self.latest.value = self._marks(latest) + review_html(latest)
         self.about.options = [("the note", "note")] + [
             (f"dismissed: {d.rule}", f"dismissal:{d.rule}") for d in latest.dismissed]
         self.about.value = "note"
@@ -86,6 +86,23 @@ class ReviewPanel:
                         names="value")
             boxes.append(box)
         self.actions.children = boxes
+
+    def _marks(self, latest: Review) -> str:
+        """"● new review" when the seller has not acted on it; for whoever may read the
+        team's reports on the team server, the link to the deal's latest report."""
+        from coachkit.app.picker import NEW_REVIEW, report_url
+        from coachkit.store.scoped import ScopedStore
+
+        deal, store = self.session.deal, self.session.store
+        out = ""
+        if deal and latest.is_new(self.session.base_version or 0):
+            out += f"<div class='ck-new-review'><b>{escape(NEW_REVIEW)}</b></div>"
+        if deal and isinstance(store, ScopedStore) and store.access.may_read_reports(
+                deal.deal.team):
+            out += (f"<div class='ck-report-link'><a href='"
+                    f"{escape(report_url(deal.deal.team, deal.id))}' target='_blank'>"
+                    "Latest report of this deal</a></div>")
+        return out
 
     def _tick(self, review: Review, index: int, done: bool) -> None:
         self._append(review, ReviewEvent(at=clock.now(), by=self.session.author,

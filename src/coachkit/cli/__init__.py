@@ -12,11 +12,11 @@ import os
 from collections.abc import Sequence
 from typing import NoReturn
 
-from coachkit.cli import app, coach, crm, deals, files, hub, report, reviews, training
+from coachkit.cli import app, coach, crm, deals, digest, files, hub, report, reviews, training
 from coachkit.cli.common import err, parents
 from coachkit.errors import shown
 
-FAMILIES = (files, crm, deals, coach, reviews, report, app, hub, training)
+FAMILIES = (files, crm, deals, coach, reviews, report, digest, app, hub, training)
 """Where the subcommands come from, in the order ``--help`` lists them."""
 
 

@@ -29,6 +29,12 @@ SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
 SERVED = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
           ".csv": "text/csv; charset=utf-8"}
 RUN_TIMEOUT = 3600.0
+RENDER_GAP = 120.0
+"""Seconds between two renderings of a team that managers ask for."""
+APP_LINK_VAR = "COACHKIT_APP_LINK"
+"""The renderings' variable saying where the app is (the deal report links to it)."""
+APP_LINK = "hub/user-redirect/"
+"""Under the hub's base URL: JupyterHub sends it on to the reader's own server (the app)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ class TeamState:
 
     rendered_at: dt.datetime | None = None
     running: bool = False
+    queued: bool = False
+    """A manager asked for a rendering that has not started yet."""
     problem: str = ""
     """Why the last run produced no report, or which deals failed (one line)."""
 
@@ -51,6 +59,8 @@ class Renderings:
         self._lock = threading.Lock()
         self._state = {t: TeamState(rendered_at=self._served_at(t)) for t in teams}
         self._proc: subprocess.Popen[str] | None = None
+        self._one_run = threading.Lock()
+        self._asked: dict[str, dt.datetime] = {}
         self._stopped = threading.Event()
         (folder / "runs").mkdir(parents=True, exist_ok=True)
         (folder / "teams").mkdir(exist_ok=True)
@@ -104,14 +114,41 @@ class Renderings:
                 return
             self.render(team)
 
+    def render_now(self, team: str) -> str:
+        """Render ``team`` in a thread at a manager's request; "" when it started, else why
+        not (one line): a run under way, or one asked for that ended less than
+        :data:`RENDER_GAP` seconds ago (the machine renders for everyone)."""
+        with self._lock:
+            state = self._state[team]
+            if state.running or state.queued:
+                return "a rendering of this team is already under way"
+            last = self._asked.get(team)
+            if last is not None and (now() - last).total_seconds() < RENDER_GAP:
+                wait = RENDER_GAP - (now() - last).total_seconds()
+                return f"rendered on request a moment ago; ask again in {wait:.0f} seconds"
+            self._asked[team] = now()
+            self._state[team] = replace(state, queued=True)
+        threading.Thread(target=self.render, args=(team,), daemon=True).start()
+        return ""
+
     def render(self, team: str) -> None:
-        """Render one team's reports into a new folder and serve it when complete."""
+        """Render one team's reports into a new folder and serve it when complete (one run
+        at a time: the schedule and a manager's request wait for each other)."""
+        with self._one_run:
+            self._set(team, queued=False)
+            if not self._stopped.is_set():
+                self._render(team)
+            with self._lock:
+                if team in self._asked:  # the gap counts from the end of a rendering
+                    self._asked[team] = now()
+
+    def _render(self, team: str) -> None:
         stamp = now().strftime("%Y%m%dT%H%M%S%f")
         partial = self.folder / "runs" / f".{team}-{stamp}.partial"
         self._set(team, running=True)
         try:
             code, errors = self._run(["report", "--team", team, "--out", str(partial),
-                                      "--workers", "1"])
+                                      "--workers", "1", "--format", "both"])
             done = partial.with_name(f"{team}-{stamp}")
             if partial.is_dir() and any(partial.glob("team-*.html")):
                 partial.rename(done)
@@ -128,8 +165,10 @@ class Renderings:
         with self._lock:
             if self._stopped.is_set():
                 return 1, "stopped"
+            app = os.environ.get("JUPYTERHUB_BASE_URL", "/").rstrip("/") + "/" + APP_LINK
             self._proc = subprocess.Popen(
                 [self.python, "-m", "coachkit.cli", *args], stdout=subprocess.DEVNULL,
+                env={**os.environ, APP_LINK_VAR: app},
                 stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True,
                 cwd=self.folder)
         try:

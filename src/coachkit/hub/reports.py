@@ -3,6 +3,8 @@
     GET /services/coachkit-reports/                     the teams you manage (admins: all)
     GET /services/coachkit-reports/teams/<team>/        that team's report
     GET /services/coachkit-reports/teams/<team>/<file>  a deal report (or PDF, CSV) of it
+    POST /services/coachkit-reports/teams/<team>/render render that team now (with _xsrf;
+                                                        one request a team per RENDER_GAP)
 
 Users are signed in through the hub (OAuth, :class:`HubOAuthenticated`): anonymous visitors
 are sent to the hub's sign-in, and the hub tells who they are and their groups. Only the
@@ -32,22 +34,30 @@ from tornado import web
 
 from coachkit.access import Access
 from coachkit.hub.rendering import SERVED, Renderings
+from coachkit.model.review import Review
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>{refresh}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{font-family:system-ui,sans-serif;max-width:46em;margin:2.5em auto;padding:0 1em;
 color:#1f2933}} table{{border-collapse:collapse;width:100%}} td,th{{text-align:left;
 padding:.45em .6em;border-bottom:1px solid #d9dee3}} .running{{color:#8a5a00}}
-.problem{{color:#a61b1b}} a{{color:#1858a8}}</style></head>
+.problem{{color:#a61b1b}} a{{color:#1858a8}} form{{margin:0}} ul.news{{margin:0 0 .3em;
+padding-left:1.2em}} .answered,.action-done{{font-weight:600;color:#166534}}</style></head>
 <body><h1>{title}</h1>{body}
 <p><a href="/hub/home">Hub home</a> · <a href="/hub/logout">Sign out</a></p></body></html>
 """
 
 
-def page(title: str, body: str) -> str:
-    """A page; ``title`` is escaped here, ``body`` must already be."""
-    return PAGE.format(title=escape(title), body=body)
+REFRESH_SECONDS = 15
+"""How often the index reloads itself while a team is being rendered (no script)."""
+
+
+def page(title: str, body: str, *, refresh: bool = False) -> str:
+    """A page; ``title`` is escaped here, ``body`` must already be. ``refresh``: the page
+    reloads itself every :data:`REFRESH_SECONDS` (a rendering is under way)."""
+    meta = (f"<meta http-equiv='refresh' content='{REFRESH_SECONDS}'>" if refresh else "")
+    return PAGE.format(title=escape(title), body=body, refresh=meta)
 
 
 def when(at: dt.datetime | None) -> str:
@@ -78,6 +88,41 @@ class Base(HubOAuthenticated, web.RequestHandler):
         self.finish(page(f"{status_code} · coachkit reports", f"<p>{escape(reason)}</p>"))
 
 
+def review_news(store: str, team: str) -> list[tuple[str, str, Review]]:
+    """The team's deals whose latest review has an answer or an action done, as
+    (deal id, customer, review), most recent event first: what the index marks."""
+    if not store:
+        return []
+    from coachkit.store import Store
+
+    found = []
+    with Store(store) as st:
+        for deal in st.list_deals(team=team):
+            reviews = st.reviews(deal.id)
+            if reviews and any(e.kind in ("answer", "done") for e in reviews[-1].events):
+                found.append((deal.id, deal.customer or deal.id, reviews[-1]))
+    return sorted(found, key=lambda f: max(e.at for e in f[2].events), reverse=True)
+
+
+def news_html(prefix: str, team: str, news: list[tuple[str, str, Review]]) -> str:
+    items = []
+    for deal_id, customer, review in news:
+        marks = []
+        answers = [e for e in review.events if e.kind == "answer"]
+        if answers:
+            marks.append(f"<span class='answered'>answered</span> by {escape(answers[-1].by)} "
+                         f"({escape(when(answers[-1].at))})")
+        done = [a for a in review.action_states() if a.done]
+        if done:
+            marks.append(f"<span class='action-done'>action done</span> ({len(done)} of "
+                         f"{len(review.actions)})")
+        if marks:
+            items.append(f"<li data-deal='{escape(deal_id)}'><a href='{escape(prefix)}teams/"
+                         f"{quote(team)}/{quote(deal_id)}.html'>{escape(customer)}</a>, review "
+                         f"{review.number}: {' · '.join(marks)}</li>")
+    return f"<ul class='news'>{''.join(items)}</ul>" if items else ""
+
+
 class IndexHandler(Base):
     @web.authenticated
     def get(self) -> None:
@@ -94,22 +139,34 @@ class IndexHandler(Base):
         for team in teams:
             state = self.renderings.state(team)
             name = self.renderings.team_report(team)
+            pdf = self.renderings.file(team, name[:-5] + ".pdf") if name else None
             link = (f"<a class='team-report' href='{escape(prefix)}teams/{quote(team)}/'>"
-                    f"{escape(team)}</a>" if name else escape(team))
+                    f"{escape(team)}</a>" if name else escape(team)) + (
+                f" · <a class='team-pdf' href='{escape(prefix)}teams/{quote(team)}/"
+                f"{quote(pdf.name)}'>PDF</a>" if pdf else "")
             status = ("<span class='running'>rendering now…</span>" if state.running
-                      else "")
+                      else "<span class='running'>asked, starts soon…</span>" if state.queued
+                      else f"<form method='post' action='{escape(prefix)}teams/{quote(team)}/"
+                      f"render'>{self.xsrf_form_html()}<button>Render now</button></form>")
+            news = news_html(prefix, team, review_news(self.settings["store"], team))
             problem = (f"<div class='problem'>{escape(state.problem)}</div>"
                        if state.problem else "")
-            rows.append(f"<tr data-team='{escape(team)}'><td>{link}</td>"
+            at = state.rendered_at.isoformat() if state.rendered_at else ""
+            rows.append(f"<tr data-team='{escape(team)}' data-rendered='{at}'><td>{link}</td>"
                         f"<td class='rendered'>{escape(when(state.rendered_at))}</td>"
-                        f"<td>{status}{problem}</td></tr>")
+                        f"<td>{status}{problem}</td></tr>"
+                        + (f"<tr class='news-row'><td colspan='3'>{news}</td></tr>"
+                           if news else ""))
         every = float(self.settings["every"])
+        busy = any(self.renderings.state(t).running or self.renderings.state(t).queued
+                   for t in teams)
         self.finish(page("coachkit reports", (
             f"<p>Signed in as <b>{escape(access.user)}</b>. Team reports rank every deal of "
             "the team and link to each deal's report. They are rendered when the hub starts "
-            f"and every {every:g} minutes.</p>"
+            f"and every {every:g} minutes, or now when you ask. Under each team: the deals "
+            "whose seller answered the last review or ticked one of its actions.</p>"
             "<table><thead><tr><th>Team</th><th>Rendered</th><th></th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")))
+            + "".join(rows) + "</tbody></table>"), refresh=busy))
 
 
 class ReportHandler(Base):
@@ -125,14 +182,34 @@ class ReportHandler(Base):
         self.finish(path.read_bytes())
 
 
-def make_app(renderings: Renderings, prefix: str, every: float) -> web.Application:
+class RenderHandler(Base):
+    """A manager's "Render now": the team is rendered in the background, then the index."""
+
+    @web.authenticated
+    def post(self, team: str) -> None:
+        if not self.access().may_read_reports(team) or team not in self.renderings.teams:
+            raise web.HTTPError(403)
+        refused = self.renderings.render_now(team)
+        if refused:
+            self.set_status(429)
+            self.finish(page("coachkit reports", f"<p class='refused'>Not now: "
+                             f"{escape(refused)}.</p><p><a href='{escape(self.settings['prefix'])}'"
+                             ">Back to the reports</a></p>"))
+            return
+        self.redirect(self.settings["prefix"], status=303)
+
+
+def make_app(renderings: Renderings, prefix: str, every: float,
+             store: str = "") -> web.Application:
     return web.Application(
         [
             (prefix, IndexHandler),
             (f"{prefix}oauth_callback", HubOAuthCallbackHandler),
+            (f"{prefix}teams/([^/]+)/render", RenderHandler),
             (f"{prefix}teams/([^/]+)/([^/]*)", ReportHandler),
         ],
-        renderings=renderings, prefix=prefix, every=every,
+        renderings=renderings, prefix=prefix, every=every, store=store,
+        xsrf_cookies=True,
         cookie_secret=secrets.token_bytes(32),  # per process: a restart asks the hub again
     )
 
@@ -146,7 +223,8 @@ async def serve() -> None:
     # on one machine the service's URL is on loopback; in a cluster it is a Service name,
     # and COACHKIT_REPORTS_BIND says which address to listen on
     address = os.environ.get("COACHKIT_REPORTS_BIND", url.hostname or "127.0.0.1")
-    server = make_app(renderings, prefix, every).listen(url.port or 80, address)
+    server = make_app(renderings, prefix, every, os.environ.get("COACHKIT_STORE", "")
+                      ).listen(url.port or 80, address)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # the hub stops services with SIGINT

@@ -78,9 +78,9 @@ def parse_teams(data: dict[str, object], where: str = "TEAMS.toml") -> Teams:
     def fail(message: str) -> CoachkitError:
         return CoachkitError(f"{where}: {message}")
 
-    unknown = set(data) - {"teams", "admins", "trial"}
+    unknown = set(data) - {"teams", "admins", "trial", "digest"}  # digest: coachkit.mail
     if unknown:
-        raise fail(f"unknown key '{sorted(unknown)[0]}' (keys: teams, admins, trial)")
+        raise fail(f"unknown key '{sorted(unknown)[0]}' (keys: teams, admins, trial, digest)")
     raw_teams = data.get("teams")
     if not isinstance(raw_teams, dict) or not raw_teams:
         raise fail("no [teams.NAME] table; every team needs sellers and managers lists")

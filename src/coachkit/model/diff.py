@@ -48,6 +48,11 @@ def changed_sections(old: dict, new: dict) -> list[str]:
                               for path in changed_fields(old, new)))
 
 
+def path_steps(path: str) -> tuple[str | int, ...]:
+    """``risks[2].owner (added)`` -> ``("risks", 2, "owner")`` (a change's note left out)."""
+    return tuple(name or int(index) for name, index in _STEP.findall(path.split(" (")[0]))
+
+
 def value_at(doc: Any, path: str) -> Any:
     """The value at a field path (``risks[2].owner``, as findings and :func:`changed_fields`
     name fields), None if absent."""

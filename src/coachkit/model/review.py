@@ -88,6 +88,11 @@ class Review(_Section):
     def answers(self) -> list[ReviewEvent]:
         return [e for e in self.events if e.kind == "answer"]
 
+    def is_new(self, latest_version: int) -> bool:
+        """New to the seller: nothing answered or ticked yet, and no version saved since
+        (what the app's deal list and Review step mark as "new review")."""
+        return not self.events and latest_version <= self.version
+
     def open_actions(self) -> list[ActionState]:
         return [a for a in self.action_states() if not a.done]
 

@@ -62,6 +62,14 @@ SECTIONS: tuple[Section, ...] = (
 """The change story's sections, in the order the workbook asks for them."""
 
 
+ITEM_NOUNS: dict[str, str] = {
+    "risks": "risk", "stakeholders": "stakeholder", "disagreements": "disagreement",
+    "plan": "milestone", "metrics": "metric", "assumptions": "assumption",
+    "glossary": "term", "evidence": "evidence", "alternatives": "alternative",
+}
+"""What one item of each list is called in a sentence ("added milestone 'Pilot'")."""
+
+
 def section(key: str) -> Section:
     """The section with ``key`` (a plugin rule's unknown section sorts last, untitled)."""
     for s in SECTIONS:

@@ -9,6 +9,7 @@ caused.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,11 @@ from coachkit.clock import day_of, end_of
 from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.registry import Finding
 from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal
-from coachkit.model.diff import changed_fields, value_at
+from coachkit.model.diff import changed_fields, path_steps, value_at
+from coachkit.model.files import field_path
+from coachkit.model.merge import item_label
 from coachkit.model.review import ActionState, Review
+from coachkit.model.vocabulary import ITEM_NOUNS, field_title
 from coachkit.reports.markup import Safe, blank, day, el, number, pill, section, text
 from coachkit.reports.reading import Baseline
 from coachkit.store import VersionInfo
@@ -97,9 +101,67 @@ def shown(value: Any, limit: int = 160) -> str:
     return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"
 
 
-def _finding_item(f: Finding) -> Safe:
+def _title(steps: Sequence[str | int]) -> str:
+    try:
+        return field_title(steps)
+    except (KeyError, StopIteration):
+        return str(steps[-1]).replace("_", " ").capitalize()
+
+
+def field_words(path: str, doc: Any) -> str:
+    """A field path as a person names it: ``risks[2].owner`` -> "Risk ‘Sensors late’ ›
+    Owner", ``confidence.customer.plan`` -> "The customer's confidence › their plan to
+    change", ``problem.why_now`` -> "Why now" (``doc``: the deal, for the items' names)."""
+    steps = path_steps(path)
+    if not steps:
+        return "the deal"
+    words: list[str] = []
+    for i, step in enumerate(steps):
+        last = i == len(steps) - 1
+        if isinstance(step, int):
+            name = str(steps[i - 1]) if i else ""
+            noun = ITEM_NOUNS.get(name, "item")
+            item = value_at(doc, field_path(steps[: i + 1]))
+            label = item_label(name, item) if item is not None else f"#{step + 1}"
+            words.append(f"{noun.capitalize()} ‘{label}’")
+        elif (i == 0 and not last) or (not last and isinstance(steps[i + 1], int)):
+            continue  # the section is said by the field; a list by its item's noun
+        else:
+            words.append(_title(steps[: i + 1]))
+    return " › ".join(words)
+
+
+def _short(value: Any) -> str:
+    out = shown(value, 70)
+    if isinstance(value, str) and re.fullmatch(r"[a-z]+(_[a-z]+)+", value):
+        out = value.replace("_", " ")  # an enumeration's value, as words
+    return out
+
+
+def change_words(path: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """One change as a sentence: "added milestone ‘Pilot on two depots’", "Why now:
+    ‘…’ → ‘…’", "removed stakeholder ‘Jonas Berg’"."""
+    if path.endswith(" (added)") or path.endswith(" (removed)"):
+        kind = "added" if path.endswith(" (added)") else "removed"
+        words = field_words(path, after if kind == "added" else before)
+        head, _, item = words.rpartition(" › ")
+        item = item[0].lower() + item[1:]
+        return f"{kind} {item}" + (f" (in {head})" if head else "")
+    title = field_words(path, after)
+    old, new = value_at(before, path), value_at(after, path)
+    if old in (None, "", []):
+        return f"{title}: set to ‘{_short(new)}’"
+    if new in (None, "", []):
+        return f"{title}: cleared (was ‘{_short(old)}’)"
+    if isinstance(new, bool):
+        return f"{title}: {'yes' if new else 'no'} (was {'yes' if old else 'no'})"
+    return f"{title}: ‘{_short(old)}’ → ‘{_short(new)}’"
+
+
+def _finding_item(f: Finding, doc: Any = None) -> Safe:
     return el("li", el("span", f.severity.value, class_=f"pill {f.severity.value}"), " ",
-              f.message, " ", el("code", f.field))
+              f.message, " ", el("span", field_words(f.field, doc or {}), class_="where")
+              if f.field else None)
 
 
 def changes_html(changes: Changes | None, baseline: Baseline, current: VersionInfo,
@@ -134,16 +196,20 @@ def changes_html(changes: Changes | None, baseline: Baseline, current: VersionIn
                                 el("col", style="width:35%"), el("col", style="width:35%")),
                     el("thead", el("tr", el("th", "field"), el("th", "before"),
                                              el("th", "now"))),
-                    el("tbody", [el("tr", el("td", el("code", path)),
+                    el("tbody", [el("tr", el("td", field_words(path, changes.after
+                                                               if "(removed)" not in path
+                                                               else changes.before)),
                                     el("td", shown(value_at(changes.before, path)), class_="t"),
                                     el("td", shown(value_at(changes.after, path)), class_="t"))
                                  for path in changes.fields]), class_="changes")
     else:
         fields = blank("No field changed.")
-    appeared = (el("ul", [_finding_item(f) for f in changes.appeared], class_="findings-brief")
-                if changes.appeared else blank("None."))
-    resolved = (el("ul", [_finding_item(f) for f in changes.resolved], class_="findings-brief")
-                if changes.resolved else blank("None."))
+    appeared = (el("ul", [_finding_item(f, changes.after) for f in changes.appeared],
+                   class_="findings-brief")
+                if changes.appeared else blank("No finding appeared."))
+    resolved = (el("ul", [_finding_item(f, changes.before) for f in changes.resolved],
+                   class_="findings-brief")
+                if changes.resolved else blank("No finding was resolved."))
 
     def num(v: float | None) -> str:
         return "not assessed" if v is None else f"{v:g}"
@@ -153,7 +219,7 @@ def changes_html(changes: Changes | None, baseline: Baseline, current: VersionIn
              if changes.moves else blank("No confidence score moved."))
     return section(
         "changes", title,
-        review_html(review, today) if review else None,
+        review_html(review, today, changes.after) if review else None,
         el("h3", f"Fields changed ({len(changes.fields)})"), fields,
         el("h3", f"Findings that appeared ({len(changes.appeared)})"), appeared,
         el("h3", f"Findings resolved ({len(changes.resolved)})"), resolved,
@@ -162,7 +228,7 @@ def changes_html(changes: Changes | None, baseline: Baseline, current: VersionIn
     )
 
 
-def review_html(review: Review, today: dt.date) -> Safe:
+def review_html(review: Review, today: dt.date, doc: Any = None) -> Safe:
     """What the manager said in a review, and where its actions stand today."""
     actions = review.action_states()
     done = sum(a.done for a in actions)
@@ -180,7 +246,7 @@ def review_html(review: Review, today: dt.date) -> Safe:
         el("h3", f"Review {review.number}: {review.by}, {day(review.at)}"),
         el("p", text(review.note, empty="No note."), class_="review-note"),
         el("h3", f"Dismissed ({len(review.dismissed)})"),
-        el("ul", [el("li", el("code", d.rule), " ", d.field, ": ",
+        el("ul", [el("li", field_words(d.field, doc or {}) if d.field else "A finding", ": ",
                      el("span", d.reason, class_="t")) for d in review.dismissed])
         if review.dismissed else blank("Nothing dismissed."),
         el("h3", f"Actions ({done} of {len(actions)} done)"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from coachkit.clock import When
 from coachkit.coaching.coach import Coach, Coaching
-from coachkit.coaching.registry import Finding
+from coachkit.coaching.registry import Finding, registry
 from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError, NotFound
 from coachkit.model import Deal
@@ -116,7 +116,8 @@ class CohortReport:
             "participants", "Participants",
             table(["Participant", "Done", "Critical / warn.", "Problem", "People",
                    "Disagree­ments", "Their terms", "Metric", "Cost of inaction",
-                   "Confidence"], rows, class_="cohort"),
+                   "Confidence"], rows, class_="cohort",
+                  widths=("14%", "7%", "10%", "15%", "8%", "11%", "9%", "8%", "9%", "9%")),
             note="People, disagreements and the customer's terms are counted against the "
                  "trainer's reference answer of the scenario; confidence is the customer's "
                  "decision confidence as the participant judged it (0-100).")
@@ -169,9 +170,13 @@ class CohortReport:
                 by_rule.setdefault(rule, []).append(
                     next(f for f in e.coaching.findings if f.rule == rule))
         common = sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[1][0].severity.rank))
-        rows = [[pill(fs[0].severity.value, fs[0].severity.value), rule,
+        rules = registry()
+        rows = [[pill(fs[0].severity.value, fs[0].severity.value),
+                 rules[rule].summary if rule in rules and rules[rule].summary
+                 else rule.replace("-", " ").capitalize(),
                  f"{len(fs)} of {len(self.entries)}", fs[0].question] for rule, fs in common[:10]]
-        body = table(["", "Gap", "Participants", "The question to discuss"], rows) if rows \
+        body = table(["", "Gap", "Participants", "The question to discuss"], rows,
+                     widths=("11%", "37%", "13%", "39%")) if rows \
             else blank("No gaps: every workbook satisfies every rule for its stage.")
         return section("gaps", "The group's most common gaps", body,
                        note="Pick the top two and ask the question as if the group were the "

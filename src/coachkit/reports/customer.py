@@ -205,8 +205,9 @@ class CustomerPage:
                                     ": "), text(coi.notes), class_="small"))
         return section(
             "cost", "What changing nothing costs", *parts,
-            note="Every figure here is an assumption you can challenge: change one and the "
-                 "cost changes with it." if coi.assumptions else None)
+            note="Every figure here is an assumption you can challenge: tell us where one is "
+                 "wrong and we will work the cost out again with you." if coi.assumptions
+                 else None)
 
     def options(self) -> Safe:
         p = self.deal.problem

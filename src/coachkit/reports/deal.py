@@ -26,9 +26,9 @@ from coachkit.model import (
     Risk,
     RiskStatus,
 )
-from coachkit.model.review import Review
+from coachkit.model.review import ActionState, Review
 from coachkit.model.vocabulary import field_title, value_words
-from coachkit.reports.changes import Changes, changes_html, compare
+from coachkit.reports.changes import Changes, change_words, changes_html, compare, field_words
 from coachkit.reports.health import Point, chart, daily
 from coachkit.reports.markup import (
     NOT_FILLED,
@@ -61,6 +61,10 @@ from coachkit.views.maps import risk_map, role_label, stakeholder_map
 STORY_FIELDS = ("current_state", "future_state", "root_cause", "business_impact",
                 "personal_impact", "why_change", "why_now")
 """The problem's fields shown as the change story, in order."""
+FRONT_QUESTIONS = 3
+"""Questions on the report's first screen (the others stay with their findings)."""
+FRONT_CHANGES = 6
+"""Changes (and open actions) listed on the first screen; the rest are further down."""
 PERSON_FIELDS = ("business_goal", "personal_goal", "view_of_problem", "concerns")
 """What the report says of each person beyond the table."""
 
@@ -147,7 +151,10 @@ class DealReport:
         if any(v.strip() for v in (training.scenario, training.participant, training.cohort)):
             facts.append(fact(field_title(("training",)), " · ".join(
                 v for v in (training.scenario, training.participant, training.cohort) if v)))
+        overdue = sum(self._overdue(a) for _, a in self.open_actions())
         badges = [
+            pill(f"{overdue} overdue action{'s' if overdue > 1 else ''}", "critical")
+            if overdue else None,
             pill(f"{counts['critical']} critical", "critical" if counts["critical"] else "ok"),
             pill(f"{counts['warning']} warnings", "warning" if counts["warning"] else "ok"),
             pill(f"decision confidence {_score_text(scores['confidence'])}", "neutral"),
@@ -155,9 +162,12 @@ class DealReport:
             pill(f"completeness {_score_text(scores['completeness'])}", "neutral"),
         ]
         as_of = Dates(self.as_of, self.today).shown()
+        app = app_link(info.id)
         return el(
             "header",
             el("p", f"Deal report · {info.id} · {as_of}", class_="kicker"),
+            el("p", el("a", "Open this deal in the app", href=app), class_="app-link")
+            if app else None,
             el("h1", info.customer or el("span", "customer not yet filled", class_="empty")),
             el("p", info.title or el("span", "title not yet filled", class_="empty"),
                class_="subtitle"),
@@ -167,16 +177,95 @@ class DealReport:
         )
 
     def verdict(self) -> Safe:
-        """The verdict and the findings that decide it, and the questions for the next call:
-        the top of the report, what a manager reads first."""
+        """The review on one screen: the verdict and the findings that decide it, what needs
+        the manager, what changed since the last review, the questions for the next call.
+        The top of the report, what a manager reads first (and the PDF's first page)."""
         v = self.coaching.verdict
-        because = (el("ol", [el("li", f.message, " ", el("span", f.rule, class_="where"))
+        doc = self.changes.after if self.changes else self.deal.to_json_dict()
+        because = (el("ol", [el("li", f.message, " ", el("span", field_words(f.field, doc),
+                                                          class_="where") if f.field else None)
                              for f in v.because], class_="because") if v.because else None)
-        questions = el("ol", [el("li", q.text) for q in self.coaching.questions],
-                       class_="questions")
-        return section("verdict", f"Verdict: {v.label}",
-                       el("p", v.meaning, class_=f"verdict-meaning verdict-{v.key}"), because,
-                       el("h3", "Questions for the next call"), questions)
+        shown = self.coaching.questions[:FRONT_QUESTIONS]
+        more = len(self.coaching.questions) - len(shown)
+        questions = (el("ol", [el("li", q.text) for q in shown], class_="questions")
+                     if shown else blank("No question: nothing stands in the way."))
+        return section(
+            "verdict", f"Verdict: {v.label}",
+            el("p", v.meaning, class_=f"verdict-meaning verdict-{v.key}"), because,
+            el("div", el("div", el("h3", "What needs you"), self.needs_you(),
+                          class_="front-part"),
+               el("div", el("h3", self._changed_title()), self.changed_brief(),
+                  class_="front-part"), class_="front-cols"),
+            el("h3", "Questions for the next call" if len(shown) != FRONT_QUESTIONS
+               else f"The {len(shown)} questions to ask"), questions,
+            el("p", f"{more} more question{'s' if more > 1 else ''} with the findings below.",
+               class_="small") if more > 0 else None,
+            el("p", "The whole change story follows.", class_="small next"))
+
+    def open_actions(self) -> list[tuple[Review, ActionState]]:
+        """The reviews' actions not done yet, overdue first, then by due date."""
+        found = [(r, a) for r in self.reviews for a in r.action_states() if not a.done]
+        return sorted(found, key=lambda ra: (not self._overdue(ra[1]),
+                                             ra[1].due or dt.date.max, ra[0].number))
+
+    def _overdue(self, a: ActionState) -> bool:
+        return a.due is not None and a.due < self.today and not a.done
+
+    def needs_you(self) -> Safe:
+        """Open and overdue actions of every review, and the seller's answers to the last."""
+        if not self.reviews:
+            return blank("No review recorded yet: nothing waits for you.")
+        items = []
+        actions = self.open_actions()
+        for review, a in actions[:FRONT_CHANGES]:
+            state = (pill(f"overdue since {day(a.due)}", "critical") if self._overdue(a)
+                     else pill(f"due {day(a.due)}" if a.due else "open, no date", "warning"))
+            items.append(el("li", state, " ", el("span", a.text, class_="t"),
+                            el("span", f" (review {review.number})", class_="small")))
+        if len(actions) > FRONT_CHANGES:
+            items.append(el("li", el("a", f"and {len(actions) - FRONT_CHANGES} more open "
+                                          "actions", href="#changes"), class_="small"))
+        last = self.reviews[-1]
+        for e in last.answers():
+            items.append(el("li", pill("answered", "info"), " ", el("strong", e.by),
+                            f", {day(e.at.date())}"
+                            + (f", about {e.about}" if e.about else "") + ": ",
+                            el("span", e.text, class_="t")))
+        done = [a for a in last.action_states() if a.done]
+        if done:
+            items.append(el("li", pill(f"{len(done)} done", "ok"), " of the "
+                            f"{len(last.actions)} actions of review {last.number}."))
+        if not items:
+            return blank(f"Nothing open: review {last.number} has no open action and no "
+                         "answer yet.")
+        return el("ul", items, class_="needs-you")
+
+    def _changed_title(self) -> str:
+        review = self.baseline.review
+        return (f"What changed since the last review ({day(review.at)})" if review
+                else f"What changed since {day(self.baseline.since)}")
+
+    def changed_brief(self, most: int = FRONT_CHANGES) -> Safe:
+        """The changes since the last review as sentences, the most telling first; the full
+        comparison is the section "What changed" further down."""
+        c = self.changes
+        if c is None:
+            return blank("Cannot compare: "
+                         f"{self.baseline.problem or 'no earlier version'}.")
+        lines = [change_words(path, c.before, c.after) for path in c.fields]
+        items = [el("li", line, class_="t") for line in lines[:most]]
+        if len(lines) > most:
+            items.append(el("li", el("a", f"and {len(lines) - most} more changes",
+                                     href="#changes"), class_="small"))
+        findings = []
+        if c.appeared:
+            findings.append(f"{len(c.appeared)} new finding{'s' if len(c.appeared) > 1 else ''}")
+        if c.resolved:
+            findings.append(f"{len(c.resolved)} finding{'s' if len(c.resolved) > 1 else ''} "
+                            "resolved")
+        return el("div", el("ul", items, class_="changed") if items
+                  else blank("No field changed."),
+                  el("p", " · ".join(findings), class_="small") if findings else None)
 
     # -- the change story --------------------------------------------------------------------
 
@@ -204,10 +293,11 @@ class DealReport:
                           widths=("22%", "28%", "50%"))
                     if p.glossary else blank())
         evidence = (table(("quote", "source", "date", "about", "checked"),
-                          [(text(e.quote), e.source, day(e.date), e.field,
+                          [(text(e.quote), e.source, day(e.date),
+                            field_words(f"problem.{e.field}", {}) if e.field else "",
                             pill("verified", "ok") if e.verified else pill("assumed", "warning"))
                            for e in p.evidence], class_="evidence",
-                          widths=("46%", "22%", "11%", "11%", "10%"))
+                          widths=("40%", "19%", "13%", "16%", "12%"))
                     if p.evidence else blank())
         return section(
             "story", "The change story", statement, story,
@@ -269,6 +359,7 @@ class DealReport:
                 "No findings: closed deals are not coached." if closed else
                 "No findings: every rule for this stage is satisfied."))
         body = []
+        doc = self.deal.to_json_dict()
         for severity, found, standing in groups:
             body.append(el("h3", f"{severity.value.capitalize()} ({standing})",
                            class_=f"sev {severity.value}"))
@@ -277,7 +368,8 @@ class DealReport:
                 el("p", f.message, class_="msg"),
                 el("p", el("span", "Ask: ", class_="ask-label"), f.question, class_="ask"),
                 _dismissed_note(d) if (d := self.coaching.dismissal(f)) else None,
-                el("p", el("code", f.field), " · ", f.rule, class_="where"),
+                el("p", field_words(f.field, doc), class_="where")
+                if f.field else None,
                 class_=f"finding {severity.value}" + (" dismissed" if d else ""),
             ) for f in found], class_="findings"))
         return section("findings", "Findings", *body,
@@ -492,6 +584,18 @@ class DealReport:
 
 
 # -- small pieces ----------------------------------------------------------------------------
+
+
+def app_link(deal_id: str) -> str:
+    """The link to the deal in the app of whoever reads the report, or "" off the hub
+    (the team server's renderings say where the app is)."""
+    import os
+    from urllib.parse import quote
+
+    from coachkit.hub.rendering import APP_LINK_VAR
+
+    base = os.environ.get(APP_LINK_VAR, "")
+    return f"{base}?deal_id={quote(deal_id)}" if base else ""
 
 
 def _dismissed_note(d: Dismissed) -> Safe:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -104,8 +105,18 @@ def table(header: Iterable[Any], rows: Iterable[Iterable[Any]], *, class_: str =
     """A table; cells may be plain values (escaped) or :class:`Safe` markup."""
     cols = el("colgroup", [el("col", style=f"width:{w}") for w in widths]) if widths else None
     head = el("thead", el("tr", [el("th", h) for h in header]))
-    body = el("tbody", [el("tr", [el("td", c) for c in row]) for row in rows])
+    body = el("tbody", [el("tr", [el("td", c, class_="nw" if _token(c) else None)
+                                  for c in row]) for row in rows])
     return el("table", cols, head, body, class_=class_ or None)
+
+
+_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2} UTC)?|[+-]?[\d,.]+%?")
+
+
+def _token(cell: Any) -> bool:
+    """A date or a number made by code: kept on one line (never "2027-02/-12")."""
+    return isinstance(cell, str) and not isinstance(cell, Safe) and bool(
+        _TOKEN.fullmatch(cell))
 
 
 def pill(label: str, kind: str) -> Safe:

@@ -305,7 +305,8 @@ class TeamReport:
                   "completeness (grey), decision confidence (blue) and consensus (green) over "
                   f"the last {self.settings.reports.trend_days} days; crit., warn.: findings "
                   "(dismissed ones not counted); silent: days since the last contact with "
-                  "anyone; risk is explained at the end.")
+                  "anyone; risk is explained at the end. — : not known yet (no close date, "
+                  "confidence not assessed, or no contact recorded).")
         f = self.frame
         if not self.large:
             return section("deals", "Deals ranked by risk", self._deals(f),
@@ -358,7 +359,7 @@ class TeamReport:
             rows.append((
                 str(r.rank), el("div", deal, el("div", ident, class_="small id")),
                 words(r.stage), money(None if pd.isna(r.value) else r.value, r.currency),
-                r.close_date or "", _num(r.confidence_index), _num(r.consensus_index),
+                _num(r.close_date), _num(r.confidence_index), _num(r.consensus_index),
                 el("div", Safe(self.trends.get(r.deal_id, "")), class_="trend"),
                 pill(str(r.critical), "critical") if r.critical else "0",
                 pill(str(r.warnings), "warning") if r.warnings else "0",
@@ -366,8 +367,8 @@ class TeamReport:
             ))
         return table(("#", "deal", "stage", "value", "close", "conf.", "cons.", "trend",
                       "crit.", "warn.", "silent", "risk"), rows,
-                     class_="team", widths=("4%", "24%", "10%", "11%", "9%", "5%", "5%", "11%",
-                                            "5%", "5%", "6%", "5%"))
+                     class_="team", widths=("3%", "21%", "12%", "11%", "12%", "6%", "6%", "7%",
+                                            "5%", "6%", "6%", "5%"))
 
     def pipeline_charts(self) -> Safe:
         from coachkit.reports.charts import PipelineDeal, deals_by_confidence, pipeline_value
@@ -423,5 +424,9 @@ class TeamReport:
                             "to the nearer close date.")
 
 
+NOT_KNOWN = "—"
+"""An empty cell of the deals table (the legend says what it means)."""
+
+
 def _num(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else f"{value}"
+    return NOT_KNOWN if value is None or pd.isna(value) or value == "" else f"{value}"
