@@ -21,7 +21,7 @@ ALL_TEAMS = "All teams"
 
 
 def deal_label(d: DealSummary) -> str:
-    stage = d.stage.replace("_", " ")
+    stage = value_words(d.stage)
     parts = [d.customer or "(no customer)", d.title or "(no title)"]
     return f"{' · '.join(parts)}  —  {stage}" + (f", {d.team}" if d.team else "")
 

@@ -21,6 +21,7 @@ from coachkit.app.session import WorkbookSession
 from coachkit.app.steps import STEPS, Step
 from coachkit.app.style import CSS, MERGE_CSS
 from coachkit.app.training import TEMPORARY, TrainingPanel, brief_html, training_file_name
+from coachkit.author import default_author
 from coachkit.coaching.coach import Coach
 from coachkit.errors import CoachkitError
 from coachkit.model.files import SUFFIX
@@ -51,8 +52,7 @@ class App:
         self.store = page_store(store or None)
         hub_user = self.store.access.user if isinstance(self.store, ScopedStore) else None
         self.session = WorkbookSession(
-            self.store, author=hub_user or author or os.environ.get("COACHKIT_AUTHOR")
-            or os.environ.get("USER") or "seller",
+            self.store, author=hub_user or author or default_author(),
             coach=Coach(), today=today or clock.today)
         self.title = css_class(w.HTML(
             "<div class='ck-brand'><h1>coachkit</h1><div class='ck-sub'>The deal's change "

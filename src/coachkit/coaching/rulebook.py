@@ -23,8 +23,10 @@ from coachkit.model import (
     FitAnswer,
     RiskStatus,
     Role,
+    Score,
     Stage,
     Stakeholder,
+    Stance,
 )
 
 # -- the options of rules with thresholds (their defaults are in settings.toml) ------------------
@@ -62,11 +64,11 @@ class ChampionOptions(RuleOptions):
 
 
 class InfluenceOptions(RuleOptions):
-    min_influence: int = Field(ge=1, le=5)
+    min_influence: Score
 
 
 class OpposedOptions(InfluenceOptions):
-    max_stance: int = Field(ge=-5, le=5)
+    max_stance: Stance
 
 
 class ThresholdOptions(RuleOptions):

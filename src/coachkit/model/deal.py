@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from coachkit.model.vocabulary import SCORES, STANCES
+
 SCHEMA_VERSION: Final = 3
 
 MAX_TEXT = 20_000
@@ -65,8 +67,8 @@ PATTERN_WORDS: Final = {
 """What each text pattern of the format asks for, in words a seller reads."""
 
 DealId = Annotated[str, StringConstraints(pattern=DEAL_ID_PATTERN)]
-Score = Annotated[int, Field(ge=1, le=5)]
-Stance = Annotated[int, Field(ge=-5, le=5)]
+Score = Annotated[int, Field(ge=SCORES[0], le=SCORES[-1])]
+Stance = Annotated[int, Field(ge=STANCES[0], le=STANCES[-1])]
 Money = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 Number = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
 

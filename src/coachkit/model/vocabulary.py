@@ -1,18 +1,24 @@
-"""The change story's sections and the workbook's steps, in order, each named once.
+"""The change story's sections and the workbook's steps, in order, each named once; the
+rating scales; an enumeration value in words.
 
 Coaching, completeness, the app's tabs and coach panels, the reports and the terminal views
-all read these tuples, so adding a section or renaming one is one change here. Field labels
-live on the model's fields (``Field(title=...)``); :func:`label` reads them.
+all read these, so adding a section or renaming one is one change here. Field labels live on
+the model's fields (``Field(title=...)``); :func:`field_title` reads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, get_args, get_origin
+from typing import Any, Final, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+
+SCORES: Final = range(1, 6)
+"""The 1-5 rating scale: influence, trust, likelihood, impact, severity, confidence."""
+STANCES: Final = range(-5, 6)
+"""A stakeholder's stance, from -5 (against us) through 0 to +5 (for us)."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from html import escape
 
 from coachkit.coaching.settings import RiskSettings
 from coachkit.model import Deal, Role, Stakeholder
+from coachkit.model.vocabulary import SCORES, STANCES, value_words
 
 ROLE_COLOURS: dict[Role, str] = {
     Role.economic_buyer: "#b45309",
@@ -21,11 +22,10 @@ ROLE_COLOURS: dict[Role, str] = {
     Role.blocker: "#b91c1c",
 }
 
+role_label = value_words
+"""A role in words (the deal report's name for :func:`value_words`; it moves there later)."""
+
 FONT = "font-family='Helvetica, Arial, sans-serif'"
-
-
-def role_label(role: Role) -> str:
-    return role.value.replace("_", " ")
 
 
 def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
@@ -45,10 +45,10 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
            f"<rect x='{left + plot_w / 2}' y='{top}' width='{plot_w / 2}' height='{plot_h}' "
            "fill='#f0fdf4'/>",
            f"<line x1='{x(0)}' y1='{top}' x2='{x(0)}' y2='{top + plot_h}' stroke='#94a3b8'/>"]
-    for influence in range(1, 6):
+    for influence in SCORES:
         out.append(f"<text x='{left - 8}' y='{y(influence) + 4}' font-size='11' {FONT} "
                    f"text-anchor='end' fill='#475569'>{influence}</text>")
-    for stance in (-5, 0, 5):
+    for stance in (STANCES[0], 0, STANCES[-1]):
         out.append(f"<text x='{x(stance)}' y='{top + plot_h + 14}' font-size='11' {FONT} "
                    f"text-anchor='middle' fill='#475569'>{stance:+d}</text>")
     out.append(f"<text x='{left + plot_w / 2}' y='{height - 6}' font-size='11' {FONT} "
@@ -74,7 +74,7 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
         colour = ROLE_COLOURS[person.role]
         fill = colour if person.active else "white"
         name = escape(person.name[:24])
-        tip = escape(f"{person.name} ({role_label(person.role)}, influence {person.influence}, "
+        tip = escape(f"{person.name} ({value_words(person.role)}, influence {person.influence}, "
                      f"stance {stance:+d}{'' if person.active else ', drops in'})")
         anchor, dx = ("end", -9) if stance >= 4 else ("start", 9)
         span = 6.6 * len(person.name[:24])
@@ -90,7 +90,7 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
                    f"text-anchor='{anchor}' fill='#0f172a'>{name}</text></g>")
     out.append("</svg>")
     legend = " ".join(
-        f"<span style='color:{c}'>●</span>&nbsp;{escape(role_label(r))}"
+        f"<span style='color:{c}'>●</span>&nbsp;{escape(value_words(r))}"
         for r, c in ROLE_COLOURS.items() if any(s.role == r for s in deal.stakeholders))
     notes = []
     if legend:
@@ -116,13 +116,13 @@ def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> str:
     height = top + cell * 5 + bottom
     out = [f"<svg width='{size}' height='{height:.0f}' "
            f"viewBox='0 0 {size} {height:.0f}' role='img' aria-label='Risk map'>"]
-    for likelihood in range(1, 6):
-        for impact in range(1, 6):
+    for likelihood in SCORES:
+        for impact in SCORES:
             out.append(f"<rect x='{left + (likelihood - 1) * cell:.1f}' "
                        f"y='{top + (5 - impact) * cell:.1f}' width='{cell:.1f}' "
                        f"height='{cell:.1f}' fill='{exposure_colour(likelihood * impact, risks)}' "
                        "stroke='white'/>")
-    for n in range(1, 6):
+    for n in SCORES:
         out.append(f"<text x='{left + (n - 0.5) * cell:.1f}' y='{top + 5 * cell + 14:.1f}' "
                    f"font-size='11' {FONT} text-anchor='middle' fill='#475569'>{n}</text>")
         out.append(f"<text x='{left - 8}' y='{top + (5 - n + 0.5) * cell + 4:.1f}' "
