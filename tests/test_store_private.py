@@ -107,3 +107,23 @@ def test_another_owners_store_is_left_as_it_is(tmp_path: Path) -> None:
     os.chown(db, 12345, 12345)
     assert private_sqlite_path(db) == db
     assert mode(db) == 0o644
+
+
+def test_tightening_only_takes_bits_away(tmp_path: Path) -> None:
+    """A read-only store open to others becomes private and stays read-only (it was made
+    0600, writable, before)."""
+    db = tmp_path / "s.db"
+    Store(str(db)).close()
+    db.chmod(0o444)
+    private_sqlite_path(db)
+    assert mode(db) == 0o400
+
+
+def test_a_file_that_is_not_a_database_is_left_as_it_is(tmp_path: Path) -> None:
+    """Notes given as --store by mistake are not a store: they are not touched, and the error
+    that says so is the only line (a notice came first before)."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    notes.chmod(0o644)
+    private_sqlite_path(notes)
+    assert mode(notes) == 0o644

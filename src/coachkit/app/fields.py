@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from html import escape
 from typing import Any, get_args
 
 import ipywidgets as w
 
 from coachkit.app.session import Path, Removal, WorkbookSession, kernel_loop
+from coachkit.html import escape
 from coachkit.model.merge import item_label
 from coachkit.model.vocabulary import (
     SCORES,
@@ -26,7 +26,6 @@ from coachkit.model.vocabulary import (
     value_words,
 )
 
-FULL = w.Layout(width="100%")
 SCORE_OPTIONS: list[tuple[str, int | None]] = [("not known", None)] + [
     (str(n), n) for n in SCORES]
 STANCE_OPTIONS: list[tuple[str, int | None]] = [("not known", None)] + [

@@ -6,13 +6,12 @@ history itself never loses anything.
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as w
 
 from coachkit.app.fields import css_class, text_html
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError
+from coachkit.html import escape
 from coachkit.model.merge import changes, summary
 
 SHOWN = 25

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 
 import ipywidgets as w
 
@@ -11,6 +10,7 @@ from coachkit.app.fields import css_class, grid, hint, parse_number, text_html
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError, InvalidWorkbook
 from coachkit.fs import size_text
+from coachkit.html import escape
 from coachkit.model import Stage
 from coachkit.model.files import MAX_FILE_BYTES, too_large
 from coachkit.model.vocabulary import field_hint, field_title, value_words

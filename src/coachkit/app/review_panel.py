@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -22,6 +21,7 @@ from coachkit.app.fields import css_class, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.coaching.dismissals import dismissal_of
 from coachkit.errors import CoachkitError
+from coachkit.html import escape
 from coachkit.model.review import Action, Review, ReviewEvent
 
 ACTION_LINE = re.compile(r"^(?P<text>.*?)\s*(?:@(?P<due>\d{4}-\d{2}-\d{2}))?\s*$")

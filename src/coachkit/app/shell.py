@@ -6,7 +6,6 @@ import base64
 import datetime as dt
 import os
 from collections.abc import Callable
-from html import escape
 from urllib.parse import parse_qs, quote
 
 import ipywidgets as w
@@ -24,6 +23,7 @@ from coachkit.app.training import TEMPORARY, TrainingPanel, brief_html, training
 from coachkit.author import default_author
 from coachkit.coaching.coach import Coach
 from coachkit.errors import CoachkitError
+from coachkit.html import escape
 from coachkit.model.files import SUFFIX
 from coachkit.store.scoped import ScopedStore, page_store
 
@@ -172,7 +172,7 @@ class App:
         back and bookmarks come back to it (Voila pages run no code the kernel sends)."""
         deal = self.session.deal
         if deal is not None:
-            self.url.value = f"<span data-deal-id='{escape(deal.id, quote=True)}'></span>"
+            self.url.value = f"<span data-deal-id='{escape(deal.id)}'></span>"
 
     def _show_step(self) -> None:
         """Steps are built when first shown: opening a deal sends one step to the page."""
@@ -230,7 +230,7 @@ class App:
 
     def _status(self) -> None:
         status = self.session.status
-        saved = escape(self.session.last_saved(), quote=True)
+        saved = escape(self.session.last_saved())
         self.status.value = (f"<span class='ck-status-{status.state}' data-last-saved='{saved}'>"
                              f"{escape(status.message)}</span>")
         self.conflicts.refresh()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from html import escape
 
 import ipywidgets as w
 
 from coachkit.app.fields import css_class, grid, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError
+from coachkit.html import escape
 from coachkit.model import Deal
 from coachkit.training.scenarios import Scenario, download_name, load_scenario, scenarios
 

@@ -517,9 +517,6 @@ class Deal(_Section):
     def id(self) -> str:
         return self.deal.id
 
-    def stakeholder(self, name: str) -> Stakeholder | None:
-        return next((s for s in self.stakeholders if s.name == name), None)
-
     @property
     def closed(self) -> bool:
         return self.deal.stage.closed

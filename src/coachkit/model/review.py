@@ -88,9 +88,6 @@ class Review(_Section):
     def answers(self) -> list[ReviewEvent]:
         return [e for e in self.events if e.kind == "answer"]
 
-    def open_actions(self) -> list[ActionState]:
-        return [a for a in self.action_states() if not a.done]
-
     def to_json_dict(self) -> dict[str, object]:
         """The review as ``coachkit reviews --json`` and workbook files carry it."""
         doc = self.model_dump(mode="json")

@@ -21,6 +21,14 @@ STANCES: Final = range(-5, 6)
 """A stakeholder's stance, from -5 (against us) through 0 to +5 (for us)."""
 
 
+STORY_FIELDS: Final = ("current_state", "future_state", "root_cause", "business_impact",
+                       "personal_impact", "why_change", "why_now")
+"""The Problem's change story after its statement, in the order the form asks for it and
+completeness counts it (the deal report and the customer page keep their own copy until the
+report-kind registry lands: ``tests/test_vocabulary.py`` holds them to this one). Their titles
+are on the fields of :class:`coachkit.model.deal.Problem`."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One tab of the workbook app."""
@@ -51,19 +59,17 @@ class Section:
     """Its default weight in overall completeness (a team's settings may change it)."""
     step: str
     """The app step where the seller fills it in (a :data:`STEPS` key)."""
-    report: str
-    """The id of the deal report's section that shows it."""
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("deal", "Deal", 10, "deal", "header"),
-    Section("problem", "Problem", 30, "problem", "story"),
-    Section("risks", "Risks", 15, "risks", "risks"),
-    Section("stakeholders", "Stakeholders", 20, "stakeholders", "stakeholders"),
-    Section("disagreements", "Disagreements", 0, "stakeholders", "disagreements"),
-    Section("confidence", "Decision confidence", 15, "confidence", "confidence"),
-    Section("plan", "Mutual plan", 5, "confidence", "plan"),
-    Section("fit", "Fit", 5, "confidence", "plan"),
+    Section("deal", "Deal", 10, "deal"),
+    Section("problem", "Problem", 30, "problem"),
+    Section("risks", "Risks", 15, "risks"),
+    Section("stakeholders", "Stakeholders", 20, "stakeholders"),
+    Section("disagreements", "Disagreements", 0, "stakeholders"),
+    Section("confidence", "Decision confidence", 15, "confidence"),
+    Section("plan", "Mutual plan", 5, "confidence"),
+    Section("fit", "Fit", 5, "confidence"),
 )
 """The change story's sections, in the order the workbook asks for them."""
 
@@ -73,7 +79,7 @@ def section(key: str) -> Section:
     for s in SECTIONS:
         if s.key == key:
             return s
-    return Section(key, key.replace("_", " ").capitalize(), 0, "review", "findings")
+    return Section(key, key.replace("_", " ").capitalize(), 0, "review")
 
 
 def section_rank(key: str) -> int:

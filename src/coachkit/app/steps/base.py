@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as w
 
 from coachkit.app.fields import Form, css_class, shared_looks
 from coachkit.app.nudges import findings_html
 from coachkit.app.session import WorkbookSession
+from coachkit.html import escape
 from coachkit.model.vocabulary import STEPS, sections_of
 
 

@@ -3,13 +3,12 @@ plan, and whether buying is good for them at all."""
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as w
 
 from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
+from coachkit.html import escape
 from coachkit.model import DIMENSION_WORDS, DIMENSIONS, FitAnswer
 from coachkit.model.vocabulary import field_title
 
