@@ -16,15 +16,9 @@ import ipywidgets as w
 
 from coachkit.app.session import Path, Removal, WorkbookSession, kernel_loop
 from coachkit.html import escape
+from coachkit.model.deal import SCORES, STANCES
 from coachkit.model.merge import item_label
-from coachkit.model.vocabulary import (
-    SCORES,
-    STANCES,
-    field_hint,
-    field_info,
-    field_title,
-    value_words,
-)
+from coachkit.model.vocabulary import field_hint, field_info, field_title, value_words
 
 SCORE_OPTIONS: list[tuple[str, int | None]] = [("not known", None)] + [
     (str(n), n) for n in SCORES]

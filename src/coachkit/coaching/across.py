@@ -29,7 +29,8 @@ from coachkit.model import (
     Stage,
     Stakeholder,
 )
-from coachkit.model.vocabulary import SCORES, value_words
+from coachkit.model.deal import SCORES
+from coachkit.model.vocabulary import value_words
 
 
 class SilenceOptions(RuleOptions):

@@ -23,11 +23,10 @@ from coachkit.model import (
     FitAnswer,
     RiskStatus,
     Role,
-    Score,
     Stage,
     Stakeholder,
-    Stance,
 )
+from coachkit.model.deal import Score, Stance
 
 # -- the options of rules with thresholds (their defaults are in settings.toml) ------------------
 

@@ -24,8 +24,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from coachkit.model.vocabulary import SCORES, STANCES
-
 SCHEMA_VERSION: Final = 3
 
 MAX_TEXT = 20_000
@@ -67,6 +65,10 @@ PATTERN_WORDS: Final = {
 """What each text pattern of the format asks for, in words a seller reads."""
 
 DealId = Annotated[str, StringConstraints(pattern=DEAL_ID_PATTERN)]
+SCORES: Final = range(1, 6)
+"""The 1-5 rating scale: influence, trust, likelihood, impact, severity, confidence."""
+STANCES: Final = range(-5, 6)
+"""A stakeholder's stance, from -5 (against us) through 0 to +5 (for us)."""
 Score = Annotated[int, Field(ge=SCORES[0], le=SCORES[-1])]
 Stance = Annotated[int, Field(ge=STANCES[0], le=STANCES[-1])]
 Money = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]

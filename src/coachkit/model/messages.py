@@ -10,6 +10,7 @@ the app shows :func:`human_message` by the field; files and the command line sho
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,17 @@ def _number(value: Any) -> str:
 
 _BOUNDS = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
            "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}
+_NUMBER_KINDS = ("float_parsing", "float_type", "int_parsing", "int_type", "finite_number",
+                 "int_from_float")
+_SAID = {
+    "too_short": "pick at least {min_length}",
+    "too_long": "at most {max_length} entries",
+    "missing": "needed",
+    "duplicate_stakeholder": "another person is already called '{name}'",
+    "unknown_stakeholder": "'{name}' is not in the buying group",
+    "extra_forbidden": "not a field of the workbook",
+}
+"""What an error of each kind asks for, filled from its context."""
 
 
 def words(error: Any) -> str:
@@ -38,15 +50,10 @@ def words(error: Any) -> str:
             f"at least {ctx.get('min_length')} characters"
     if kind == "string_too_long":
         return f"at most {_number(ctx.get('max_length', 0))} characters"
-    if kind == "too_short":
-        return f"pick at least {ctx.get('min_length')}"
-    if kind == "too_long":
-        return f"at most {ctx.get('max_length')} entries"
     if kind in _BOUNDS:
         said, key = _BOUNDS[kind]
         return f"{said} {_number(ctx[key])}"
-    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "finite_number",
-                "int_from_float"):
+    if kind in _NUMBER_KINDS:
         return "a number, like 1,200"
     if kind.startswith("date") or kind.startswith("datetime"):
         return "a date, like 2027-03-31"
@@ -54,14 +61,8 @@ def words(error: Any) -> str:
         return "one of " + str(ctx.get("expected", "the listed choices")).replace("_", " ")
     if kind.startswith("bool"):
         return "yes or no"
-    if kind == "missing":
-        return "needed"
-    if kind == "duplicate_stakeholder":
-        return f"another person is already called '{ctx.get('name', '')}'"
-    if kind == "unknown_stakeholder":
-        return f"'{ctx.get('name', '')}' is not in the buying group"
-    if kind == "extra_forbidden":
-        return "not a field of the workbook"
+    if kind in _SAID:
+        return _SAID[kind].format_map(defaultdict(str, {k: str(v) for k, v in ctx.items()}))
     message = str(error["msg"])
     head, _, rest = message.partition(": ")  # whole-document checks name the path first
     return rest if rest and ("." in head or "[" in head) else message

@@ -1,5 +1,6 @@
 """The change story's sections and the workbook's steps, in order, each named once; the
-rating scales; an enumeration value in words.
+story's fields in order; an enumeration value in words. (The rating scales are on the model,
+beside the types that check them: ``coachkit.model.deal.SCORES`` and ``STANCES``.)
 
 Coaching, completeness, the app's tabs and coach panels, the reports and the terminal views
 all read these, so adding a section or renaming one is one change here. Field labels live on
@@ -14,12 +15,6 @@ from typing import Any, Final, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-
-SCORES: Final = range(1, 6)
-"""The 1-5 rating scale: influence, trust, likelihood, impact, severity, confidence."""
-STANCES: Final = range(-5, 6)
-"""A stakeholder's stance, from -5 (against us) through 0 to +5 (for us)."""
-
 
 STORY_FIELDS: Final = ("current_state", "future_state", "root_cause", "business_impact",
                        "personal_impact", "why_change", "why_now")

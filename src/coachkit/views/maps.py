@@ -9,7 +9,8 @@ from __future__ import annotations
 from coachkit.coaching.settings import RiskSettings
 from coachkit.html import Markup, html, join
 from coachkit.model import Deal, Role, Stakeholder
-from coachkit.model.vocabulary import SCORES, STANCES, value_words
+from coachkit.model.deal import SCORES, STANCES
+from coachkit.model.vocabulary import value_words
 
 ROLE_COLOURS: dict[Role, str] = {
     Role.economic_buyer: "#b45309",
