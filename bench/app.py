@@ -31,7 +31,8 @@ from pathlib import Path
 import nbformat
 from playwright.sync_api import sync_playwright
 
-from coachkit.app.server import APP_NOTEBOOK, free_port, voila_command, workbooks_dir
+from coachkit.app.server import APP_NOTEBOOK, voila_command, workbooks_dir
+from coachkit.processes import free_port
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
 

@@ -8,13 +8,14 @@ import contextlib
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from coachkit.processes import free_port
 
 BIN_DIRS = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
 
@@ -24,12 +25,6 @@ def find_bin() -> Path | None:
         if (folder / "initdb").is_file():
             return folder
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -90,7 +85,7 @@ def running_postgres() -> Iterator[Postgres]:
                     "--pwfile", str(pwfile), "--auth=scram-sha-256", "-E", "UTF8",
                     "--locale=C.UTF-8"], check=True, capture_output=True)
     pwfile.unlink()
-    port = _free_port()
+    port = free_port()
     server = Postgres(bin_dir, data, port, password, as_user)
     subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "60",
                     "-l", str(root / "log"), "-o",

@@ -92,6 +92,18 @@ def test_typing_updates_the_coaching_live(app: App) -> None:
     assert "customer problem" in problem.language_nudge.value
 
 
+def test_the_coach_panel_stays_markup(app: App) -> None:
+    """The panel's own HTML stays HTML: a plain str joined to escaped markup (markupsafe)
+    would be escaped whole."""
+    app.open("northwind-plant-maintenance")
+    show(app, "Problem")
+    problem = app.steps[1]
+    field(app, "problem-statement").value = "They want our analytics module with SSO"
+    panel = problem.coach_panel.value
+    assert panel.startswith("<div class='ck-panel-head'>Coach · Problem"), panel[:120]
+    assert "<div class='ck-finding" in panel and "&lt;div" not in panel
+
+
 def test_bad_number_is_shown_by_its_field(app: App) -> None:
     app.open("northwind-plant-maintenance")
     value = field(app, "deal-value")

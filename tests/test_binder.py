@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from coachkit.app.server import free_port
+from coachkit.processes import free_port
 from conftest import Server, wait_for_http
 
 pytestmark = pytest.mark.slow

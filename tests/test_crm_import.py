@@ -329,11 +329,11 @@ def test_the_import_retries_once_after_a_seller_saved(store_path: Path) -> None:
 
 
 def pipeline_export(path: Path, deals: int, *, stage: str = "Prospecting") -> str:
-    from coachkit.crm.reader import _salesforce_id
+    from coachkit.crm.cells import salesforce_id
 
     lines = ['"Id","Name","Account.Name","Amount","StageName","CloseDate","Owner.Name"']
     for n in range(deals):
-        record = _salesforce_id(f"0068d{n:010d}")
+        record = salesforce_id(f"0068d{n:010d}")
         lines.append(f'"{record}","Deal {n}","Customer {n % 300}","{1000 + n:,}.00",'
                      f'"{stage}","{1 + n % 12}/28/2027","Seller {n % 7}"')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -18,14 +18,10 @@ from pathlib import Path
 import pytest
 
 from coachkit import fs
-from coachkit.crm import reader as crm
-from coachkit.crm.reader import (
-    HUBSPOT_STAGES,
-    SALESFORCE_STAGES,
-    CrmImportError,
-    CrmRow,
-    read_crm_export,
-)
+from coachkit.crm import files
+from coachkit.crm.cells import salesforce_id
+from coachkit.crm.profiles import HUBSPOT_STAGES, SALESFORCE_STAGES
+from coachkit.crm.reader import CrmImportError, CrmRow, read_crm_export
 from coachkit.errors import CoachkitError
 
 DATA = Path(__file__).parent / "data" / "crm"
@@ -37,7 +33,7 @@ HS_HEADER = ("Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Pipeli
 
 def sf_id(n: int) -> str:
     """A valid 18-character opportunity id, different for each n."""
-    full = crm._salesforce_id(f"0068d{n:010d}")
+    full = salesforce_id(f"0068d{n:010d}")
     assert full is not None
     return full
 
@@ -717,7 +713,7 @@ def test_read_is_bounded_even_if_the_file_grows(tmp_path: Path,
     """The size seen before reading may be stale: the read itself stops past the limit."""
     path = sf_file(tmp_path, sf_row(1), sf_row(2))
     monkeypatch.setattr(fs, "_check_regular", lambda *args: None)  # as if it grew after stat
-    monkeypatch.setattr(crm, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)
     assert problems_of(path) == [
         f"{path}: file is larger than 100 bytes; a CRM export is at most 100 bytes"]
 
@@ -754,7 +750,7 @@ def test_folder_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(crm, "MAX_ROWS", 2)
+    monkeypatch.setattr(files, "MAX_ROWS", 2)
     path = sf_file(tmp_path, sf_row(1), sf_row(2), sf_row(3))
     assert problems_of(path) == [
         f"{path}: more than 2 deals in one file; import the pipeline in parts"
@@ -925,8 +921,8 @@ def test_xlsx_without_openpyxl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     path = tmp_path / "report.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
-    real = crm.importlib.util.find_spec
-    monkeypatch.setattr(crm.importlib.util, "find_spec",
+    real = files.importlib.util.find_spec
+    monkeypatch.setattr(files.importlib.util, "find_spec",
                         lambda name, *a: None if name == "openpyxl" else real(name, *a))
     assert problems_of(str(path)) == [
         f"{path}: reading Excel files needs the optional package openpyxl, which is not "
@@ -941,6 +937,6 @@ def test_xlsx_that_unpacks_too_far(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", " " * 5_000_000)
     assert path.stat().st_size < 100_000
-    monkeypatch.setattr(crm, "MAX_UNZIPPED_BYTES", 1_000_000)
+    monkeypatch.setattr(files, "MAX_UNZIPPED_BYTES", 1_000_000)
     with pytest.raises(CrmImportError, match=r"the workbook unpacks to more than 1 MB"):
         read_crm_export(path, "hubspot")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from coachkit.app.server import free_port
+from coachkit.processes import free_port
 from conftest import AppClient, AppServer
 
 REPO = Path(__file__).resolve().parents[1]

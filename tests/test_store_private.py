@@ -109,13 +109,21 @@ def test_another_owners_store_is_left_as_it_is(tmp_path: Path) -> None:
     assert mode(db) == 0o644
 
 
-def test_a_file_that_is_no_store_is_left_as_it_is(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    """``--store notes.txt`` by mistake: opening it fails on one line; its mode is the user's
-    business, not changed behind their back."""
+def test_tightening_only_takes_bits_away(tmp_path: Path) -> None:
+    """A read-only store open to others becomes private and stays read-only (it was made
+    0600, writable, before)."""
+    db = tmp_path / "s.db"
+    Store(str(db)).close()
+    db.chmod(0o444)
+    private_sqlite_path(db)
+    assert mode(db) == 0o400
+
+
+def test_a_file_that_is_not_a_database_is_left_as_it_is(tmp_path: Path) -> None:
+    """Notes given as --store by mistake are not a store: they are not touched, and the error
+    that says so is the only line (a notice came first before)."""
     notes = tmp_path / "notes.txt"
-    notes.write_text("hello " * 100)
+    notes.write_text("hello")
     notes.chmod(0o644)
     private_sqlite_path(notes)
-    assert stat.S_IMODE(notes.stat().st_mode) == 0o644
-    assert capsys.readouterr().err == ""
+    assert mode(notes) == 0o644

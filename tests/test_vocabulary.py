@@ -47,7 +47,7 @@ def _step_html(app: App, key: str) -> str:
 
 def test_a_new_section_shows_in_app_report_and_text(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = vocab.Section("fake", "Fake things", 10, "review", "scores")
+    fake = vocab.Section("fake", "Fake things", 10, "review")
     monkeypatch.setattr(vocab, "SECTIONS", (*vocab.SECTIONS, fake))
     deal = demo_deal(DEAL_ID, TODAY)
     result = Coach().run(deal, TODAY)
@@ -108,3 +108,29 @@ def test_every_field_has_a_title() -> None:
         return missing
 
     assert walk(Deal) == []
+
+
+# -- the Problem's story: its field order in one place ------------------------------------------
+
+
+def test_every_story_field_counts_toward_completeness() -> None:
+    """A field added to the story is asked for by the form (it reads STORY_FIELDS) and must
+    count: filled alone on an empty deal, it raises the Problem's completeness."""
+    from coachkit.coaching.scores import section_completeness
+    from coachkit.coaching.settings import load_settings
+    from coachkit.model import Deal, Problem
+
+    settings = load_settings()
+    empty = section_completeness(Deal(deal=DealInfo(id="d")), settings)["problem"].value
+    for name in vocab.STORY_FIELDS:
+        deal = Deal(deal=DealInfo(id="d"), problem=Problem(**{name: "something"}))
+        assert section_completeness(deal, settings)["problem"].value > empty, name
+
+
+def test_the_reports_tell_the_story_in_its_order() -> None:
+    """Until the reports read STORY_FIELDS themselves, their copies follow it."""
+    from coachkit.reports import customer, deal
+
+    assert deal.STORY_FIELDS == vocab.STORY_FIELDS
+    shown = [f for group in customer.STORY for f in group]
+    assert shown == [f for f in vocab.STORY_FIELDS if f in shown]

@@ -20,8 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coachkit.app.server import free_port, voila_command
+from coachkit.app.server import voila_command
 from coachkit.model.files import MAX_FILE_BYTES
+from coachkit.processes import free_port
 from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals

@@ -74,3 +74,16 @@ def shared_folder() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def without_privileges(argv: list[str]) -> list[str]:
+    """``argv`` run so that file modes bind it: as root (CI), through ``setpriv`` with every
+    capability dropped (no CAP_DAC_OVERRIDE: a 0444 file is read-only to it, as to any user).
+    The user id stays 0, so an interpreter and a checkout in folders only root may enter (as
+    /root is) still run; another user could not start them there."""
+    if os.geteuid() != 0:
+        return argv
+    if not shutil.which("setpriv"):
+        pytest.skip("needs setpriv (util-linux) to drop root's capabilities")
+    return ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all", "--",
+            *argv]

@@ -1,5 +1,7 @@
-"""Ending every process a supervisor started, however deep: ``coachkit app`` (Voila and its
-kernels) and ``coachkit hub`` (JupyterHub, its proxy, services, user servers, their kernels).
+"""Ports and processes of the servers coachkit starts: a free port, whether a port can be
+listened on, and ending every process a supervisor started, however deep: ``coachkit app``
+(Voila and its kernels) and ``coachkit hub`` (JupyterHub, its proxy, services, user servers,
+their kernels).
 
 jupyter_client starts each kernel in a session of its own, and JupyterHub starts everything in
 new sessions, so signalling a process group never reaches them, and a parent that dies leaves
@@ -13,12 +15,36 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import sys
 import time
 from contextlib import suppress
 
+import psutil
+
+LOCALHOST = "127.0.0.1"
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
+
+
+def free_port(ip: str = LOCALHOST) -> int:
+    """A port nothing listens on now (the kernel picks it)."""
+    with socket.socket() as sock:
+        sock.bind((ip, 0))
+        return int(sock.getsockname()[1])
+
+
+def bind_error(port: int, ip: str = LOCALHOST) -> OSError | None:
+    """Why a server could not listen on ``ip:port``, or None if it could. Bound as Voila and
+    the proxy bind (SO_REUSEADDR): a closed connection still waiting (TIME_WAIT) is no
+    obstacle."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((ip, port))
+        except OSError as exc:
+            return exc
+    return None
 
 
 def _prctl(option: int, value: int) -> None:
@@ -40,25 +66,23 @@ def stop_with_parent() -> None:
     _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def descendants(root: int) -> set[int]:
-    """Live (not zombie) processes below ``root``, from /proc."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
-                state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
-        except (OSError, ValueError):
-            continue  # ended meanwhile
-        if state != "Z":
-            parents[int(entry)] = int(ppid)
-    found: set[int] = set()
-    frontier = {root}
-    while frontier:
-        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
-        found |= frontier
+def _below(root: int) -> list[psutil.Process]:
+    """Live (not zombie) processes below ``root``."""
+    try:
+        children = psutil.Process(root).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for child in children:
+        with suppress(psutil.NoSuchProcess):  # ended meanwhile
+            if child.status() != psutil.STATUS_ZOMBIE:
+                found.append(child)
     return found
+
+
+def descendants(root: int) -> set[int]:
+    """Live (not zombie) processes below ``root``."""
+    return {p.pid for p in _below(root)}
 
 
 def reap() -> None:
@@ -75,18 +99,19 @@ def reap() -> None:
 def end_descendants(grace: float = 5.0) -> list[int]:
     """SIGTERM every process below this one, SIGKILL those still there after ``grace``;
     returns the processes there were."""
-    pids = left = descendants(os.getpid())
-    for pid in pids:
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
+    found = _below(os.getpid())
+    for process in found:
+        with suppress(psutil.NoSuchProcess):
+            process.terminate()
     deadline = time.monotonic() + grace
-    while pids and time.monotonic() < deadline:
+    left = found
+    while left and time.monotonic() < deadline:
         time.sleep(0.1)
-        reap()
-        pids = descendants(os.getpid())
-    for pid in pids:
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+        reap()  # our own children only end once collected
+        left = _below(os.getpid())  # orphans re-parented to us meanwhile count too
+    for process in left:
+        with suppress(psutil.NoSuchProcess):
+            process.kill()
     time.sleep(0.1)
     reap()
-    return sorted(left)
+    return sorted(p.pid for p in found)

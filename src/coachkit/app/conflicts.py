@@ -8,13 +8,13 @@ for the seller: *Save with these choices* waits until every field has an answer.
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 from typing import Any
 
 import ipywidgets as w
 
 from coachkit.app.fields import css_class, text_html
 from coachkit.app.session import WorkbookSession
+from coachkit.html import escape
 from coachkit.model.merge import MINE, THEIRS, FieldConflict, item_label
 from coachkit.model.vocabulary import field_title, value_words
 

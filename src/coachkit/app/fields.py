@@ -10,20 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from html import escape
 from typing import Any, get_args
 
 import ipywidgets as w
 
 from coachkit.app.session import Path, Removal, WorkbookSession, kernel_loop
+from coachkit.html import escape
+from coachkit.model.deal import SCORES, STANCES
 from coachkit.model.merge import item_label
 from coachkit.model.vocabulary import field_hint, field_info, field_title, value_words
 
-FULL = w.Layout(width="100%")
 SCORE_OPTIONS: list[tuple[str, int | None]] = [("not known", None)] + [
-    (str(n), n) for n in range(1, 6)]
+    (str(n), n) for n in SCORES]
 STANCE_OPTIONS: list[tuple[str, int | None]] = [("not known", None)] + [
-    (f"{n:+d}" if n else "0", n) for n in range(-5, 6)]
+    (f"{n:+d}" if n else "0", n) for n in STANCES]
 
 
 def css_class(widget: w.Widget, *names: str) -> w.Widget:

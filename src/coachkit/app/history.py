@@ -6,13 +6,12 @@ history itself never loses anything.
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as w
 
 from coachkit.app.fields import css_class, text_html
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError
+from coachkit.html import escape, html
 from coachkit.model.merge import changes, summary
 
 SHOWN = 25
@@ -48,9 +47,8 @@ class HistoryPanel:
             what = ("started the deal" if i == 0
                     else f"changed {summary(changes(docs[i - 1], docs[i]), 4)}"
                     if changes(docs[i - 1], docs[i]) else "saved (no change)")
-            line = text_html(
-                f"<b>Version {v.version}</b> · {v.saved_at:%Y-%m-%d %H:%M} UTC · "
-                f"{escape(v.author)} · {escape(what)}", "ck-version-line")
+            line = text_html(html("<b>Version {}</b> · {:%Y-%m-%d %H:%M} UTC · {} · {}",
+                                  v.version, v.saved_at, v.author, what), "ck-version-line")
             parts: list[w.Widget] = [line]
             if v.version != latest:
                 button = css_class(w.Button(description=f"Restore version {v.version}",

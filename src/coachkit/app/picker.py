@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from urllib.parse import quote
 
 import ipywidgets as w
@@ -12,6 +11,7 @@ from coachkit.app.fields import css_class, grid, hint, parse_number, text_html
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError, InvalidWorkbook
 from coachkit.fs import size_text
+from coachkit.html import Markup, escape, html
 from coachkit.model import Stage
 from coachkit.model.files import MAX_FILE_BYTES, too_large
 from coachkit.model.vocabulary import field_hint, field_title, value_words
@@ -26,7 +26,7 @@ NEW_REVIEW = "● new review"
 
 
 def deal_label(d: DealSummary, *, new_review: bool = False) -> str:
-    stage = d.stage.replace("_", " ")
+    stage = value_words(d.stage)
     parts = [d.customer or "(no customer)", d.title or "(no title)"]
     return (f"{' · '.join(parts)}  —  {stage}" + (f", {d.team}" if d.team else "")
             + (f"  {NEW_REVIEW}" if new_review else ""))
@@ -49,21 +49,20 @@ REPORTS_URL = "/services/coachkit-reports/"
 """The team server's reports service (same origin as the app)."""
 
 
-def who_html(store: ScopedStore) -> str:
+def who_html(store: ScopedStore) -> Markup:
     """On the team server: who is signed in, whose deals these are, and the reports link
     for a manager."""
     access = store.access
-    line = (f"Signed in as <b>{escape(access.user)}</b> · the deals of "
-            f"{escape(access.describe())}")
-    if access.manages or access.admin:
-        line += f" · <a class='ck-reports' href='{REPORTS_URL}' target='_blank'>Team reports</a>"
-    return f"<div class='ck-hint'>{line}</div>"
+    reports = (html(" · <a class='ck-reports' href='{}' target='_blank'>Team reports</a>",
+                    REPORTS_URL) if access.manages or access.admin else "")
+    return html("<div class='ck-hint'>Signed in as <b>{}</b> · the deals of {}{}</div>",
+                access.user, access.describe(), reports)
 
 
 def labelled(path: tuple[str, ...], widget: w.Widget) -> w.VBox:
     """A field of the new-deal form under the title the Deal step gives it."""
     css_class(widget, "ck-input")
-    return css_class(w.VBox([text_html(f"<label>{escape(field_title(path))}</label>",
+    return css_class(w.VBox([text_html(html("<label>{}</label>", field_title(path)),
                                        "ck-label"), widget]), "ck-field")
 
 

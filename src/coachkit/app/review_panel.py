@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -22,6 +21,7 @@ from coachkit.app.fields import css_class, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.coaching.dismissals import dismissal_of
 from coachkit.errors import CoachkitError
+from coachkit.html import Markup, escape, html, join
 from coachkit.model.review import Action, Review, ReviewEvent
 
 ACTION_LINE = re.compile(r"^(?P<text>.*?)\s*(?:@(?P<due>\d{4}-\d{2}-\d{2}))?\s*$")
@@ -217,25 +217,24 @@ class ReviewForm:
         self.recorded()
 
 
-def review_html(review: Review) -> str:
+def review_html(review: Review) -> Markup:
     """The latest review as the seller reads it (everything escaped)."""
-    parts = [f"<div class='ck-review-head'><b>Review {review.number}</b> by "
-             f"{escape(review.by)}, {review.at:%Y-%m-%d %H:%M} UTC, of version "
-             f"{review.version}</div>"]
+    parts = [html("<div class='ck-review-head'><b>Review {}</b> by {}, {:%Y-%m-%d %H:%M} UTC, "
+                  "of version {}</div>", review.number, review.by, review.at, review.version)]
     if review.note.strip():
-        parts.append(f"<blockquote class='ck-review-note-text'>{escape(review.note)}"
-                     "</blockquote>")
+        parts.append(html("<blockquote class='ck-review-note-text'>{}</blockquote>",
+                          review.note))
     if review.dismissed:
-        items = "".join(f"<li><code>{escape(d.rule)}</code> {escape(d.field)}: "
-                        f"{escape(d.reason)}</li>" for d in review.dismissed)
-        parts.append(f"<div><b>Dismissed</b> (no longer counted while the field stays as it "
-                     f"was)<ul>{items}</ul></div>")
+        items = join(html("<li><code>{}</code> {}: {}</li>", d.rule, d.field, d.reason)
+                     for d in review.dismissed)
+        parts.append(html("<div><b>Dismissed</b> (no longer counted while the field stays as "
+                          "it was)<ul>{}</ul></div>", items))
     answers = review.answers()
     if answers:
-        items = "".join(f"<li><b>{escape(a.by)}</b> ({a.at:%Y-%m-%d}"
-                        f"{', on ' + escape(a.about) if a.about != 'note' else ''}): "
-                        f"{escape(a.text)}</li>" for a in answers)
-        parts.append(f"<div><b>Answers</b><ul>{items}</ul></div>")
+        items = join(html("<li><b>{}</b> ({:%Y-%m-%d}{}): {}</li>", a.by, a.at,
+                          ", on " + a.about if a.about != "note" else "", a.text)
+                     for a in answers)
+        parts.append(html("<div><b>Answers</b><ul>{}</ul></div>", items))
     if review.actions:
-        parts.append("<div><b>Actions</b> (tick when done)</div>")
-    return "".join(parts)
+        parts.append(Markup("<div><b>Actions</b> (tick when done)</div>"))
+    return join(parts)

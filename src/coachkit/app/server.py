@@ -14,7 +14,6 @@ import argparse
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,13 @@ from contextlib import suppress
 from pathlib import Path
 
 from coachkit.errors import CoachkitError
-from coachkit.processes import become_subreaper, end_descendants, stop_with_parent
+from coachkit.processes import (
+    become_subreaper,
+    bind_error,
+    end_descendants,
+    free_port,
+    stop_with_parent,
+)
 from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -39,21 +44,11 @@ STOP_WAIT = 20.0
 """Seconds Voila gets to shut its kernels down (each saves what is pending) before SIGKILL."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def check_port(port: int) -> None:
     """Voila would move to the next free port and the printed URL would be wrong."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Voila binds it
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            raise CoachkitError(f"port {port} is in use (another coachkit app?); pass --port N, "
-                                "or --port 0 for a free one") from None
+    if bind_error(port):
+        raise CoachkitError(f"port {port} is in use (another coachkit app?); pass --port N, "
+                            "or --port 0 for a free one")
 
 
 def voila_command(notebook: Path, port: int, *, pool_size: int = 1,
@@ -76,6 +71,7 @@ def voila_command(notebook: Path, port: int, *, pool_size: int = 1,
 
 def run_app(args: argparse.Namespace) -> int:
     """Start Voila on the workbook and wait until it is stopped."""
+    from coachkit.store import ENV_VAR as STORE_VAR
     from coachkit.store import Store, default_location
 
     location = args.store or default_location()
@@ -86,7 +82,7 @@ def run_app(args: argparse.Namespace) -> int:
     check_port(port)
     token = secrets.token_urlsafe(32)
     prefix = secrets.token_urlsafe(12)
-    env = {**os.environ, "COACHKIT_STORE": location, "JUPYTER_TOKEN": token,
+    env = {**os.environ, STORE_VAR: location, "JUPYTER_TOKEN": token,
            PREFIX_VARIABLE: prefix}
     become_subreaper()
     proc = subprocess.Popen(

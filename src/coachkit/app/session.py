@@ -34,7 +34,6 @@ from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook
 from coachkit.model import Deal, empty_deal
 from coachkit.model.files import (
     dumps,
-    field_path,
     fingerprint,
     load_workbook,
 )
@@ -48,7 +47,7 @@ from coachkit.model.merge import (
     resolve,
     summary,
 )
-from coachkit.model.messages import human_message
+from coachkit.model.messages import field_path, human_message
 from coachkit.model.review import Review
 from coachkit.store import Store
 from coachkit.store.incoming import exported_version

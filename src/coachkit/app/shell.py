@@ -6,7 +6,6 @@ import base64
 import datetime as dt
 import os
 from collections.abc import Callable
-from html import escape
 from urllib.parse import parse_qs, quote
 
 import ipywidgets as w
@@ -21,8 +20,10 @@ from coachkit.app.session import WorkbookSession
 from coachkit.app.steps import STEPS, Step
 from coachkit.app.style import CSS, MERGE_CSS
 from coachkit.app.training import TEMPORARY, TrainingPanel, brief_html, training_file_name
+from coachkit.author import default_author
 from coachkit.coaching.coach import Coach
 from coachkit.errors import CoachkitError
+from coachkit.html import escape
 from coachkit.model.files import SUFFIX
 from coachkit.store.scoped import ScopedStore, page_store
 
@@ -51,8 +52,7 @@ class App:
         self.store = page_store(store or None)
         hub_user = self.store.access.user if isinstance(self.store, ScopedStore) else None
         self.session = WorkbookSession(
-            self.store, author=hub_user or author or os.environ.get("COACHKIT_AUTHOR")
-            or os.environ.get("USER") or "seller",
+            self.store, author=hub_user or author or default_author(),
             coach=Coach(), today=today or clock.today)
         self.title = css_class(w.HTML(
             "<div class='ck-brand'><h1>coachkit</h1><div class='ck-sub'>The deal's change "
@@ -172,7 +172,7 @@ class App:
         back and bookmarks come back to it (Voila pages run no code the kernel sends)."""
         deal = self.session.deal
         if deal is not None:
-            self.url.value = f"<span data-deal-id='{escape(deal.id, quote=True)}'></span>"
+            self.url.value = f"<span data-deal-id='{escape(deal.id)}'></span>"
 
     def _show_step(self) -> None:
         """Steps are built when first shown: opening a deal sends one step to the page."""
@@ -230,7 +230,7 @@ class App:
 
     def _status(self) -> None:
         status = self.session.status
-        saved = escape(self.session.last_saved(), quote=True)
+        saved = escape(self.session.last_saved())
         self.status.value = (f"<span class='ck-status-{status.state}' data-last-saved='{saved}'>"
                              f"{escape(status.message)}</span>")
         self.conflicts.refresh()

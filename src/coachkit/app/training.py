@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from html import escape
 
 import ipywidgets as w
 
 from coachkit.app.fields import css_class, grid, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError
+from coachkit.html import Markup, escape, html, join
 from coachkit.model import Deal
 from coachkit.training.scenarios import Scenario, download_name, load_scenario, scenarios
 
@@ -27,10 +27,10 @@ def markdown_html(text: str) -> str:
     return str(mistune.create_markdown(escape=True)(text))
 
 
-def brief_html(scenario: Scenario) -> str:
-    goals = "".join(f"<li>{escape(g)}</li>" for g in scenario.learning_goals)
-    return (f"<div class='ck-brief'>{markdown_html(scenario.brief)}"
-            f"<h4>What you will practise</h4><ul>{goals}</ul></div>")
+def brief_html(scenario: Scenario) -> Markup:
+    goals = join(html("<li>{}</li>", g) for g in scenario.learning_goals)
+    return html("<div class='ck-brief'>{}<h4>What you will practise</h4><ul>{}</ul></div>",
+                Markup(markdown_html(scenario.brief)), goals)
 
 
 def training_file_name(deal: Deal) -> str | None:

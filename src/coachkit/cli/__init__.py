@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(shown(str(exc)))
         return 1
     except ValidationError as exc:  # a value typed on the command line that a deal refuses
-        from coachkit.model.files import describe_validation_error
+        from coachkit.model.messages import describe_validation_error
 
         err(shown(describe_validation_error(exc)))
         return 1

@@ -8,18 +8,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from coachkit.author import default_author
 
 if TYPE_CHECKING:
     from coachkit.clock import When
     from coachkit.store import Store
-
-Handler = Callable[[argparse.Namespace], int]
-
 
 @dataclass(frozen=True)
 class Parents:
@@ -41,10 +38,6 @@ def parents() -> Parents:
                         help="who the saved versions are recorded as (default: $COACHKIT_AUTHOR "
                              "or $USER)")
     return Parents(store, writer)
-
-
-def default_author() -> str:
-    return os.environ.get("COACHKIT_AUTHOR") or os.environ.get("USER") or "coachkit"
 
 
 def when_arg(text: str) -> When:
@@ -83,6 +76,8 @@ def add_dates(parser: argparse.ArgumentParser, *, as_of: str, today: bool = True
 
 
 def open_store(args: argparse.Namespace) -> Store:
+    """The store ``--store`` names (else ``$COACHKIT_STORE`` or the default), imported late:
+    SQLAlchemy is not loaded for ``--help``."""
     from coachkit.store import Store
 
     return Store(args.store)

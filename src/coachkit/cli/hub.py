@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coachkit.cli.common import Parents
 from coachkit.errors import CoachkitError
+from coachkit.processes import bind_error, free_port
 
 if TYPE_CHECKING:
     from coachkit.hub.teams import Teams
@@ -85,7 +85,7 @@ def store_location(given: str | None, password_file: str | None) -> str:
     """The store's full location (password included), from argv without a password plus the
     environment or a file."""
     from coachkit.store import default_location
-    from coachkit.store.sql import has_secret
+    from coachkit.store.location import has_secret, is_url
 
     if given and has_secret(given):
         raise CoachkitError("--store must not carry a password (every user of this machine "
@@ -105,7 +105,7 @@ def store_location(given: str | None, password_file: str | None) -> str:
         password = os.environ["PGPASSWORD"]
     if password is None:
         return location
-    if "://" not in location or location.startswith("sqlite"):
+    if not is_url(location) or location.startswith("sqlite"):
         raise CoachkitError("a store password needs a database URL (--store "
                             "postgresql+psycopg://USER@HOST/DB); a SQLite file has none")
     if has_secret(location):
@@ -116,27 +116,17 @@ def store_location(given: str | None, password_file: str | None) -> str:
     return make_url(location).set(password=password).render_as_string(hide_password=False)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def check_port(ip: str, port: int) -> None:
-    with socket.socket() as sock:
-        # as the proxy will: a closed connection still waiting (TIME_WAIT) is no obstacle
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((ip, port))
-        except OSError as exc:
-            raise CoachkitError(f"cannot listen on {ip}:{port} ({exc.strerror}); pick another "
-                                "port with --port") from None
+    if exc := bind_error(port, ip):
+        raise CoachkitError(f"cannot listen on {ip}:{port} ({exc.strerror}); pick another "
+                            "port with --port")
 
 
 def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     import coachkit.hub
     from coachkit.hub.config import SETTINGS_VAR, HubSettings
     from coachkit.hub.process import run_hub
+    from coachkit.store import ENV_VAR as STORE_VAR
     from coachkit.store import Store
 
     location = store_location(args.store, args.store_password_file)
@@ -158,7 +148,7 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
         reports_port=free_port(), report_every=args.report_every, python=sys.executable)
     settings_file = runtime / "settings.json"
     settings.write(settings_file)
-    env = {**os.environ, "COACHKIT_STORE": location, SETTINGS_VAR: str(settings_file)}
+    env = {**os.environ, STORE_VAR: location, SETTINGS_VAR: str(settings_file)}
     env.pop("PGPASSWORD", None)  # now in COACHKIT_STORE
     config = Path(coachkit.hub.__file__).with_name("jupyterhub_config.py")
     host = "127.0.0.1" if args.ip in ("", "0.0.0.0") else args.ip

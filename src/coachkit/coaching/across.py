@@ -19,7 +19,18 @@ from coachkit.coaching.questions import asked
 from coachkit.coaching.registry import Hit, RuleContext, RuleOptions, SeverityName, rule
 from coachkit.coaching.rulebook import _and, _blank, _customer, _short
 from coachkit.coaching.whose import event_is_ours, matches, plan_is_ours, risk_is_ours
-from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal, Period, Role, Stage, Stakeholder
+from coachkit.model import (
+    DIMENSION_WORDS,
+    DIMENSIONS,
+    Deal,
+    Period,
+    Role,
+    Score,
+    Stage,
+    Stakeholder,
+)
+from coachkit.model.deal import SCORES
+from coachkit.model.vocabulary import value_words
 
 
 class SilenceOptions(RuleOptions):
@@ -30,7 +41,7 @@ class SilenceOptions(RuleOptions):
 
 
 class UnmetOptions(RuleOptions):
-    confident_from: float = Field(ge=1, le=5)
+    confident_from: float = Field(ge=SCORES[0], le=SCORES[-1])
     severity_when_confident: SeverityName
 
 
@@ -45,17 +56,17 @@ class PaybackOptions(RuleOptions):
 
 
 class PairOptions(RuleOptions):
-    min_influence: int = Field(ge=1, le=5)
+    min_influence: Score
 
 
 class StageOptions(RuleOptions):
-    max_consensus: int = Field(ge=1, le=5)
+    max_consensus: Score
     min_confidence_index: float = Field(ge=0, le=100)
     severity_at_negotiation: SeverityName
 
 
 class EvidenceOptions(RuleOptions):
-    high_from: int = Field(ge=1, le=5)
+    high_from: Score
     min_dimensions: int = Field(ge=1, le=7)
 
 
@@ -93,7 +104,7 @@ def silent_key_person(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         if p.role.value not in roles and not owned:
             continue
         since = f"for {days} days"
-        role = p.role.value.replace("_", " ")
+        role = value_words(p.role)
         steps = _and([f"'{_short(m.milestone, 'a milestone', 50)}'" for m in owned])
         yield Hit(
             f"stakeholders[{i}].last_contact",

@@ -26,7 +26,7 @@ from coachkit.coaching.verdict import Verdict, check_settings, verdict_for
 from coachkit.model import Deal
 from coachkit.model.review import Review
 
-__all__ = ["Coach", "Coaching", "Question", "coach"]
+__all__ = ["Coach", "Coaching", "Question"]
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,3 @@ class Coach:
             dismissed=dismissed,
         )
 
-
-def coach(deal: Deal, today: dt.date, settings: Settings | None = None) -> Coaching:
-    """Coach one deal (loads settings and rules; use :class:`Coach` to coach many)."""
-    return Coach(settings).run(deal, today)

@@ -26,6 +26,7 @@ from coachkit.model import (
     Stage,
     Stakeholder,
 )
+from coachkit.model.deal import Score, Stance
 
 # -- the options of rules with thresholds (their defaults are in settings.toml) ------------------
 
@@ -62,11 +63,11 @@ class ChampionOptions(RuleOptions):
 
 
 class InfluenceOptions(RuleOptions):
-    min_influence: int = Field(ge=1, le=5)
+    min_influence: Score
 
 
 class OpposedOptions(InfluenceOptions):
-    max_stance: int = Field(ge=-5, le=5)
+    max_stance: Stance
 
 
 class ThresholdOptions(RuleOptions):

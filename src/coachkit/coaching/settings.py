@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from coachkit.errors import CoachkitError
 from coachkit.fs import read_regular
+from coachkit.model.deal import Score
 
 ENV_VAR = "COACHKIT_SETTINGS"
 MAX_SETTINGS_BYTES = 1_000_000
@@ -75,7 +76,7 @@ class ScoreSettings(Table):
     stance_points: float = Field(ge=0)
     agreement_points: float = Field(ge=0)
     disagreement_cost: float = Field(ge=0)
-    assumed_rating: int = Field(ge=1, le=5)
+    assumed_rating: Score
 
     @field_validator("section_weights")
     @classmethod
@@ -97,7 +98,7 @@ class RiskSettings(Table):
 
 
 class DisagreementSettings(Table):
-    high_severity: int = Field(ge=1, le=5)
+    high_severity: Score
 
 
 class ConfidenceSettings(Table):

@@ -125,169 +125,44 @@ Mapping file (TOML)
 
 from __future__ import annotations
 
-import codecs
-import contextlib
-import csv
 import datetime as dt
-import importlib.util
-import io
 import os
 import re
-import tomllib
-import warnings
-import zipfile
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
 
-from coachkit.errors import CoachkitError
-from coachkit.fs import read_regular, size_text
+from coachkit.crm import files
+from coachkit.crm.amounts import (
+    CURRENCY_CODES,
+    MAX_AMOUNT,
+    currency_of,
+    file_decimal,
+    parse_amount,
+    split_amount,
+)
+from coachkit.crm.cells import (
+    cell_text,
+    column_letter,
+    is_blank,
+    match_key,
+    parse_date,
+    parse_id,
+    quote,
+)
+from coachkit.crm.errors import BadCell, CrmImportError
+from coachkit.crm.files import HEADER_SEARCH_ROWS
+from coachkit.crm.mapping import source_profile
+from coachkit.crm.profiles import BUILTIN_SOURCES, Profile, Variant, parse_stage
 from coachkit.model import DealInfo, Stage
 
-MAX_FILE_BYTES = 20_000_000
-"""A CRM export of tens of thousands of opportunities; anything bigger is not one to coach."""
-
-MAX_MAPPING_BYTES = 64_000
-"""A mapping is a page of TOML."""
-
-MAX_UNZIPPED_BYTES = 200_000_000
-"""What an ``.xlsx`` may unpack to: a small zip can hold gigabytes of XML."""
-
-MAX_ROWS = 50_000
-"""Deals in one import: each becomes a workbook; more is a data dump, not a pipeline."""
-
-MAX_COLUMNS = 1_000
-"""Columns in one file: CRM exports have dozens; more means a broken separator or a hostile file."""
-
-HEADER_SEARCH_ROWS = 20
-"""Formatted exports put a title and filters above the table: the header is looked for here."""
-
-MAX_ID_LENGTH = 64
-"""A record id becomes part of a deal id (at most 80 characters with its prefix)."""
-
-MAX_AMOUNT = Decimal(10) ** 15
-"""The deal model's limit for money."""
-
-FIELDS: tuple[str, ...] = (
-    "record_id",
-    "title",
-    "customer",
-    "value",
-    "currency",
-    "stage",
-    "close_date",
-    "seller",
-)
-"""The fields a mapping's ``[columns]`` may name, in the order problems are reported."""
-
-_ISO_DATE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-)
-"""ISO dates, with HubSpot's time (``2027-01-31 00:00``) or a full timestamp; the time is
-dropped (a close date is a day)."""
-
-_US_DATE = re.compile(
-    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?"
-)
-"""US dates (Salesforce reports in the US locale), with or without a time."""
-
-SALESFORCE_STAGES: dict[str, Stage] = {
-    "Prospecting": Stage.discovery,
-    "Qualification": Stage.qualification,
-    "Needs Analysis": Stage.qualification,
-    # Value Proposition, Id. Decision Makers and Perception Analysis come before any priced
-    # proposal: the seller is still finding out whether and how the customer would buy.
-    "Value Proposition": Stage.qualification,
-    "Id. Decision Makers": Stage.qualification,
-    "Perception Analysis": Stage.qualification,
-    "Proposal/Price Quote": Stage.proposal,
-    "Negotiation/Review": Stage.negotiation,
-    "Closed Won": Stage.closed_won,
-    "Closed Lost": Stage.closed_lost,
-}
-"""Salesforce's default opportunity stages; custom stages need a mapping."""
-
-HUBSPOT_STAGES: dict[str, Stage] = {
-    "appointmentscheduled": Stage.discovery,
-    "qualifiedtobuy": Stage.qualification,
-    # A presentation shows the customer what we propose; "bought-in" means the decision maker
-    # accepted it but no contract is out yet: both are still the proposal.
-    "presentationscheduled": Stage.proposal,
-    "decisionmakerboughtin": Stage.proposal,
-    "contractsent": Stage.negotiation,
-    "closedwon": Stage.closed_won,
-    "closedlost": Stage.closed_lost,
-}
-"""HubSpot's default sales pipeline by internal name; its labels ("Appointment Scheduled",
-"Qualified To Buy", "Decision Maker Bought-In", ...) match through :func:`_key`."""
-
-_SYMBOLS: dict[str, tuple[str, ...]] = {
-    "US$": ("USD",),
-    "CA$": ("CAD",),
-    "C$": ("CAD",),
-    "AU$": ("AUD",),
-    "A$": ("AUD",),
-    "NZ$": ("NZD",),
-    "HK$": ("HKD",),
-    "S$": ("SGD",),
-    "R$": ("BRL",),
-    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"),
-    "€": ("EUR",),
-    "£": ("GBP",),
-    "¥": ("JPY", "CNY"),
-    "₹": ("INR",),
-    "₩": ("KRW",),
-    "₪": ("ILS",),
-    "₺": ("TRY",),
-    "₽": ("RUB",),
-    "₴": ("UAH",),
-    "₱": ("PHP",),
-    "₦": ("NGN",),
-    "₫": ("VND",),
-    "฿": ("THB",),
-}
-"""Currency symbols and the ISO codes they can stand for (the first when nothing else says)."""
-
-_ISO_4217 = """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB
-    EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK
-    JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD
-    MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR
-    PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP
-    SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD
-    XCG XOF XPF YER ZAR ZMW ZWG ZWL
-"""
-CURRENCY_CODES = frozenset(_ISO_4217.split())
-"""ISO 4217 currencies (and a few just retired that old records still carry): a three-letter
-word next to a number is a currency only if it is one of these ("1.5 Mio" is not MIO 1.5)."""
-
-_SYMBOL = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
-_SYMBOL_AROUND = re.compile(
-    rf"(?P<pre>{_SYMBOL})(?P<after>.*)|(?P<before>.*?)(?P<post>{_SYMBOL})", re.DOTALL
-)
-"""A symbol before or after the number (longest first: ``US$`` before ``$``)."""
-
-_PLAIN_NUMBER = re.compile(r"\d[\d.,]*\d|\d")
-"""Most amount cells: digits and marks only, no sign, code or symbol to take off."""
-
-_THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
-"""Currencies whose minor unit has three digits: ``12.500`` may really be 12.5 there."""
-
-_GROUPING = " \u00a0\u202f'’"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FOOTER_MARK = re.compile(
     r"salesforce\.com,?\s+inc|confidential information|^generated by\b", re.IGNORECASE
 )
 _TOTAL_ROW = re.compile(r"^(grand\s+)?(sub)?totals?\s*(\(.*\))?$", re.IGNORECASE)
 _RECORD_COUNT = re.compile(r"\((\d[\d,.\s\u00a0]*)\s+records?\)", re.IGNORECASE)
-_EXCEL_NUMBER = re.compile(r"\d(?:[.,]\d+)?[eE][+-]?\d+")
-_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -310,348 +185,23 @@ class CrmRow:
     seller: str
 
 
-class CrmImportError(CoachkitError):
-    """An export (or mapping) that cannot be imported; nothing of it was.
-
-    ``str(exc)`` is one line for the CLI; :attr:`problems` holds every problem, one line each,
-    rows named as a spreadsheet shows them.
-    """
-
-    def __init__(self, summary: str, problems: Sequence[str] | None = None):
-        self.problems: list[str] = list(problems) if problems else [summary]
-        super().__init__(summary)
-
-
-# --- sources ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Variant:
-    """One header layout of a source; the first alias of each field is its name in messages."""
-
-    name: str
-    aliases: Mapping[str, tuple[str, ...]]
-    required: frozenset[str]
-    from_mapping: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class _Profile:
-    """Everything that differs between sources: headers, stages, ids, formats."""
-
-    source: str
-    label: str
-    variants: tuple[_Variant, ...]
-    stages: Mapping[str, str]
-    ids: str
-    date_formats: tuple[str, ...] | None = None
-    decimal: str | None = None
-    currency: str | None = None
-    mapping: str | None = None
-
-
-def _key(text: str) -> str:
-    """What two spellings of a header or stage share: ``Account.Name`` ~ ``account name``."""
-    return re.sub(r"[\W_]+", "", text.casefold())
-
-
-def _stage_table(names: Mapping[str, Stage | str]) -> dict[str, str]:
-    return {_key(name): Stage(stage).value for name, stage in names.items()}
-
-
-_OWN_STAGES = _stage_table({s.value: s for s in Stage})
-
-_SALESFORCE = _Profile(
-    source="salesforce",
-    label="Salesforce",
-    variants=(
-        _Variant(
-            "Data Loader/API export",
-            {
-                "record_id": ("Id",),
-                "title": ("Name",),
-                "customer": ("Account.Name",),
-                "value": ("Amount",),
-                "currency": ("CurrencyIsoCode",),
-                "stage": ("StageName",),
-                "close_date": ("CloseDate",),
-                "seller": ("Owner.Name",),
-            },
-            frozenset({"record_id", "title", "customer", "stage"}),
-        ),
-        _Variant(
-            "report export",
-            {
-                "record_id": ("Opportunity ID",),
-                "title": ("Opportunity Name",),
-                "customer": ("Account Name",),
-                "value": ("Amount",),
-                "currency": ("Opportunity Currency", "Amount Currency"),
-                "stage": ("Stage",),
-                "close_date": ("Close Date",),
-                "seller": ("Opportunity Owner",),
-            },
-            frozenset({"record_id", "title", "customer", "stage"}),
-        ),
-    ),
-    stages=_stage_table(SALESFORCE_STAGES),
-    ids="salesforce",
-)
-
-_HUBSPOT = _Profile(
-    source="hubspot",
-    label="HubSpot",
-    variants=(
-        _Variant(
-            "deals export",
-            {
-                "record_id": ("Record ID",),
-                "title": ("Deal Name",),
-                # Associations are optional in an export (and a deal may have no company).
-                "customer": ("Associated Company", "Associated Company (Primary)",
-                             "Company name"),
-                "value": ("Amount",),
-                "currency": ("Currency", "Deal currency code"),
-                "stage": ("Deal Stage",),
-                "close_date": ("Close Date",),
-                "seller": ("Deal owner",),
-                "pipeline": ("Pipeline",),
-            },
-            frozenset({"record_id", "title", "stage"}),
-        ),
-    ),
-    stages=_stage_table(HUBSPOT_STAGES),
-    ids="hubspot",
-)
-
-BUILTIN_SOURCES: dict[str, _Profile] = {"salesforce": _SALESFORCE, "hubspot": _HUBSPOT}
-
-
-# --- reading files ----------------------------------------------------------------------
-
-
-def _decode(data: bytes, name: str) -> str:
-    """CSV bytes as text: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252."""
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            text = data[len(codecs.BOM_UTF8):].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise CrmImportError(
-                f"{name}: starts as UTF-8 but byte {exc.start + 3} is not UTF-8; export it again"
-            ) from None
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise CrmImportError(f"{name}: starts as UTF-16 but is not UTF-16 text") from None
-    elif b"\x00" in data:
-        raise CrmImportError(f"{name}: not a CSV file: it holds binary data")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError as exc:
-                raise CrmImportError(
-                    f"{name}: not text in UTF-8 or Windows-1252 (byte {exc.start}); "
-                    "is this a CSV file?"
-                ) from None
-    sample = text[:65536]
-    if len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
-        # A stray control character is one bad cell (named by its row); many are a binary file.
-        raise CrmImportError(f"{name}: not a CSV file: it holds binary data")
-    return text
-
-
-def _delimiter(text: str) -> str:
-    """The separator: whichever of , ; tab | the first line (the header) uses most."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = dict.fromkeys(",;\t|", 0)
-    quoted = False
-    for char in first:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in counts:
-            counts[char] += 1
-    best = max(counts, key=lambda d: counts[d])  # ties: the first, so "," wins
-    return best if counts[best] else ","
-
-
-def _read_csv(data: bytes, name: str) -> list[list[Any]]:
-    """Every row of a CSV file, blank rows included, so that list index + 1 is the row."""
-    import pandas as pd
-
-    text = _decode(data, name)
-    if not text.strip():
-        raise CrmImportError(f"{name}: the file is empty")
-    delimiter = _delimiter(text)
-    # The csv module measures the table (pandas needs the widest row up front, and stops at
-    # the first row wider than the first); pandas then reads it.
-    rows = width = 0
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        for record in reader:
-            rows += 1
-            width = max(width, len(record))
-            if width > MAX_COLUMNS:
-                raise CrmImportError(
-                    f"{name}: row {rows} has more than {MAX_COLUMNS} columns; is this a CRM "
-                    "export?"
-                )
-            if rows > MAX_ROWS + HEADER_SEARCH_ROWS + 100:
-                raise _too_many_rows(name)
-    except csv.Error as exc:
-        raise CrmImportError(
-            f"{name}: not a readable CSV file: row {rows + 1}: {exc} (a stray '\"'?)"
-        ) from None
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text, newline=""),
-            sep=delimiter,
-            header=None,
-            names=list(range(width)),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            quotechar='"',
-            doublequote=True,
-            engine="c",
-        )
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise CrmImportError(f"{name}: not a readable CSV file ({exc})") from None
-    table = frame.to_numpy(dtype=object).tolist()
-    if len(table) != rows:
-        raise CrmImportError(f"{name}: not a readable CSV file (its rows cannot be told apart)")
-    return table
-
-
-def _read_xlsx(data: bytes, name: str) -> list[list[Any]]:
-    """Every row of an .xlsx file's first sheet, blank rows included (index + 1 is the row)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            if "xl/workbook.xml" not in archive.namelist():
-                raise CrmImportError(f"{name}: a zip file, not an Excel workbook")
-            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES or len(members) > 10_000:
-                raise CrmImportError(
-                    f"{name}: the workbook unpacks to more than {size_text(MAX_UNZIPPED_BYTES)}"
-                )
-    except zipfile.BadZipFile:
-        raise CrmImportError(f"{name}: not a readable .xlsx file (a damaged zip)") from None
-    if importlib.util.find_spec("openpyxl") is None:
-        raise CrmImportError(
-            f"{name}: reading Excel files needs the optional package openpyxl, which is not "
-            "installed (pip install openpyxl); or export the report as CSV"
-        )
-    import pandas as pd
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's notes on styles are of no use here
-            frame = pd.read_excel(
-                io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl"
-            )
-    except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
-        raise CrmImportError(f"{name}: not a readable .xlsx file ({exc})") from None
-    if frame.shape[1] > MAX_COLUMNS:
-        raise CrmImportError(f"{name}: more than {MAX_COLUMNS} columns; is this a CRM export?")
-    return [[None if _missing(v) else v for v in row] for row in frame.to_numpy().tolist()]
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
-def _read_file(path: str, limit: int, what: str) -> bytes:
-    """A regular file of at most ``limit`` bytes (:func:`coachkit.fs.read_regular`), its
-    refusal as this module's error."""
-    try:
-        return read_regular(path, limit, what)
-    except CrmImportError:
-        raise
-    except CoachkitError as exc:
-        raise CrmImportError(str(exc)) from None
-
-
-def _read_table(path: str) -> list[list[Any]]:
-    """The rows of an export, by content: .xlsx (a zip), old .xls (refused), or CSV text."""
-    data = _read_file(path, MAX_FILE_BYTES, "CRM export")
-    if not data:
-        raise CrmImportError(f"{path}: the file is empty")
-    if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data, path)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise CrmImportError(
-            f"{path}: an old Excel .xls file; save it as .xlsx or CSV"
-        )
-    return _read_csv(data, path)
-
-
-def _too_many_rows(name: str) -> CrmImportError:
-    return CrmImportError(
-        f"{name}: more than {MAX_ROWS:,} deals in one file; import the pipeline in parts"
-    )
-
-
-# --- cells ------------------------------------------------------------------------------
-
-
-def _text(cell: Any) -> str:
-    """A cell as text: strings as written (never evaluated), spreadsheet numbers unformatted."""
-    if cell is None:
-        return ""
-    if isinstance(cell, str):
-        return cell.strip()
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e15:
-        return str(int(cell))
-    if isinstance(cell, dt.datetime):
-        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
-    return str(cell).strip()
-
-
-def _show(value: str) -> str:
-    """A cell quoted for a message, cut short when long."""
-    return repr(value if len(value) <= 40 else value[:37] + "...")
-
-
-def _letter(index: int) -> str:
-    """0 -> A, 26 -> AA: columns as a spreadsheet names them."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
-def _blank(row: Sequence[Any]) -> bool:
-    return all(not _text(c) for c in row)
-
-
-# --- header and footer ------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class _Columns:
     """Where each field is in the file: column index and the header as written."""
 
-    variant: _Variant
+    variant: Variant
     index: dict[str, int]
     names: dict[str, str]
     header_row: int
     width: int
 
 
-def _match(variant: _Variant, header: Sequence[Any]) -> tuple[_Columns | None, list[str],
+def _match(variant: Variant, header: Sequence[Any]) -> tuple[_Columns | None, list[str],
                                                                  list[str]]:
     """Fit one header row to a variant: the columns, the missing fields, duplicate columns."""
     positions: dict[str, list[int]] = {}
     for i, cell in enumerate(header):
-        key = _key(_text(cell))
+        key = match_key(cell_text(cell))
         if key:
             positions.setdefault(key, []).append(i)
     index: dict[str, int] = {}
@@ -659,27 +209,27 @@ def _match(variant: _Variant, header: Sequence[Any]) -> tuple[_Columns | None, l
     missing: list[str] = []
     duplicates: list[str] = []
     for field, aliases in variant.aliases.items():
-        found = next((positions[_key(a)] for a in aliases if _key(a) in positions), None)
+        found = next((positions[match_key(a)] for a in aliases if match_key(a) in positions), None)
         if found is None:
             if field in variant.required:
                 missing.append(field)
             continue
         if len(found) > 1:
-            letters = " and ".join(_letter(i) for i in found)
-            duplicates.append(f"columns {letters} are both {_text(header[found[0]])!r}")
+            letters = " and ".join(column_letter(i) for i in found)
+            duplicates.append(f"columns {letters} are both {cell_text(header[found[0]])!r}")
         index[field] = found[0]
-        names[field] = _text(header[found[0]])
+        names[field] = cell_text(header[found[0]])
     width = len(header)
-    while width and not _text(header[width - 1]):
+    while width and not cell_text(header[width - 1]):
         width -= 1
     if missing:
         return None, missing, duplicates
     return _Columns(variant, index, names, 0, width), missing, duplicates
 
 
-def _find_header(rows: list[list[Any]], profile: _Profile, name: str) -> _Columns:
+def _find_header(rows: list[list[Any]], profile: Profile, name: str) -> _Columns:
     """The header row: the first of the top rows that has every column a variant needs."""
-    candidates = [i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if not _blank(row)]
+    candidates = [i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if not is_blank(row)]
     if not candidates:
         raise CrmImportError(f"{name}: the file is empty")
     for i in candidates:
@@ -700,11 +250,11 @@ def _find_header(rows: list[list[Any]], profile: _Profile, name: str) -> _Column
     raise _missing_columns(rows[candidates[0]], profile, name)
 
 
-def _missing_columns(header: list[Any], profile: _Profile, name: str) -> CrmImportError:
+def _missing_columns(header: list[Any], profile: Profile, name: str) -> CrmImportError:
     """Why no variant fits: the missing columns of the closest one, and a better --from."""
     best = min(profile.variants, key=lambda v: len(_match(v, header)[1]))
     missing = _match(best, header)[1]
-    shown = [repr(_text(c)) for c in header if _text(c)]
+    shown = [repr(cell_text(c)) for c in header if cell_text(c)]
     present = ", ".join(shown[:30]) + (", ..." if len(shown) > 30 else "")
     problems = []
     for field in missing:
@@ -755,7 +305,7 @@ def _strip_footer(rows: list[list[Any]], start: int, name: str) -> tuple[int, li
     end = len(rows)
 
     def footer_like(row: list[Any]) -> bool:
-        filled = [t for t in (_text(c) for c in row) if t]
+        filled = [t for t in (cell_text(c) for c in row) if t]
         return len(filled) <= 1 or bool(_TOTAL_ROW.match(filled[0]))
 
     run = end
@@ -763,15 +313,15 @@ def _strip_footer(rows: list[list[Any]], start: int, name: str) -> tuple[int, li
         run -= 1
     footer = next(
         (i for i in range(run, end)
-         if _blank(rows[i]) or any(_FOOTER_MARK.search(_text(c)) or _TOTAL_ROW.match(_text(c))
-                                   for c in rows[i])),
+         if is_blank(rows[i]) or any(_FOOTER_MARK.search(cell_text(c))
+                                     or _TOTAL_ROW.match(cell_text(c)) for c in rows[i])),
         end,
     )
-    cells = [_text(c) for row in rows[footer:] for c in row]
+    cells = [cell_text(c) for row in rows[footer:] for c in row]
     if not any(_FOOTER_MARK.search(c) for c in cells):
         return end, []
     problems = []
-    deals = sum(1 for row in rows[start:footer] if not _blank(row))
+    deals = sum(1 for row in rows[start:footer] if not is_blank(row))
     for cell in cells:
         counted = _RECORD_COUNT.search(cell) if _TOTAL_ROW.match(cell) else None
         if counted:
@@ -784,261 +334,6 @@ def _strip_footer(rows: list[list[Any]], start: int, name: str) -> tuple[int, li
     return footer, problems
 
 
-# --- values -----------------------------------------------------------------------------
-
-
-class _Bad(Exception):
-    """A cell that is not what its column needs; the message says why."""
-
-
-@dataclass(frozen=True)
-class _Amount:
-    """An amount cell taken apart, before the file's decimal mark is known."""
-
-    negative: bool
-    number: str
-    code: str | None
-    symbol: str | None
-
-
-def _split_amount(text: str) -> _Amount:
-    """Sign, currency code or symbol, and the digits of an amount."""
-    s = text.strip()
-    if _PLAIN_NUMBER.fullmatch(s):  # most cells: 1250000.0, 12,500.00
-        return _Amount(False, s, None, None)
-    negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1].strip()
-    code = symbol = None
-    if (m := re.fullmatch(r"([A-Za-z]{3})\s*([^A-Za-z].*)", s)) and (
-        m.group(1).upper() in CURRENCY_CODES
-    ):
-        code, s = m.group(1).upper(), m.group(2)
-    elif (m := re.fullmatch(r"(.*[^A-Za-z])\s*([A-Za-z]{3})", s)) and (
-        m.group(2).upper() in CURRENCY_CODES
-    ):
-        s, code = m.group(1).strip(), m.group(2).upper()
-    for _ in range(2):  # a sign and a symbol, in either order: -$1,200 or $-1,200
-        if s[:1] in ("-", "\u2212"):
-            negative, s = True, s[1:].strip()
-        elif s[:1] == "+":
-            s = s[1:].strip()
-        if symbol is None and (m := _SYMBOL_AROUND.fullmatch(s)):
-            symbol = m.group("pre") or m.group("post")
-            s = (m.group("after") if m.group("pre") else m.group("before")).strip()
-    if not re.fullmatch(r"\d[\d.,\s\u00a0\u202f'’]*", s) or not s[-1].isdigit():
-        if _EXCEL_NUMBER.fullmatch(s):
-            raise _Bad(f"not an amount: {_show(text)} (Excel's scientific notation hides "
-                       "digits; export again and import without opening it in Excel)")
-        raise _Bad(f"not an amount: {_show(text)}")
-    return _Amount(negative, s, code, symbol)
-
-
-def _decimal_evidence(number: str) -> str | None:
-    """Which mark this number uses for decimals, when it shows it; None when it cannot tell."""
-    dots, commas = number.count("."), number.count(",")
-    if dots and commas:
-        return "." if number.rfind(".") > number.rfind(",") else ","
-    for mark, other in ((".", ","), (",", ".")):
-        count = number.count(mark)
-        if count > 1:
-            return other
-        if count == 1:
-            return None if len(number) - number.index(mark) - 1 == 3 else mark
-    return None
-
-
-def _ambiguous(number: str) -> str | None:
-    """The mark of ``12.500`` or ``1,250``: one mark, three digits after it, nothing else."""
-    marks = [c for c in number if c in ".,"]
-    if len(marks) == 1 and len(number) - number.index(marks[0]) - 1 == 3:
-        return marks[0]
-    return None
-
-
-def _to_decimal(number: str, decimal: str) -> Decimal | None:
-    """Digits with grouping and a decimal mark -> a number; None when the grouping is odd."""
-    if number.count(decimal) > 1:
-        return None
-    whole, _, fraction = number.partition(decimal)
-    if decimal in number and not fraction.isdigit():
-        return None
-    grouping = ("," if decimal == "." else ".") + _GROUPING
-    separators = {c for c in whole if c in grouping}
-    if len(separators) > 1:
-        return None
-    if separators:
-        groups = whole.split(separators.pop())
-        western = len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
-        indian = (len(groups[-1]) == 3 and len(groups[0]) <= 2
-                  and all(len(g) == 2 for g in groups[1:-1]))
-        if not all(g.isdigit() for g in groups) or not (western or indian):
-            return None
-        whole = "".join(groups)
-    if not whole.isdigit():
-        return None
-    try:
-        return Decimal(f"{whole}.{fraction}" if fraction else whole)
-    except InvalidOperation:
-        return None
-
-
-def _file_decimal(cells: list[str]) -> str | None:
-    """The decimal mark most amounts of the file show, or None when none shows one."""
-    votes: Counter[str] = Counter()
-    for text in cells:
-        try:
-            mark = _decimal_evidence(_split_amount(text).number) if text else None
-        except _Bad:
-            continue
-        if mark:
-            votes[mark] += 1
-    return votes.most_common(1)[0][0] if votes else None
-
-
-def _currency(amount: _Amount | None, column: str | None, default: str | None) -> str | None:
-    """The row's currency from the amount's code or symbol, the currency column, the default."""
-    code = amount.code if amount else None
-    if code and column and code != column:
-        raise _Bad(f"says {code} but the currency column says {column}")
-    currency = code or column
-    if amount and amount.symbol:
-        fits = _SYMBOLS[amount.symbol]
-        if currency and currency not in fits:
-            raise _Bad(f"{amount.symbol!r} is not a sign for {currency}")
-        if not currency:
-            currency = default if default in fits else fits[0]
-    return currency or default
-
-
-def _parse_amount(text: str, amount: _Amount, decimal: str | None, explicit: bool,
-                  currency: str | None) -> float:
-    """The value of an amount cell under the file's decimal mark (see the module's notes)."""
-    mark = decimal
-    if not explicit:
-        evidence = _decimal_evidence(amount.number)
-        ambiguous = _ambiguous(amount.number)
-        if evidence and decimal and evidence != decimal:
-            raise _Bad(f"{_show(text)} writes decimals with {evidence!r}, but the file's "
-                       f"other amounts use {decimal!r}; write them alike")
-        if ambiguous and (ambiguous == decimal or (decimal is None
-                                                   and currency in _THREE_DECIMALS)):
-            raise _Bad(f"ambiguous amount {_show(text)}: is {ambiguous!r} a decimal mark or a "
-                       "thousands separator? Write it without the separator, or with two "
-                       "decimals")
-        if ambiguous:
-            mark = "," if ambiguous == "." else "."  # that mark groups thousands
-        mark = mark or evidence
-    number = _to_decimal(amount.number, mark or ".")
-    if number is None:
-        raise _Bad(f"not an amount: {_show(text)}")
-    if amount.negative and number:
-        raise _Bad(f"negative amount: {_show(text)} (a deal's value is never below zero)")
-    if number > MAX_AMOUNT:
-        raise _Bad(f"amount too large: {_show(text)}")
-    return float(number)
-
-
-def _parse_date(cell: Any, formats: tuple[str, ...] | None) -> dt.date:
-    """A close date: ISO or US by default, else exactly the mapping's formats."""
-    if isinstance(cell, dt.datetime):
-        return cell.date()
-    if isinstance(cell, dt.date):
-        return cell
-    text = _text(cell)
-    if formats is None:
-        with contextlib.suppress(ValueError):
-            if m := _ISO_DATE.fullmatch(text):
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            if m := _US_DATE.fullmatch(text):
-                return dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
-        hint = "use YYYY-MM-DD or M/D/YYYY"
-        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text) and _date_or_none(text, "%d/%m/%Y"):
-            hint += '; for day-first dates use a mapping with [dates] format = "%d/%m/%Y"'
-        raise _Bad(f"not a date: {_show(text)} ({hint})")
-    for fmt in formats:
-        if date := _date_or_none(text, fmt):
-            return date
-    example = dt.date(2027, 1, 31)
-    shown = " or ".join(f"{f} as in {example.strftime(f)}" for f in formats)
-    raise _Bad(f"not a date: {_show(text)} (expected {shown})")
-
-
-def _date_or_none(text: str, fmt: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(text, fmt).date()
-    except ValueError:
-        return None
-
-
-def _salesforce_id(text: str) -> str | None:
-    """The 18-character form of a Salesforce id (15 case-sensitive characters + checksum)."""
-    if not re.fullmatch(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?", text):
-        return None
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-    suffix = ""
-    for part in (text[0:5], text[5:10], text[10:15]):
-        suffix += alphabet[sum(1 << i for i, c in enumerate(part) if "A" <= c <= "Z")]
-    if len(text) == 18 and text[15:].upper() != suffix:
-        return None
-    return text[:15] + suffix
-
-
-def _parse_id(cell: Any, kind: str) -> str:
-    """The record id as stored: what a second import of the same deal must give again."""
-    text = _text(cell)
-    if not text:
-        raise _Bad("empty (every deal needs the CRM's id)")
-    if _EXCEL_NUMBER.fullmatch(text):
-        raise _Bad(f"{_show(text)} is a number shortened by Excel, not an id; export again "
-                   "and import the file without opening it in Excel")
-    if kind == "salesforce":
-        full = _salesforce_id(text)
-        if full is None:
-            raise _Bad(f"not a Salesforce record id: {_show(text)} (15 or 18 letters and "
-                       "digits)")
-        if not full.startswith("006"):
-            raise _Bad(f"{_show(text)} is not an opportunity id (those start with 006); is "
-                       "this an export of opportunities?")
-        return full
-    if kind == "hubspot":
-        if not text.isdigit() or len(text) > 20:
-            raise _Bad(f"not a HubSpot record id: {_show(text)} (digits only)")
-        return text
-    if len(text) > MAX_ID_LENGTH or _CONTROL.search(text):
-        raise _Bad(f"not a usable record id: {_show(text)} (at most {MAX_ID_LENGTH} "
-                   "characters)")
-    return text
-
-
-def _parse_stage(cell: Any, profile: _Profile, pipeline: str) -> Stage:
-    """The coachkit stage of a CRM stage name."""
-    text = _text(cell)
-    if not text:
-        raise _Bad("empty (every deal needs a stage)")
-    names = [text]
-    m = re.fullmatch(r"(.*?)\s*\(([^()]*)\)", text)
-    if profile.ids == "hubspot" and m and (
-        _key(m.group(2)) == _key(pipeline) or _key(m.group(2)).endswith("pipeline")
-    ):
-        names.append(m.group(1))  # HubSpot writes "Contract Sent (Sales Pipeline)"
-    for candidate in names:
-        stage = profile.stages.get(_key(candidate)) or _OWN_STAGES.get(_key(candidate))
-        if stage:
-            return Stage(stage)
-    where = profile.mapping or f"a mapping file with base = \"{profile.source}\""
-    raise _Bad(f"unknown stage {_show(text)}; name it under [stages] in {where}, e.g. "
-               f"{_toml_string(text)} = \"qualification\"")
-
-
-def _toml_string(text: str) -> str:
-    """A TOML basic string, for the examples in messages."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-# --- rows -------------------------------------------------------------------------------
-
-
 class _Row:
     """One data row being read: its cells by field, and what is wrong with it so far."""
 
@@ -1049,7 +344,7 @@ class _Row:
         self.bad: list[tuple[str | None, str]] = []  # (field, or None for the row; reason)
         self._cells = {f: cells[i] if i < len(cells) else None
                        for f, i in columns.index.items()}
-        self._texts = {f: _text(c) for f, c in self._cells.items()}
+        self._texts = {f: cell_text(c) for f, c in self._cells.items()}
 
     def cell(self, field: str) -> Any:
         return self._cells.get(field)
@@ -1066,16 +361,16 @@ class _Row:
 
 
 def _records(
-    rows: list[list[Any]], columns: _Columns, profile: _Profile, name: str
+    rows: list[list[Any]], columns: _Columns, profile: Profile, name: str
 ) -> list[CrmRow]:
     """Every data row as a record; CrmImportError listing every problem if any row is bad."""
     start = columns.header_row  # the index of the first row under the header
     end, problems = _strip_footer(rows, start, name)
     data = [_Row(i + 1, row, columns) for i, row in enumerate(rows[start:end], start)
-            if not _blank(row)]
-    if len(data) > MAX_ROWS:
-        raise _too_many_rows(name)
-    decimal = profile.decimal or _file_decimal(
+            if not is_blank(row)]
+    if len(data) > files.MAX_ROWS:
+        raise files.too_many_rows(name)
+    decimal = profile.decimal or file_decimal(
         [r.text("value") for r in data if isinstance(r.cell("value"), str)]
     )
     records: list[CrmRow] = []
@@ -1099,35 +394,36 @@ def _records(
 
 
 def _record(
-    row: _Row, profile: _Profile, decimal: str | None, first_row: dict[str, int]
+    row: _Row, profile: Profile, decimal: str | None, first_row: dict[str, int]
 ) -> CrmRow | None:
     """One row as a record, or None with the reasons in ``row.bad``."""
 
     def attempt(field: str, read: Any, *args: Any) -> Any:
         try:
             return read(*args)
-        except _Bad as exc:
+        except BadCell as exc:
             row.bad.append((field, str(exc)))
             return None
 
-    extra = [i for i in range(row.columns.width, len(row.cells)) if _text(row.cells[i])]
+    extra = [i for i in range(row.columns.width, len(row.cells)) if cell_text(row.cells[i])]
     if extra:
-        row.bad.append((None, f"column {_letter(extra[-1])} is filled but the header has only "
-                              f"{row.columns.width} columns (a separator inside a value?)"))
-    record_id = attempt("record_id", _parse_id, row.cell("record_id"), profile.ids)
+        row.bad.append((None, f"column {column_letter(extra[-1])} is filled but the header "
+                              f"has only {row.columns.width} columns (a separator inside a "
+                              "value?)"))
+    record_id = attempt("record_id", parse_id, row.cell("record_id"), profile.ids)
     if record_id is not None and record_id in first_row:
-        row.bad.append(("record_id", f"record id {_show(record_id)} is also on row "
+        row.bad.append(("record_id", f"record id {quote(record_id)} is also on row "
                                      f"{first_row[record_id]}"))
     elif record_id is not None:
         first_row[record_id] = row.number
     title = row.text("title")
     if not title:
         row.bad.append(("title", "empty (every deal needs a name)"))
-    stage = attempt("stage", _parse_stage, row.cell("stage"), profile, row.text("pipeline"))
+    stage = attempt("stage", parse_stage, row.cell("stage"), profile, row.text("pipeline"))
     value, currency = _value_and_currency(row, profile, decimal)
     close_date = None
     if row.text("close_date"):
-        close_date = attempt("close_date", _parse_date, row.cell("close_date"),
+        close_date = attempt("close_date", parse_date, row.cell("close_date"),
                              profile.date_formats)
     texts = {f: row.text(f) for f in ("customer", "seller")}
     _check_model(row, title, texts, value, currency, close_date)
@@ -1141,12 +437,12 @@ def _record(
 
 
 def _value_and_currency(
-    row: _Row, profile: _Profile, decimal: str | None
+    row: _Row, profile: Profile, decimal: str | None
 ) -> tuple[float | None, str | None]:
     """The amount and currency of one row; problems go to ``row.bad``."""
     column = row.text("currency").upper() or None
     if column and column not in CURRENCY_CODES:
-        row.bad.append(("currency", f"not a currency code: {_show(row.text('currency'))} "
+        row.bad.append(("currency", f"not a currency code: {quote(row.text('currency'))} "
                                     "(an ISO code such as EUR)"))
         column = None
     cell = row.cell("value")
@@ -1154,22 +450,22 @@ def _value_and_currency(
     try:
         if isinstance(cell, int | float) and not isinstance(cell, bool):
             # A spreadsheet number: no marks to interpret.
-            currency = _currency(None, column, profile.currency)
+            currency = currency_of(None, column, profile.currency)
             if cell < 0:
-                raise _Bad(f"negative amount: {text} (a deal's value is never below zero)")
+                raise BadCell(f"negative amount: {text} (a deal's value is never below zero)")
             if cell > MAX_AMOUNT:
-                raise _Bad(f"amount too large: {text}")
+                raise BadCell(f"amount too large: {text}")
             return float(cell), currency
         if not text:
-            return None, _currency(None, column, profile.currency)
-        amount = _split_amount(text)
+            return None, currency_of(None, column, profile.currency)
+        amount = split_amount(text)
         try:
-            currency = _currency(amount, column, profile.currency)
-        except _Bad as exc:
-            raise _Bad(f"{_show(text)} {exc}") from None
-        value = _parse_amount(text, amount, decimal, profile.decimal is not None, currency)
+            currency = currency_of(amount, column, profile.currency)
+        except BadCell as exc:
+            raise BadCell(f"{quote(text)} {exc}") from None
+        value = parse_amount(text, amount, decimal, profile.decimal is not None, currency)
         return value, currency
-    except _Bad as exc:
+    except BadCell as exc:
         row.bad.append(("value", str(exc)))
         return None, None
 
@@ -1196,168 +492,6 @@ def _check_model(
             row.bad.append((field, str(error["msg"])))
 
 
-# --- mappings ---------------------------------------------------------------------------
-
-
-_MAPPING_KEYS = ("name", "base", "columns", "stages", "dates", "amounts")
-
-
-def _load_mapping(path: str, base: _Profile | None) -> _Profile:
-    """A mapping file as a profile; every problem in it is named, with its key."""
-    data = _read_file(path, MAX_MAPPING_BYTES, "mapping file")
-    try:
-        doc = tomllib.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise CrmImportError(f"{path}: not UTF-8 text; save the mapping as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CrmImportError(f"{path}: not valid TOML ({exc})") from None
-    problems: list[str] = []
-
-    def problem(message: str) -> None:
-        problems.append(f"{path}: {message}")
-
-    for key in doc:
-        if key not in _MAPPING_KEYS:
-            problem(f"unknown key {key!r} (known: {', '.join(_MAPPING_KEYS)})")
-    name = doc.get("name")
-    base_name = doc.get("base")
-    if base_name is not None:
-        if base_name not in BUILTIN_SOURCES:
-            problem(f"base must be \"salesforce\" or \"hubspot\", not {base_name!r}")
-        elif base is not None and base.source != base_name:
-            problem(f"base is {base_name!r} but the import is from {base.source!r}")
-        else:
-            base = BUILTIN_SOURCES[base_name]
-    if base is not None:
-        if name is not None:
-            problem(f"name is not allowed when the mapping changes the {base.source} import "
-                    f"(its records keep the source {base.source!r})")
-    elif not isinstance(name, str) or not _NAME.fullmatch(name):
-        problem("name must be given: lowercase letters, digits, - and _ (e.g. \"pipedrive\"), "
-                "or base = \"salesforce\"/\"hubspot\" to change a built-in import")
-    elif name in BUILTIN_SOURCES:
-        problem(f"name {name!r} is the built-in import; use base = {_toml_string(name)} to "
-                "change its columns or stages")
-
-    columns = _table(doc, "columns", problem)
-    for field, header in columns.items():
-        if field not in FIELDS:
-            problem(f"columns.{field}: unknown field (fields: {', '.join(FIELDS)})")
-        elif not isinstance(header, str) or not header.strip() or len(header) > 200:
-            problem(f"columns.{field}: must be the column's header, as text")
-    if base is None:
-        for field in ("record_id", "title", "stage"):
-            if field not in columns:
-                problem(f"columns.{field} is missing: a mapping must name the {field} column")
-
-    stages: dict[str, str] = {}
-    seen: dict[str, str] = {}
-    for crm_stage, ours in _table(doc, "stages", problem).items():
-        key = _key(crm_stage)
-        if not key:
-            problem(f"stages.{_toml_string(crm_stage)}: not a stage name")
-        elif key in seen:
-            problem(f"stages: {_toml_string(seen[key])} and {_toml_string(crm_stage)} are the "
-                    "same stage name (case, spaces and punctuation are ignored)")
-        seen.setdefault(key, crm_stage)
-        if not isinstance(ours, str) or ours not in Stage.__members__:
-            problem(f"stages.{_toml_string(crm_stage)}: {ours!r} is not a coachkit stage "
-                    f"({', '.join(s.value for s in Stage)})")
-        else:
-            stages[key] = ours
-
-    date_formats: tuple[str, ...] | None = None
-    dates = _table(doc, "dates", problem)
-    for key in dates:
-        if key != "format":
-            problem(f"dates.{key}: unknown key (known: format)")
-    if "format" in dates:
-        given = dates["format"]
-        formats = [given] if isinstance(given, str) else given
-        if not isinstance(formats, list) or not formats or not all(
-            isinstance(f, str) and _date_format_ok(f) for f in formats
-        ):
-            problem(f"dates.format: {given!r} is not a date format such as \"%d.%m.%Y\" "
-                    "(day, month and year, strptime codes)")
-        else:
-            date_formats = tuple(formats)
-
-    amounts = _table(doc, "amounts", problem)
-    for key in amounts:
-        if key not in ("decimal", "currency"):
-            problem(f"amounts.{key}: unknown key (known: decimal, currency)")
-    decimal = amounts.get("decimal")
-    if decimal is not None and decimal not in (".", ","):
-        problem(f"amounts.decimal: {decimal!r} must be \".\" or \",\"")
-    currency = amounts.get("currency")
-    if currency is not None and currency not in CURRENCY_CODES:
-        problem(f"amounts.currency: {currency!r} must be an ISO currency code such as \"EUR\"")
-
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise CrmImportError(problems[0] + more, problems)
-
-    named = {f: h.strip() for f, h in columns.items()}
-    if base is None:
-        variants: tuple[_Variant, ...] = (
-            _Variant("mapping", {f: (h,) for f, h in named.items()}, frozenset(named),
-                     frozenset(named)),
-        )
-        return _Profile(
-            source=str(name), label=str(name), variants=variants, stages=stages, ids="text",
-            date_formats=date_formats, decimal=decimal, currency=currency, mapping=path,
-        )
-    variants = tuple(
-        _Variant(
-            v.name,
-            {**v.aliases, **{f: (h,) for f, h in named.items()}},
-            v.required | frozenset(named),
-            frozenset(named),
-        )
-        for v in base.variants
-    )
-    return _Profile(
-        source=base.source, label=base.label, variants=variants,
-        stages={**base.stages, **stages}, ids=base.ids,
-        date_formats=date_formats or base.date_formats, decimal=decimal or base.decimal,
-        currency=currency or base.currency, mapping=path,
-    )
-
-
-def _table(doc: dict[str, Any], key: str, problem: Any) -> dict[str, Any]:
-    value = doc.get(key, {})
-    if not isinstance(value, dict):
-        problem(f"{key} must be a table ([{key}])")
-        return {}
-    return value
-
-
-def _date_format_ok(fmt: str) -> bool:
-    """A format that writes and reads back a day, a month and a year."""
-    sample = dt.date(2027, 11, 23)
-    try:
-        return dt.datetime.strptime(sample.strftime(fmt), fmt).date() == sample
-    except ValueError:
-        return False
-
-
-def _profile(source: str | os.PathLike[str], mapping_file: str | None) -> _Profile:
-    text = os.fspath(source)
-    builtin = BUILTIN_SOURCES.get(text.strip().casefold())
-    if builtin is not None:
-        return _load_mapping(os.fspath(mapping_file), builtin) if mapping_file else builtin
-    if mapping_file is not None:
-        raise CrmImportError(
-            f"source {text!r} with mapping_file {os.fspath(mapping_file)!r}: give the mapping "
-            "once, as the source or as the mapping file of salesforce/hubspot"
-        )
-    if not text.lower().endswith(".toml") and not os.path.exists(text):
-        raise CrmImportError(
-            f"unknown source {text!r}: use salesforce, hubspot or a mapping file (.toml)"
-        )
-    return _load_mapping(text, None)
-
-
 def read_crm_export(
     path: str | os.PathLike[str],
     source: str,
@@ -1370,8 +504,11 @@ def read_crm_export(
     changes a built-in import (columns, stages, formats). Which header layout the file uses
     (Salesforce Data Loader or report export) is found from its header.
     """
-    profile = _profile(source, mapping_file)
+    profile = source_profile(source, mapping_file)
     name = os.fspath(path)
-    rows = _read_table(name)
+    rows = files.read_table(name)
     columns = _find_header(rows, profile, name)
     return _records(rows, columns, profile, name)
+
+
+__all__ = ["CrmImportError", "CrmRow", "read_crm_export"]

@@ -18,6 +18,18 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from coachkit.access import managers_group, sellers_group
 from coachkit.errors import CoachkitError
@@ -27,6 +39,7 @@ TEAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 USER_NAME = re.compile(r"[a-z0-9][a-z0-9_.@-]{0,127}")
 """JupyterHub user names as the hub keeps them (it lowercases what people type)."""
 MIN_PASSWORD = 8
+MIN_ADMIN_PASSWORD = 32
 
 
 @dataclass(frozen=True)
@@ -75,54 +88,102 @@ def load_teams(path: str | Path) -> Teams:
 
 
 def parse_teams(data: dict[str, object], where: str = "TEAMS.toml") -> Teams:
-    def fail(message: str) -> CoachkitError:
-        return CoachkitError(f"{where}: {message}")
-
-    unknown = set(data) - {"teams", "admins", "trial", "digest"}  # digest: coachkit.mail
-    if unknown:
-        raise fail(f"unknown key '{sorted(unknown)[0]}' (keys: teams, admins, trial, digest)")
-    raw_teams = data.get("teams")
-    if not isinstance(raw_teams, dict) or not raw_teams:
-        raise fail("no [teams.NAME] table; every team needs sellers and managers lists")
-    teams = {}
-    for name, raw in raw_teams.items():
-        if not TEAM_NAME.fullmatch(name):
-            raise fail(f"team name '{name}' must be letters, digits, '_', '.' or '-'")
-        if not isinstance(raw, dict):
-            raise fail(f"teams.{name} must be a table with sellers and managers")
-        extra = set(raw) - {"sellers", "managers"}
-        if extra:
-            raise fail(f"teams.{name}: unknown key '{sorted(extra)[0]}' "
-                       "(keys: sellers, managers)")
-        teams[name] = Team(_users(raw.get("sellers", []), f"teams.{name}.sellers", fail),
-                           _users(raw.get("managers", []), f"teams.{name}.managers", fail))
-    admins = _users(data.get("admins", []), "admins", fail)
-    trial = data.get("trial")
-    password = admin_password = None
-    if trial is not None:
-        if not isinstance(trial, dict):
-            raise fail("[trial] must be a table with password = \"...\"")
-        extra = set(trial) - {"password", "admin_password"}
-        if extra:
-            raise fail(f"trial: unknown key '{sorted(extra)[0]}' (keys: password, "
-                       "admin_password)")
-        password = trial.get("password")
-        if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-            raise fail(f"trial.password must be a text of {MIN_PASSWORD} characters or more")
-        admin_password = trial.get("admin_password")
-        if admin_password is not None and (not isinstance(admin_password, str)
-                                           or len(admin_password) < 32
-                                           or admin_password == password):
-            raise fail("trial.admin_password must be 32 characters or more, unlike password")
-    return Teams(teams, admins, password, admin_password)
+    """Check what a TEAMS.toml holds against :class:`TeamsFile`, as the settings are checked
+    (pydantic); a mistake is one line naming the file and the key."""
+    try:
+        file = TeamsFile.model_validate(data)
+    except ValidationError as exc:
+        raise CoachkitError(f"{where}: {_describe(exc.errors()[0])}") from None
+    teams = {name: Team(tuple(dict.fromkeys(t.sellers)), tuple(dict.fromkeys(t.managers)))
+             for name, t in file.teams.items()}
+    trial = file.trial
+    return Teams(teams, tuple(dict.fromkeys(file.admins)), trial.password if trial else None,
+                 trial.admin_password if trial else None)
 
 
-def _users(value: object, key: str, fail: object) -> tuple[str, ...]:
-    assert callable(fail)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise fail(f"{key} must be a list of user names, e.g. [\"ana\", \"ben\"]")
-    for name in value:
-        if not USER_NAME.fullmatch(name):
-            raise fail(f"{key}: '{name}' is not a hub user name (lowercase letters, digits, "
-                       "'_', '.', '@', '-')")
-    return tuple(dict.fromkeys(value))
+def _user_name(name: str) -> str:
+    if not USER_NAME.fullmatch(name):
+        raise PydanticCustomError("user_name", "'{name}' is not a hub user name (lowercase "
+                                  "letters, digits, '_', '.', '@', '-')", {"name": name})
+    return name
+
+
+def _team_name(name: str) -> str:
+    if not TEAM_NAME.fullmatch(name):
+        raise PydanticCustomError("team_name", "team name '{name}' must be letters, digits, "
+                                  "'_', '.' or '-'", {"name": name})
+    return name
+
+
+UserName = Annotated[str, AfterValidator(_user_name)]
+TeamName = Annotated[str, AfterValidator(_team_name)]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class TeamTable(_Table):
+    """``[teams.NAME]``."""
+
+    sellers: list[UserName] = []
+    managers: list[UserName] = []
+
+
+class TrialTable(_Table):
+    """``[trial]``: a local trial's shared password (and the admins' own)."""
+
+    password: str = Field(min_length=MIN_PASSWORD)
+    admin_password: str | None = Field(None, min_length=MIN_ADMIN_PASSWORD)
+
+    @field_validator("admin_password")
+    @classmethod
+    def _unlike_password(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value == info.data.get("password"):
+            raise PydanticCustomError("same_password", "the same as password")
+        return value
+
+
+class TeamsFile(_Table):
+    """The keys of a TEAMS.toml, typed like the settings: no unknown key, no conversion."""
+
+    teams: dict[TeamName, TeamTable] = Field(min_length=1)
+    admins: list[UserName] = []
+    trial: TrialTable | None = None
+    digest: dict[str, Any] | None = None  # the weekly digest's mail: checked by coachkit.mail
+
+
+_USERS = 'must be a list of user names, e.g. ["ana", "ben"]'
+_TAKES = {
+    "teams": "no [teams.NAME] table; every team needs sellers and managers lists",
+    "teams.*": "{path} must be a table with sellers and managers",
+    "teams.*.sellers": f"{{path}} {_USERS}",
+    "teams.*.managers": f"{{path}} {_USERS}",
+    "admins": f"{{path}} {_USERS}",
+    "trial": '[trial] must be a table with password = "..."',
+    "trial.password": f"{{path}} must be a text of {MIN_PASSWORD} characters or more",
+    "trial.admin_password": f"{{path}} must be {MIN_ADMIN_PASSWORD} characters or more, "
+                            "unlike password",
+}
+"""What each key takes, said when its value is refused (``*``: any team name)."""
+_OWN = ("user_name", "team_name")
+"""Errors whose message already says what is wrong with one name."""
+
+
+def _describe(error: Any) -> str:
+    """One pydantic error in the words of a TEAMS.toml's author."""
+    loc = [str(p) for p in error["loc"]]
+    if error["type"] == "extra_forbidden":
+        table, key = loc[:-1], loc[-1]
+        model = TeamTable if table[:1] == ["teams"] else TrialTable if table else TeamsFile
+        keys = ", ".join(model.model_fields)
+        return f"{'.'.join(table) + ': ' if table else ''}unknown key '{key}' (keys: {keys})"
+    if error["type"] in _OWN:
+        path = ".".join(p for p in loc if not p.isdigit() and p != "[key]")
+        said = str(error["msg"])
+        return said if error["type"] == "team_name" else f"{path}: {said}"
+    while loc and loc[-1].isdigit():  # an item of a list: the list is what is wrong
+        loc.pop()
+    path = ".".join(loc)
+    pattern = ".".join("*" if i == 1 and loc[0] == "teams" else p for i, p in enumerate(loc))
+    return _TAKES.get(pattern, "{path}: " + str(error["msg"])).format(path=path)

@@ -65,8 +65,12 @@ PATTERN_WORDS: Final = {
 """What each text pattern of the format asks for, in words a seller reads."""
 
 DealId = Annotated[str, StringConstraints(pattern=DEAL_ID_PATTERN)]
-Score = Annotated[int, Field(ge=1, le=5)]
-Stance = Annotated[int, Field(ge=-5, le=5)]
+SCORES: Final = range(1, 6)
+"""The 1-5 rating scale: influence, trust, likelihood, impact, severity, confidence."""
+STANCES: Final = range(-5, 6)
+"""A stakeholder's stance, from -5 (against us) through 0 to +5 (for us)."""
+Score = Annotated[int, Field(ge=SCORES[0], le=SCORES[-1])]
+Stance = Annotated[int, Field(ge=STANCES[0], le=STANCES[-1])]
 Money = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 Number = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
 
@@ -514,9 +518,6 @@ class Deal(_Section):
     @property
     def id(self) -> str:
         return self.deal.id
-
-    def stakeholder(self, name: str) -> Stakeholder | None:
-        return next((s for s in self.stakeholders if s.name == name), None)
 
     @property
     def closed(self) -> bool:

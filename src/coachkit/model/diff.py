@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from coachkit.model.files import field_path
+from coachkit.model.messages import field_path
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 

@@ -6,7 +6,6 @@ through :func:`parse_workbook`, so every entrance refuses the same things in the
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -18,13 +17,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from coachkit.errors import CoachkitError, InvalidWorkbook, shown
+from coachkit.errors import CoachkitError, InvalidWorkbook
 from coachkit.fs import read_regular, size_text, write_atomic
 from coachkit.model import Deal
-from coachkit.model.messages import words
+from coachkit.model.messages import describe_validation_error
 from coachkit.model.migrations import MigrationError, migrate
 from coachkit.model.review import Review
-from coachkit.model.vocabulary import field_title
 
 MAX_FILE_BYTES = 5_000_000
 """A full workbook is tens of kilobytes; anything past this is not one (or is hostile). It is
@@ -35,48 +33,6 @@ _REVIEWS = TypeAdapter(list[Review])
 
 SUFFIX = ".coachkit.json"
 """The file ending the app downloads and the docs recommend (plain ``.json`` works too)."""
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """``('stakeholders', 2, 'stance')`` -> ``stakeholders[2].stance``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _describe(error: Any) -> str:
-    """One pydantic error as ``field: message``, in words a seller understands."""
-    path = field_path(tuple(p for p in error["loc"] if not str(p).startswith("function-")))
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return f"{path}: unknown field (not part of the coachkit format)"
-    if not path:  # whole-document checks put the field path in the message itself
-        return error["msg"]
-    with contextlib.suppress(KeyError, StopIteration):  # a key that is not a model field
-        path += f" ({field_title(error['loc'])})"
-    message = error["msg"]
-    if kind == "string_pattern_mismatch":  # "three capital letters, like EUR", not a regex
-        message = words(error)
-    if kind not in ("missing",) and "input" in error and not isinstance(
-        error["input"], dict | list
-    ):
-        shown = repr(error["input"])
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
-        message += f" (got {shown})"
-    return f"{path}: {message}"
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """The first problem of a validation error, plus how many more there are."""
-    errors = exc.errors()
-    first = shown(_describe(errors[0]))  # a key may hold a newline: the line stays one line
-    more = len(errors) - 1
-    return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,6 @@ class Review(_Section):
         (what the app's deal list and Review step mark as "new review")."""
         return not self.events and latest_version <= self.version
 
-    def open_actions(self) -> list[ActionState]:
-        return [a for a in self.action_states() if not a.done]
-
     def to_json_dict(self) -> dict[str, object]:
         """The review as ``coachkit reviews --json`` and workbook files carry it."""
         doc = self.model_dump(mode="json")

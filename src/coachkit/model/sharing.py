@@ -3,7 +3,7 @@ kept internal, and this is the one place that says which.
 
 The customer's page is made from :func:`for_customer`, a copy of the deal in which every
 internal field is back at its default and unshared risks are gone, so no part of the page can
-show what is not meant for the customer, whatever it reads. ``tests/test_sharing.py`` walks
+show what is not meant for the customer, whatever it reads. ``tests/test_customer_page.py`` walks
 the model (:func:`~coachkit.model.vocabulary.leaf_paths`): a field that is in neither list
 fails it, so a new field is classified before it ships.
 
@@ -92,7 +92,7 @@ def _reset(data: Any, parts: list[str], path: str) -> None:
 
 def classes(path: str) -> list[str]:
     """Where ``path`` is classified: ``["shown"]``, ``["internal"]``, or none or both (which
-    :mod:`tests.test_sharing` refuses)."""
+    :mod:`tests.test_customer_page` refuses)."""
     found = ["shown"] if path in SHOWN else []
     if any(path == p or path.startswith((f"{p}.", f"{p}[].")) for p in INTERNAL):
         found.append("internal")

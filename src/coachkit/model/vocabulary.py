@@ -1,18 +1,27 @@
-"""The change story's sections and the workbook's steps, in order, each named once.
+"""The change story's sections and the workbook's steps, in order, each named once; the
+story's fields in order; an enumeration value in words. (The rating scales are on the model,
+beside the types that check them: ``coachkit.model.deal.SCORES`` and ``STANCES``.)
 
 Coaching, completeness, the app's tabs and coach panels, the reports and the terminal views
-all read these tuples, so adding a section or renaming one is one change here. Field labels
-live on the model's fields (``Field(title=...)``); :func:`label` reads them.
+all read these, so adding a section or renaming one is one change here. Field labels live on
+the model's fields (``Field(title=...)``); :func:`field_title` reads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, get_args, get_origin
+from typing import Any, Final, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+
+STORY_FIELDS: Final = ("current_state", "future_state", "root_cause", "business_impact",
+                       "personal_impact", "why_change", "why_now")
+"""The Problem's change story after its statement, in the order the form asks for it and
+completeness counts it (the deal report and the customer page keep their own copy until the
+report-kind registry lands: ``tests/test_vocabulary.py`` holds them to this one). Their titles
+are on the fields of :class:`coachkit.model.deal.Problem`."""
 
 
 @dataclass(frozen=True)
@@ -45,19 +54,17 @@ class Section:
     """Its default weight in overall completeness (a team's settings may change it)."""
     step: str
     """The app step where the seller fills it in (a :data:`STEPS` key)."""
-    report: str
-    """The id of the deal report's section that shows it."""
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("deal", "Deal", 10, "deal", "header"),
-    Section("problem", "Problem", 30, "problem", "story"),
-    Section("risks", "Risks", 15, "risks", "risks"),
-    Section("stakeholders", "Stakeholders", 20, "stakeholders", "stakeholders"),
-    Section("disagreements", "Disagreements", 0, "stakeholders", "disagreements"),
-    Section("confidence", "Decision confidence", 15, "confidence", "confidence"),
-    Section("plan", "Mutual plan", 5, "confidence", "plan"),
-    Section("fit", "Fit", 5, "confidence", "plan"),
+    Section("deal", "Deal", 10, "deal"),
+    Section("problem", "Problem", 30, "problem"),
+    Section("risks", "Risks", 15, "risks"),
+    Section("stakeholders", "Stakeholders", 20, "stakeholders"),
+    Section("disagreements", "Disagreements", 0, "stakeholders"),
+    Section("confidence", "Decision confidence", 15, "confidence"),
+    Section("plan", "Mutual plan", 5, "confidence"),
+    Section("fit", "Fit", 5, "confidence"),
 )
 """The change story's sections, in the order the workbook asks for them."""
 
@@ -75,7 +82,7 @@ def section(key: str) -> Section:
     for s in SECTIONS:
         if s.key == key:
             return s
-    return Section(key, key.replace("_", " ").capitalize(), 0, "review", "findings")
+    return Section(key, key.replace("_", " ").capitalize(), 0, "review")
 
 
 def section_rank(key: str) -> int:

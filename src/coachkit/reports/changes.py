@@ -19,8 +19,8 @@ from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.registry import Finding
 from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal
 from coachkit.model.diff import changed_fields, path_steps, value_at
-from coachkit.model.files import field_path
 from coachkit.model.merge import item_label
+from coachkit.model.messages import field_path
 from coachkit.model.review import ActionState, Review
 from coachkit.model.vocabulary import ITEM_NOUNS, field_title
 from coachkit.reports.markup import Safe, blank, day, el, number, pill, section, text

@@ -15,8 +15,9 @@ from pydantic import ValidationError
 
 from coachkit.errors import InvalidWorkbook
 from coachkit.model import Deal
-from coachkit.model.files import describe_validation_error, fingerprint
+from coachkit.model.files import fingerprint
 from coachkit.model.merge import FieldConflict, merge, merged_with, resolve
+from coachkit.model.messages import describe_validation_error
 from coachkit.store.records import VersionInfo
 from coachkit.store.scoped import ScopedStore
 from coachkit.store.sql import Store

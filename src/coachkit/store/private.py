@@ -19,18 +19,6 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 SIDE_FILES = ("-wal", "-shm", "-journal")
 """What SQLite keeps beside the database file; it creates them with the database's mode."""
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def _is_sqlite(path: Path) -> bool:
-    """Whether ``path`` is a SQLite database or still empty (one just made): any other file
-    given as a store by mistake (notes.txt) is not ours to change; opening it fails next."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(len(SQLITE_HEADER))
-    except OSError:
-        return False
-    return head in (b"", SQLITE_HEADER)
 
 
 def _notice(path: Path, mode: int, private: int) -> None:
@@ -39,14 +27,30 @@ def _notice(path: Path, mode: int, private: int) -> None:
 
 
 def _tighten(path: Path, private: int) -> None:
+    """Take the bits for others away, nothing more: a read-only store stays read-only."""
     try:
         info = path.stat()
     except FileNotFoundError:
         return
     mode = info.st_mode
     if mode & 0o077 and info.st_uid == os.geteuid():  # another owner's file is theirs to set
-        os.chmod(path, private)
-        _notice(path, mode, private)
+        tightened = stat.S_IMODE(mode) & private
+        os.chmod(path, tightened)
+        _notice(path, mode, tightened)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_database(path: Path) -> bool:
+    """Whether ``path`` is empty or a SQLite database: any other file named as a store (a
+    text file given by mistake) is not a store, and is left as it is for the error to say."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return True  # unreadable: opening the store says why
+    return not head or head == SQLITE_HEADER
 
 
 def private_sqlite_path(path: Path, *, own_folder: bool = False) -> Path:
@@ -67,7 +71,7 @@ def private_sqlite_path(path: Path, *, own_folder: bool = False) -> Path:
             _tighten(folder, FOLDER_MODE)
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
-        if _is_sqlite(path):
+        if _is_database(path):
             for name in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
                 _tighten(name, FILE_MODE)
     except OSError as exc:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from coachkit.errors import InvalidWorkbook
 from coachkit.model import Deal
-from coachkit.model.files import describe_validation_error
+from coachkit.model.messages import describe_validation_error
 
 
 @dataclass(frozen=True)

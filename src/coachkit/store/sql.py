@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -29,6 +27,15 @@ from coachkit.errors import CoachkitError, ConflictError, InvalidWorkbook, NotFo
 from coachkit.model import Deal
 from coachkit.model.files import canonical, check_size
 from coachkit.model.review import Action, Dismissal, Review, ReviewEvent
+from coachkit.store.location import (
+    ENV_VAR,
+    default_location,
+    display,
+    has_secret,
+    is_url,
+    secrets_of,
+    to_url,
+)
 from coachkit.store.private import private_sqlite_path
 from coachkit.store.records import Conflict, DealSummary, VersionInfo, header_values
 from coachkit.store.tables import (
@@ -43,7 +50,6 @@ from coachkit.store.tables import (
     versions_table,
 )
 
-ENV_VAR = "COACHKIT_STORE"
 SCHEMA_LOCK = 7_311_427_001
 """PostgreSQL advisory lock held while creating the tables, so that many processes opening a
 new database at once create them once."""
@@ -54,59 +60,6 @@ IN_CHUNK = 500
 """Values in one SQL ``IN (...)``: far below every engine's limit on parameters."""
 MAX_ID = 2**63 - 1
 """Ids the database can hold; a larger number is simply not found."""
-SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "sslpassword"})
-"""Query parameters of a database URL that hold a secret."""
-
-
-def default_location() -> str:
-    """``$COACHKIT_STORE``, else ``coachkit.db`` in the user's data folder."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return env
-    return str(_data_folder() / "coachkit.db")
-
-
-def _data_folder() -> Path:
-    """coachkit's own folder in the user's data folder (``~/.local/share/coachkit``)."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("coachkit", appauthor=False))
-
-
-def to_url(location: str) -> str:
-    """A path or a database URL -> a SQLAlchemy URL (paths become SQLite files)."""
-    if "://" in location:
-        return location
-    path = private_sqlite_path(Path(location), own_folder=_is_default(location))
-    return f"sqlite:///{path}"
-
-
-def _is_default(location: str) -> bool:
-    """Whether ``location`` is the store in coachkit's own data folder."""
-    own = _data_folder().expanduser().resolve()
-    return Path(location).expanduser().resolve().parent == own
-
-
-def has_secret(location: str) -> bool:
-    """Does a store location carry a password (in the URL or its query)?"""
-    if "://" not in location:
-        return False
-    parts = urlsplit(location)
-    return bool(parts.password) or any(k.lower() in SECRET_PARAMS
-                                       for k, _ in parse_qsl(parts.query))
-
-
-def display(location: str) -> str:
-    """A store location safe to print and to write down: passwords replaced by ``***``."""
-    if "://" not in location:
-        return location
-    parts = urlsplit(location)
-    netloc = parts.netloc
-    if parts.password is not None:
-        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-    query = urlencode([(k, "***" if k.lower() in SECRET_PARAMS else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class Store:
@@ -116,7 +69,7 @@ class Store:
         self.location = location or default_location()
         self.name = display(self.location)
         """The location with any password hidden: what messages show."""
-        self._secrets = [s for s in _secrets_of(self.location) if s]
+        self._secrets = secrets_of(self.location)
         self.url = to_url(self.location)
         try:
             self.engine = sa.create_engine(self.url, pool_pre_ping=True)
@@ -129,7 +82,7 @@ class Store:
                                 "URL (e.g. postgresql+psycopg://user@host/db)") from None
         if self.engine.dialect.name == "sqlite":
             database = self.engine.url.database
-            if "://" in self.location and database and database != ":memory:" \
+            if is_url(self.location) and database and database != ":memory:" \
                     and not database.startswith("file:"):
                 private_sqlite_path(Path(database))  # a path was made private by to_url
             self._tune_sqlite(busy_timeout_ms)
@@ -653,15 +606,6 @@ def _check(deal: Deal) -> None:
         check_size(deal, f"deal {deal.id}")
     except InvalidWorkbook as exc:
         raise CoachkitError(str(exc)) from None
-
-
-def _secrets_of(location: str) -> list[str]:
-    if "://" not in location:
-        return []
-    parts = urlsplit(location)
-    found = [parts.password or ""]
-    found += [v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMS]
-    return found
 
 
 def _retry_locked(step: Callable[[], object], busy_timeout_ms: int) -> None:

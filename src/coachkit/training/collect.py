@@ -59,11 +59,11 @@ from coachkit.model import Deal, Training
 from coachkit.model.files import (
     MAX_FILE_BYTES,
     SUFFIX,
-    describe_validation_error,
     dumps,
     parse_workbook,
 )
 from coachkit.model.ids import slug
+from coachkit.model.messages import describe_validation_error
 from coachkit.store import Store
 
 MAX_ENTRIES = 500

@@ -1,15 +1,16 @@
 """The stakeholder map and the risk map as inline SVG: no JavaScript, no image files.
 
 The app shows them in an HTML widget and the reports embed them, so both draw the same
-picture. Every piece of user text goes through :func:`html.escape`.
+picture. Built with :func:`coachkit.html.html`: every value is escaped by construction.
 """
 
 from __future__ import annotations
 
-from html import escape
-
 from coachkit.coaching.settings import RiskSettings
+from coachkit.html import Markup, html, join
 from coachkit.model import Deal, Role, Stakeholder
+from coachkit.model.deal import SCORES, STANCES
+from coachkit.model.vocabulary import value_words
 
 ROLE_COLOURS: dict[Role, str] = {
     Role.economic_buyer: "#b45309",
@@ -21,14 +22,13 @@ ROLE_COLOURS: dict[Role, str] = {
     Role.blocker: "#b91c1c",
 }
 
+role_label = value_words
+"""A role in words (the deal report's name for :func:`value_words`; it moves there later)."""
+
 FONT = "font-family='Helvetica, Arial, sans-serif'"
 
 
-def role_label(role: Role) -> str:
-    return role.value.replace("_", " ")
-
-
-def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
+def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> Markup:
     """Influence (up) against stance (right), coloured by role; drop-in people are hollow."""
     left, right, top, bottom = 40, 16, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -45,10 +45,10 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
            f"<rect x='{left + plot_w / 2}' y='{top}' width='{plot_w / 2}' height='{plot_h}' "
            "fill='#f0fdf4'/>",
            f"<line x1='{x(0)}' y1='{top}' x2='{x(0)}' y2='{top + plot_h}' stroke='#94a3b8'/>"]
-    for influence in range(1, 6):
+    for influence in SCORES:
         out.append(f"<text x='{left - 8}' y='{y(influence) + 4}' font-size='11' {FONT} "
                    f"text-anchor='end' fill='#475569'>{influence}</text>")
-    for stance in (-5, 0, 5):
+    for stance in (STANCES[0], 0, STANCES[-1]):
         out.append(f"<text x='{x(stance)}' y='{top + plot_h + 14}' font-size='11' {FONT} "
                    f"text-anchor='middle' fill='#475569'>{stance:+d}</text>")
     out.append(f"<text x='{left + plot_w / 2}' y='{height - 6}' font-size='11' {FONT} "
@@ -73,9 +73,9 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
     for person, stance, cx, cy in dots:
         colour = ROLE_COLOURS[person.role]
         fill = colour if person.active else "white"
-        name = escape(person.name[:24])
-        tip = escape(f"{person.name} ({role_label(person.role)}, influence {person.influence}, "
-                     f"stance {stance:+d}{'' if person.active else ', drops in'})")
+        name = person.name[:24]
+        tip = (f"{person.name} ({value_words(person.role)}, influence {person.influence}, "
+               f"stance {stance:+d}{'' if person.active else ', drops in'})")
         anchor, dx = ("end", -9) if stance >= 4 else ("start", 9)
         span = 6.6 * len(person.name[:24])
         x0 = cx + dx - (span if anchor == "end" else 0)
@@ -84,21 +84,22 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> str:
                   if (a, b, y0) != (cx - 7, cx + 7, cy)):
             ly += 12
         taken.append((x0, x0 + span, ly - 4))
-        out.append(f"<g><title>{tip}</title><circle cx='{cx:.1f}' cy='{cy:.1f}' r='6' "
-                   f"fill='{fill}' stroke='{colour}' stroke-width='2'/>"
-                   f"<text x='{cx + dx:.1f}' y='{ly:.1f}' font-size='11' {FONT} "
-                   f"text-anchor='{anchor}' fill='#0f172a'>{name}</text></g>")
+        out.append(html("<g><title>{}</title><circle cx='{:.1f}' cy='{:.1f}' r='6' "
+                        "fill='{}' stroke='{}' stroke-width='2'/>"
+                        "<text x='{:.1f}' y='{:.1f}' font-size='11' " + FONT + " "
+                        "text-anchor='{}' fill='#0f172a'>{}</text></g>",
+                        tip, cx, cy, fill, colour, cx + dx, ly, anchor, name))
     out.append("</svg>")
-    legend = " ".join(
-        f"<span style='color:{c}'>●</span>&nbsp;{escape(role_label(r))}"
-        for r, c in ROLE_COLOURS.items() if any(s.role == r for s in deal.stakeholders))
-    notes = []
+    legend = join((html("<span style='color:{}'>●</span>&nbsp;{}", c, value_words(r))
+                   for r, c in ROLE_COLOURS.items() if any(s.role == r for s in deal.stakeholders)),
+                  " ")
+    notes: list[Markup] = []
     if legend:
-        notes.append(legend + " &nbsp; ○&nbsp;drops in")
+        notes.append(legend + Markup(" &nbsp; ○&nbsp;drops in"))
     if unplaced:
-        notes.append("Not placed (influence or stance unknown): "
-                     + ", ".join(escape(n) for n in unplaced))
-    return "".join(out) + "".join(f"<div class='ck-map-note'>{n}</div>" for n in notes)
+        notes.append(html("Not placed (influence or stance unknown): {}", join(unplaced, ", ")))
+    return Markup("".join(out)) + join(html("<div class='ck-map-note'>{}</div>", n)
+                                       for n in notes)
 
 
 def exposure_colour(exposure: int, risks: RiskSettings) -> str:
@@ -109,20 +110,20 @@ def exposure_colour(exposure: int, risks: RiskSettings) -> str:
     return "#d9f99d"
 
 
-def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> str:
+def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> Markup:
     """Likelihood (right) against impact (up); each risk is its number in its cell."""
     left, top, bottom = 34, 10, 34
     cell = (size - left - 10) / 5
     height = top + cell * 5 + bottom
     out = [f"<svg width='{size}' height='{height:.0f}' "
            f"viewBox='0 0 {size} {height:.0f}' role='img' aria-label='Risk map'>"]
-    for likelihood in range(1, 6):
-        for impact in range(1, 6):
+    for likelihood in SCORES:
+        for impact in SCORES:
             out.append(f"<rect x='{left + (likelihood - 1) * cell:.1f}' "
                        f"y='{top + (5 - impact) * cell:.1f}' width='{cell:.1f}' "
                        f"height='{cell:.1f}' fill='{exposure_colour(likelihood * impact, risks)}' "
                        "stroke='white'/>")
-    for n in range(1, 6):
+    for n in SCORES:
         out.append(f"<text x='{left + (n - 0.5) * cell:.1f}' y='{top + 5 * cell + 14:.1f}' "
                    f"font-size='11' {FONT} text-anchor='middle' fill='#475569'>{n}</text>")
         out.append(f"<text x='{left - 8}' y='{top + (5 - n + 0.5) * cell + 4:.1f}' "
@@ -144,13 +145,13 @@ def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> str:
         cx = left + (risk.likelihood - 1) * cell + 12 + (k % 3) * 16
         cy = top + (5 - risk.impact) * cell + 14 + (k // 3) * 16
         weight = "bold" if risk.status.value == "open" else "normal"
-        tip = escape(f"{number}. {risk.description} ({risk.status.value})")
-        out.append(f"<g><title>{tip}</title><circle cx='{cx:.1f}' cy='{cy:.1f}' r='7.5' "
-                   f"fill='white' stroke='#334155'/><text x='{cx:.1f}' y='{cy + 4:.1f}' "
-                   f"font-size='10' font-weight='{weight}' {FONT} text-anchor='middle'>"
-                   f"{number}</text></g>")
+        tip = f"{number}. {risk.description} ({risk.status.value})"
+        out.append(html("<g><title>{}</title><circle cx='{:.1f}' cy='{:.1f}' r='7.5' "
+                        "fill='white' stroke='#334155'/><text x='{:.1f}' y='{:.1f}' "
+                        "font-size='10' font-weight='{}' " + FONT + " text-anchor='middle'>"
+                        "{}</text></g>", tip, cx, cy, cx, cy + 4, weight, number))
     out.append("</svg>")
     if unrated:
-        out.append("<div class='ck-map-note'>Not rated yet: "
-                   + ", ".join(f"risk {n}" for n in unrated) + "</div>")
-    return "".join(out)
+        out.append(html("<div class='ck-map-note'>Not rated yet: {}</div>",
+                        join([f"risk {n}" for n in unrated], ", ")))
+    return Markup("".join(out))

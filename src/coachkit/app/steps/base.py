@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as w
 
 from coachkit.app.fields import Form, css_class, shared_looks
 from coachkit.app.nudges import findings_html
 from coachkit.app.session import WorkbookSession
+from coachkit.html import html
 from coachkit.model.vocabulary import STEPS, sections_of
 
 
@@ -73,11 +72,11 @@ class Step:
                 editor.follow()
         findings = [f for s in self.sections for f in coaching.for_section(s)]
         done = self.completeness()
-        head = (f"<div class='ck-panel-head'>Coach · {escape(self.title)}"
-                + (f" <span class='ck-pct'>{done:.0f}% complete</span>" if done is not None
-                   else "") + "</div>")
-        html = head + findings_html(findings, empty="Nothing to add here for this stage.",
-                                    coaching=coaching)
-        if html != self._last_panel:  # only send what changed over the websocket
-            self.coach_panel.value = html
-            self._last_panel = html
+        pct = html(" <span class='ck-pct'>{:.0f}% complete</span>", done) \
+            if done is not None else ""
+        panel = html("<div class='ck-panel-head'>Coach · {}{}</div>{}", self.title, pct,
+                     findings_html(findings, empty="Nothing to add here for this stage.",
+                                   coaching=coaching))
+        if panel != self._last_panel:  # only send what changed over the websocket
+            self.coach_panel.value = panel
+            self._last_panel = panel

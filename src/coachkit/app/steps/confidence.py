@@ -3,13 +3,12 @@ plan, and whether buying is good for them at all."""
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as w
 
 from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
+from coachkit.html import html
 from coachkit.model import DIMENSION_WORDS, DIMENSIONS, FitAnswer
 from coachkit.model.vocabulary import field_title
 
@@ -41,7 +40,7 @@ class ConfidenceStep(Step):
         rows = [header]
         for dim in DIMENSIONS:
             rows.append(css_class(w.HBox([
-                css_class(w.HTML(f"<span>{escape(DIMENSION_WORDS[dim])}</span>"), "ck-dim"),
+                css_class(w.HTML(html("<span>{}</span>", DIMENSION_WORDS[dim])), "ck-dim"),
                 f.score(("confidence", "customer", dim), "", width="120px"),
                 f.score(("confidence", "seller", dim), "", width="120px"),
                 f.text(("confidence", "evidence", dim), "", width="100%",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as w
 
 from coachkit.app.fields import Form, ListEditor, css_class, format_number, grid, heading, hint
@@ -11,8 +9,9 @@ from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
 from coachkit.coaching.language import check
 from coachkit.errors import CoachkitError
+from coachkit.html import escape
 from coachkit.model import Deal, FactorKind, Period
-from coachkit.model.vocabulary import field_hint, field_title
+from coachkit.model.vocabulary import STORY_FIELDS, field_hint, field_title
 
 
 def _metric_row(f: Form, path: Path, i: int) -> w.Widget:
@@ -59,9 +58,7 @@ class ProblemStep(Step):
             self.language_nudge,
             grid([f.flag(("problem", "in_customer_words")),
                   f.text(("problem", "statement_source"))]),
-            grid([f.text(("problem", name), area=True) for name in (
-                "current_state", "future_state", "root_cause", "business_impact",
-                "personal_impact", "why_change", "why_now")]),
+            grid([f.text(("problem", name), area=True) for name in STORY_FIELDS]),
             heading(field_title(("problem", "metrics"))),
             ListEditor(f, ("problem", "metrics"), _metric_row,
                        lambda: {"name": "", "baseline": None, "target": None, "unit": ""},

@@ -8,10 +8,10 @@ from coachkit.app.fields import Form, ListEditor, css_class, grid, heading, hint
 from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
 from coachkit.model import Role
-from coachkit.model.vocabulary import field_title
-from coachkit.views.maps import role_label, stakeholder_map
+from coachkit.model.vocabulary import field_title, value_words
+from coachkit.views.maps import stakeholder_map
 
-ROLES = [(role_label(r), r.value) for r in Role]
+ROLES = [(value_words(r), r.value) for r in Role]
 
 
 def _person_row(f: Form, path: Path, i: int) -> w.Widget:
@@ -32,7 +32,7 @@ def _person_row(f: Form, path: Path, i: int) -> w.Widget:
 
 
 def _person_summary(p: dict) -> str:
-    bits = [p.get("title") or "", role_label(Role(p["role"]))]
+    bits = [p.get("title") or "", value_words(Role(p["role"]))]
     if p.get("stance") is not None:
         bits.append(f"stance {p['stance']:+d}")
     if not p.get("active", True):
