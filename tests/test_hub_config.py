@@ -171,6 +171,11 @@ def test_user_servers_run_the_app_only(teams_file, tmp_path, monkeypatch):
     assert reports["command"][1:] == ["-m", "coachkit.hub.reports"]
     assert reports["oauth_no_confirm"] is True
     assert reports["environment"]["COACHKIT_REPORTS_TEAMS"] == "east,west"
+    # coachkit's face on the hub's pages, the wait page shown at once
+    (folder,) = c.JupyterHub.template_paths
+    assert {p.name for p in Path(folder).iterdir()} >= {
+        "page.html", "login.html", "spawn_pending.html", "error.html", "not_running.html"}
+    assert c.JupyterHub.tornado_settings["slow_spawn_timeout"] == 0
 
 
 def test_print_config_for_an_existing_hub(cli, teams_file, tmp_path, monkeypatch):
@@ -262,6 +267,8 @@ def test_the_kubernetes_values_match_the_hub_config():
         assert env["COACHKIT_STORE"] == {
             "valueFrom": {"secretKeyRef": {"name": "coachkit-store", "key": "url"}}}
     assert "COACHKIT_STORE" in hub["extraConfig"]["coachkit-reports-store"]
+    assert "configure_face(c)" in hub["extraConfig"]["coachkit-face"]
+    compile(hub["extraConfig"]["coachkit-face"], "extraConfig", "exec")
     compile(hub["extraConfig"]["coachkit-reports-store"], "extraConfig", "exec")
     assert f"--proxy-timeout={PROXY_TIMEOUT_MS}" in values["proxy"]["chp"][
         "extraCommandLineFlags"]

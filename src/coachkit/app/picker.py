@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from html import escape
 
@@ -34,8 +35,16 @@ def matches(d: DealSummary, search: str, team: str) -> bool:
         or text in d.id.lower()
 
 
-REPORTS_URL = "/services/coachkit-reports/"
-"""The team server's reports service (same origin as the app)."""
+REPORTS_PATH = "services/coachkit-reports/"
+"""The team server's reports service (same origin as the app, under the hub's base URL)."""
+SIGN_OUT_PATH = "hub/logout"
+
+
+def hub_link(path: str) -> str:
+    """A page of the hub the app runs behind: the spawner gives the app the hub's base URL
+    (``$JUPYTERHUB_BASE_URL``, ``/`` by default)."""
+    base = os.environ.get("JUPYTERHUB_BASE_URL", "/")
+    return escape(base.rstrip("/") + "/" + path, quote=True)
 
 
 def who_html(store: ScopedStore) -> str:
@@ -45,7 +54,9 @@ def who_html(store: ScopedStore) -> str:
     line = (f"Signed in as <b>{escape(access.user)}</b> · the deals of "
             f"{escape(access.describe())}")
     if access.manages or access.admin:
-        line += f" · <a class='ck-reports' href='{REPORTS_URL}' target='_blank'>Team reports</a>"
+        line += (f" · <a class='ck-reports' href='{hub_link(REPORTS_PATH)}' "
+                 "target='_blank'>Team reports</a>")
+    line += f" · <a class='ck-sign-out' href='{hub_link(SIGN_OUT_PATH)}'>Sign out</a>"
     return f"<div class='ck-hint'>{line}</div>"
 
 

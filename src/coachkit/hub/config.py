@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from coachkit.hub.teams import Teams, load_teams
-from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
+from coachkit.shipped import APP_NOTEBOOK, hub_templates_dir, workbooks_dir
 
 SETTINGS_VAR = "COACHKIT_HUB_SETTINGS"
 REPORTS_SERVICE = "coachkit-reports"
@@ -124,6 +124,7 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
     if load_groups:
         # load_groups only adds members: coachkit hub starts each run on a fresh hub database
         c.JupyterHub.load_groups = teams.groups()
+    configure_face(c)
     c.Spawner.cmd = user_server_command(settings.python, kernel_idle=settings.kernel_idle)
     c.Spawner.environment = env
     c.Spawner.server_token_scopes = server_token_scopes()
@@ -157,6 +158,14 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
         {"name": "idle-culler", "services": ["idle-culler"],
          "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
     ]
+
+
+def configure_face(c: Any) -> None:
+    """coachkit's pages instead of JupyterHub's: sign-in, the wait with its steps, errors,
+    a closed workbook (:func:`coachkit.shipped.hub_templates_dir`). The wait page shows at
+    once (``slow_spawn_timeout`` 0) rather than after 10 s of a blank browser."""
+    c.JupyterHub.template_paths = [str(hub_templates_dir())]
+    c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 
 
 def configure_local(c: Any, settings: HubSettings) -> None:
