@@ -433,6 +433,46 @@ def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):
     assert "execute_reply" not in seen and not marker.exists()
 
 
+def environ_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_text(errors="replace")
+    return dict(e.split("=", 1) for e in raw.split("\0") if "=" in e)
+
+
+def test_code_run_in_a_sellers_kernel_reaches_no_other_teams_deal(hub: Hub, team_store):
+    """The second wall: as if code ran in ana's kernel after all (Voila's filter bypassed on
+    purpose: the attack runs with the exact environment her kernel was given), PostgreSQL
+    refuses every row of west's deals, for reading and writing; no process of her server
+    holds the store's own password."""
+    from test_store_roles import attack
+
+    open_server(hub, "ana")
+    kernels, servers = [], []
+    for pid, argv in hub.processes().items():
+        try:
+            env = environ_of(pid)
+        except OSError:
+            continue
+        if env.get("JUPYTERHUB_USER") == "ana":
+            servers.append((argv, env))
+            if "ipykernel" in argv:
+                kernels.append(env)
+    assert kernels and len(servers) > len(kernels)
+    password = str(team_store["password"])
+    for argv, env in servers:
+        assert password not in argv and password not in "\0".join(env.values())
+    env = kernels[0]
+    east, west = team_store["teams"]["east"], team_store["teams"]["west"]  # type: ignore[index]
+    seen = attack(env["COACHKIT_STORE"], west, east, env=env)
+    assert set(seen["deals"]) >= set(east) and not set(seen["deals"]) & set(west), seen
+    assert seen["versions"] == seen["reviews"] == seen["conflicts"] == 0 and seen["updated"] == 0
+    refused = {k: v for k, v in seen.items() if isinstance(v, str)}
+    assert len(refused) == 9 and all(v.startswith("refused") for v in refused.values()), seen
+    with Store(str(team_store["url"])) as store:
+        assert {d.id: d.team for d in store.list_deals() if d.id in west} == {
+            i: "west" for i in west}
+        assert "planted" not in {d.id for d in store.list_deals()}
+
+
 def test_another_users_server_is_refused(hub: Hub):
     open_server(hub, "wes")
     ana, _ = hub.login("ana")

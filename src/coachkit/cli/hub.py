@@ -137,6 +137,7 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     import coachkit.hub
     from coachkit.hub.config import SETTINGS_VAR, HubSettings
     from coachkit.hub.process import run_hub
+    from coachkit.hub.storeroles import TeamRoles, is_postgres
     from coachkit.store import Store
 
     location = store_location(args.store, args.store_password_file)
@@ -144,6 +145,12 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     # owner's only, a notice per file that was open to others: store.private)
     with Store(location) as store:
         name = store.name
+    if is_postgres(location):
+        TeamRoles(location).prepare()
+    elif len(teams.teams) > 1:
+        print("coachkit hub: a SQLite store has no database roles: every user's server can "
+              "read every team's deals, and the app's own check is the only wall; use "
+              "PostgreSQL for more than one team", file=sys.stderr)
     check_port(args.ip, args.port)
     runtime.mkdir(parents=True, exist_ok=True)
     runtime.chmod(0o700)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coachkit.hub.storeroles import is_postgres, user_store_hook
 from coachkit.hub.teams import Teams, load_teams
 from coachkit.shipped import APP_NOTEBOOK, hub_templates_dir, workbooks_dir
 
@@ -121,12 +122,18 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
     env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
     if store:
         env["COACHKIT_STORE"] = store
+    user_env = dict(env)
+    if is_postgres(store):
+        # the second wall: a user's server gets a role of its own, reaching only its user's
+        # teams (row-level security), never the store's own credentials
+        del user_env["COACHKIT_STORE"]
+        c.Spawner.pre_spawn_hook = user_store_hook(store)
     if load_groups:
         # load_groups only adds members: coachkit hub starts each run on a fresh hub database
         c.JupyterHub.load_groups = teams.groups()
     configure_face(c)
     c.Spawner.cmd = user_server_command(settings.python, kernel_idle=settings.kernel_idle)
-    c.Spawner.environment = env
+    c.Spawner.environment = user_env
     c.Spawner.server_token_scopes = server_token_scopes()
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 90
