@@ -127,6 +127,7 @@ def test_the_local_hub_is_on_loopback_with_private_files(teams_file, tmp_path, m
     assert "COACHKIT_STORE" not in os.environ  # taken out of the hub's (the proxy's) own
     assert "COACHKIT_STORE" not in c.Spawner.environment
     assert c.Spawner.pre_spawn_hook.__qualname__.startswith("user_store_hook")
+    assert c.Spawner.post_stop_hook.__qualname__.startswith("user_store_stop_hook")
     reports = c.JupyterHub.services[1]
     assert reports["environment"]["COACHKIT_STORE"] == store
     argv = [*c.Spawner.cmd, *(a for s in c.JupyterHub.services for a in s["command"])]
@@ -274,6 +275,7 @@ def test_the_kubernetes_values_match_the_hub_config():
     assert "COACHKIT_STORE" not in values["singleuser"].get("extraEnv", {})
     roles = hub["extraConfig"]["coachkit-store-roles"]
     assert "c.KubeSpawner.pre_spawn_hook = user_store_hook(" in roles
+    assert "c.KubeSpawner.post_stop_hook = user_store_stop_hook(" in roles
     compile(roles, "extraConfig", "exec")
     assert "COACHKIT_STORE" in hub["extraConfig"]["coachkit-reports-store"]
     assert "configure_face(c)" in hub["extraConfig"]["coachkit-face"]

@@ -118,6 +118,11 @@ def test_a_sellers_role_reaches_only_their_teams_deals(postgres, demo):
     second = roles.url_for(ana)
     assert make_url(second).password != parsed.password
     assert "refused" in attack_login(url)
+    # her server stops: its role no longer signs in; the next start opens it again
+    roles.close("ana")
+    assert "refused" in attack_login(second)
+    third = roles.url_for(ana)
+    assert "in" in attack_login(third).split()
     # a manager of both teams, and an admin, reach both
     both = roles.url_for(Access.from_groups("max", ["coachkit-managers-east",
                                                     "coachkit-managers-west"]))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coachkit.hub.storeroles import is_postgres, user_store_hook
+from coachkit.hub.storeroles import is_postgres, user_store_hook, user_store_stop_hook
 from coachkit.hub.teams import Teams, load_teams
 from coachkit.shipped import APP_NOTEBOOK, hub_templates_dir, workbooks_dir
 
@@ -128,6 +128,7 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
         # teams (row-level security), never the store's own credentials
         del user_env["COACHKIT_STORE"]
         c.Spawner.pre_spawn_hook = user_store_hook(store)
+        c.Spawner.post_stop_hook = user_store_stop_hook(store)
     if load_groups:
         # load_groups only adds members: coachkit hub starts each run on a fresh hub database
         c.JupyterHub.load_groups = teams.groups()

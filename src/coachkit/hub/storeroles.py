@@ -15,7 +15,8 @@ team's deals, their versions, conflicts and reviews, for reading and for writing
   new random password, its teams set from the user's hub groups (their teams as seller or
   manager; ``*`` for a hub admin); it returns the store's URL for that role alone.
 - :func:`user_store_hook`: the spawner's ``pre_spawn_hook`` doing that, so the user's server
-  (and its kernels) gets ``$COACHKIT_STORE`` for its own role.
+  (and its kernels) gets ``$COACHKIT_STORE`` for its own role; :func:`user_store_stop_hook`,
+  its ``post_stop_hook``: once the server has stopped, the role no longer signs in.
 
 The tables' owner (the hub's role, the reports service's, ``coachkit`` commands) is not
 subject to these policies. The store's role needs ``CREATEROLE``. SQLite has no roles: a
@@ -150,6 +151,27 @@ class TeamRoles:
         return url.set(username=role, password=password).render_as_string(hide_password=False)
 
 
+    def close(self, user: str) -> None:
+        """The user's role no longer signs in (their server has stopped): a password that
+        leaked from it is worth nothing; the next start gives a new one."""
+        with self.engine.begin() as conn:
+            role = role_name(str(self.engine.url.database), user)
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROLES_LOCK})
+            if conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
+                            {"r": role}).scalar():
+                conn.exec_driver_sql(f'ALTER ROLE "{role}" NOLOGIN')
+
+
+def user_store_stop_hook(location: str) -> Any:
+    """A ``Spawner.post_stop_hook``: the stopped server's role no longer signs in."""
+    roles = TeamRoles(location)
+
+    async def hook(spawner: Any) -> None:
+        await asyncio.to_thread(roles.close, spawner.user.name)
+
+    return hook
+
+
 def user_store_hook(location: str) -> Any:
     """A ``Spawner.pre_spawn_hook``: the user's server gets ``$COACHKIT_STORE`` for the
     user's own role (their hub groups as they are at this start)."""
@@ -165,4 +187,5 @@ def user_store_hook(location: str) -> Any:
     return hook
 
 
-__all__ = ["TeamRoles", "install", "is_postgres", "provision", "role_name", "user_store_hook"]
+__all__ = ["TeamRoles", "install", "is_postgres", "provision", "role_name", "user_store_hook",
+           "user_store_stop_hook"]
