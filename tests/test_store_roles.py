@@ -139,3 +139,20 @@ def attack_login(url: str) -> str:
                            "except sa.exc.OperationalError:\n print('refused')", url],
                           capture_output=True, text=True, timeout=60)
     return done.stdout
+
+
+def test_ten_sellers_starting_at_once_each_get_their_own_role(postgres, demo):
+    """Ten servers starting together (a team signing in at 9:00): each role is made once,
+    with its own password, and each signs in."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    location = postgres.new_database()
+    with Store(location) as store:
+        store.put(in_team(next(iter(demo.values())), "east"), author="demo")
+    roles = TeamRoles(location)
+    sellers = [Access.from_groups(f"s{i:02d}", ["coachkit-team-east"]) for i in range(10)]
+    with ThreadPoolExecutor(10) as pool:
+        urls = list(pool.map(roles.url_for, sellers))
+    assert len({make_url(u).username for u in urls}) == 10
+    with ThreadPoolExecutor(5) as pool:
+        assert list(pool.map(attack_login, urls)) == ["in\n"] * 10
