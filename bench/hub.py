@@ -138,6 +138,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sellers", type=int, default=10)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--preheated", type=int, choices=(0, 1), default=1,
+                        help="coachkit hub --preheated: kernels kept preheated per server")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="coachkit-bench-hub-"))
     store, floor_nb = demo_store(tmp), floor_notebook(tmp)
@@ -164,7 +166,8 @@ def main() -> None:
           f"({', '.join(f'{t:.2f}' for t in floor_times)})", flush=True)
     with running_hub(tmp, store=str(store), password_file=None, marker=str(store),
                      password=password, admin_password=secrets.token_urlsafe(32),
-                     report_every=600, teams_text=teams) as hub:
+                     report_every=600, teams_text=teams,
+                     extra=("--preheated", str(args.preheated))) as hub:
         asyncio.run(on_hub(hub, sellers, args.chromium, floor))
         time.sleep(10)
         memory = servers_of(hub)
@@ -172,8 +175,9 @@ def main() -> None:
         totals = [sum(sum(v) for v in m.values()) for m in memory.values()]
         parts = {k: statistics.median(sum(m[k]) for m in memory.values())
                  for k in ("proxy", "voila", "kernels", "server")}
-        print(f"memory per signed-in seller ({len(memory)} servers, tabs closed, one "
-              f"preheated kernel each): kernels median {statistics.median(kernels):.0f} MB, "
+        print(f"memory per signed-in seller ({len(memory)} servers, tabs closed, "
+              f"{args.preheated} preheated kernel each): kernels median "
+              f"{statistics.median(kernels):.0f} MB, "
               f"whole server median {statistics.median(totals):.0f} MB "
               f"{against(statistics.median(totals), GOALS['mb'], ' MB')}; medians: "
               + ", ".join(f"{k} {v:.0f} MB" for k, v in parts.items()), flush=True)

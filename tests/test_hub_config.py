@@ -181,6 +181,15 @@ def test_user_servers_run_the_app_only(teams_file, tmp_path, monkeypatch):
     assert c.JupyterHub.tornado_settings["slow_spawn_timeout"] == 0
 
 
+def test_no_preheated_kernel_when_asked(teams_file, tmp_path, monkeypatch):
+    """``--preheated 0``: the lighter server of docs/team-server.md (no kernel waits)."""
+    c = load_hub_config(HubSettings(str(teams_file), str(tmp_path), preheated=0), tmp_path,
+                        monkeypatch, str(tmp_path / "store.db"))
+    voila = c.Spawner.cmd[c.Spawner.cmd.index("--") + 1:]
+    assert {"--preheat_kernel=False", "--pool_size=0"} <= set(voila)
+    assert "--pool_size=1" not in voila
+
+
 def test_print_config_for_an_existing_hub(cli, teams_file, tmp_path, monkeypatch):
     result = cli("hub", "--teams", str(teams_file), "--print-config",
                  "--runtime-dir", str(tmp_path / "rt"), "--report-every", "30")

@@ -2,6 +2,7 @@
 
     coachkit hub --teams TEAMS.toml [--store URL] [--store-password-file FILE] [--port N]
                  [--ip ADDRESS] [--report-every MINUTES] [--runtime-dir DIR]
+                 [--preheated N]
     coachkit hub --teams TEAMS.toml --print-config
 
 The store's password never goes in argv: it comes from ``$COACHKIT_STORE`` (a whole URL),
@@ -46,6 +47,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                         "machine only); every other port stays on 127.0.0.1")
     p.add_argument("--report-every", type=float, default=60.0, metavar="MINUTES",
                    help="render the teams' reports every MINUTES (default 60; also at start)")
+    p.add_argument("--preheated", type=int, choices=(0, 1), default=1, metavar="N",
+                   help="kernels kept preheated in each user's server: 1 (default: a page "
+                        "opens without waiting for Python) or 0 (~80 MB less per signed-in "
+                        "seller; each page waits for its kernel)")
     p.add_argument("--runtime-dir", metavar="DIR",
                    help="the hub's own files: database, secrets, logs of reports "
                         "(default: hub/ in coachkit's data folder)")
@@ -162,7 +167,8 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     settings = HubSettings(
         teams_file=str(Path(args.teams).resolve()), runtime=str(runtime), port=args.port,
         ip=args.ip, hub_port=free_port(), proxy_api_port=free_port(),
-        reports_port=free_port(), report_every=args.report_every, python=sys.executable)
+        reports_port=free_port(), report_every=args.report_every, python=sys.executable,
+        preheated=args.preheated)
     settings_file = runtime / "settings.json"
     settings.write(settings_file)
     env = {**os.environ, "COACHKIT_STORE": location, SETTINGS_VAR: str(settings_file)}

@@ -55,6 +55,8 @@ class HubSettings:
     """Seconds without activity after which the idle culler stops a user's server."""
     kernel_idle: int = 900
     """Seconds after which a page's kernel with no open tab is shut down."""
+    preheated: int = 1
+    """Kernels each user's server keeps preheated (0: less memory, slower pages)."""
     python: str = sys.executable
 
     def write(self, path: Path) -> None:
@@ -66,7 +68,7 @@ class HubSettings:
 
 
 def user_server_command(python: str = sys.executable, *, workbooks: str | None = None,
-                        kernel_idle: int = 900) -> list[str]:
+                        kernel_idle: int = 900, preheated: int = 1) -> list[str]:
     """A user's server: standalone Voila on the workbook app, behind the hub's sign-in.
 
     In front, :mod:`coachkit.hub.userproxy` (``jupyter-standaloneproxy`` that also checks
@@ -95,7 +97,7 @@ def user_server_command(python: str = sys.executable, *, workbooks: str | None =
         "--HubVoila.unix_socket={unix_socket}",
         "--CoachkitVoila.require_token=False", "--CoachkitVoila.check_host=False",
         "--no-browser", "--Voila.base_url={base_url}/", f"--Voila.root_dir={folder}",
-        "--preheat_kernel=True", "--pool_size=1",
+        f"--preheat_kernel={preheated > 0}", f"--pool_size={preheated}",
         # refill the pool once the page that took the kernel has rendered, not while it does
         # (on 2 cores a refill started at once makes that page ~1.5 s slower)
         "--VoilaKernelManager.fill_delay=4",
@@ -133,7 +135,8 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
         # load_groups only adds members: coachkit hub starts each run on a fresh hub database
         c.JupyterHub.load_groups = teams.groups()
     configure_face(c)
-    c.Spawner.cmd = user_server_command(settings.python, kernel_idle=settings.kernel_idle)
+    c.Spawner.cmd = user_server_command(settings.python, kernel_idle=settings.kernel_idle,
+                                        preheated=settings.preheated)
     c.Spawner.environment = user_env
     c.Spawner.server_token_scopes = server_token_scopes()
     c.Spawner.start_timeout = 120
