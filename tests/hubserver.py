@@ -116,9 +116,9 @@ admin_password = "{admin_password}"
 @contextlib.contextmanager
 def running_hub(folder: Path, *, store: str, password_file: Path | None, marker: str,
                 password: str, admin_password: str, report_every: float = 60.0,
-                teams_text: str | None = None) -> Iterator[Hub]:
+                teams_text: str | None = None, extra: tuple[str, ...] = ()) -> Iterator[Hub]:
     """``coachkit hub`` on a free port; stopped with SIGTERM (as a service manager would).
-    ``teams_text``: another TEAMS.toml than :func:`teams_toml`'s."""
+    ``teams_text``: another TEAMS.toml than :func:`teams_toml`'s; ``extra``: more options."""
     teams = folder / "teams.toml"
     teams.write_text(teams_text or teams_toml(password, admin_password))
     runtime = folder / "runtime"
@@ -131,7 +131,7 @@ def running_hub(folder: Path, *, store: str, password_file: Path | None, marker:
              "--store", store,
              *(["--store-password-file", str(password_file)] if password_file else []),
              "--port", str(port), "--runtime-dir", str(runtime),
-             "--report-every", str(report_every)],
+             "--report-every", str(report_every), *extra],
             stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True)
     hub = Hub(f"http://127.0.0.1:{port}/", runtime, log, proc, password, admin_password,
               marker)

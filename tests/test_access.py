@@ -151,3 +151,19 @@ def test_reviews_are_the_managers_and_the_sellers_answer_them(two_teams: Store):
     with pytest.raises(NotFound):
         wes.reviews(east)
     assert wes.reviews(west) == []
+
+
+def test_behind_the_hub_the_app_links_to_sign_out_and_the_local_app_does_not(
+        two_teams: Store, monkeypatch):
+    """The app knows it runs behind the hub from the environment the spawner gives it
+    (``$JUPYTERHUB_BASE_URL``); the picker of a local store has no sign-in line at all."""
+    from coachkit.app.picker import Picker, who_html
+
+    monkeypatch.setenv("JUPYTERHUB_BASE_URL", "/team/")
+    assert "<a class='ck-sign-out' href='/team/hub/logout'>Sign out</a>" in who_html(
+        ScopedStore(two_teams, ANA))
+    assert "href='/team/services/coachkit-reports/'" in who_html(ScopedStore(two_teams, MAX))
+    assert "ck-reports" not in who_html(ScopedStore(two_teams, ANA))
+    local = Picker(WorkbookSession(two_teams, author="ana", save_delay=0), lambda _: None,
+                   lambda: None)
+    assert local.who.value == ""

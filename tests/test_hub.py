@@ -300,6 +300,83 @@ def test_a_new_deal_goes_to_the_sellers_team_and_saves_as_the_hub_user(browser, 
         context.close()
 
 
+STOCK_WORDS = ("JupyterHub", "Start My Server", "Stop My Server", "Stop Server", "Token",
+               "Launch Server", "Logout")
+"""JupyterHub's own words, which no page on a seller's or manager's way shows."""
+SHOTS = Path(__file__).resolve().parent.parent / ".shots"
+"""Screenshots of the coachkit pages, to look at (not committed)."""
+
+
+def coachkit_face(page) -> str:
+    """The page's visible text, checked to be coachkit's: its name, none of the hub's own
+    words, no hub logo."""
+    text = page.inner_text("body")
+    assert page.title() == "coachkit", page.title()
+    assert "coachkit" in text
+    assert not [w for w in STOCK_WORDS if w in text], text
+    assert page.locator("img[src$='/logo'], #jupyterhub-logo").count() == 0
+    return text
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_a_manager_and_a_seller_sign_in_through_coachkit_pages(browser, hub: Hub):
+    """maria (a manager whose workbook is not running) signs in on coachkit's page, waits on
+    coachkit's steps fed by the hub's progress events, works in the app, meets coachkit's
+    error page on another user's spawn page, and signs out from the app; ana (a seller) signs in
+    and out the same way and gets no reports link."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{hub.url}hub/login")
+        assert "Sign in to coachkit" in coachkit_face(page)
+        shot(page, "sign-in")
+        page.fill("input[name=username]", "maria")
+        page.fill("input[name=password]", hub.password)
+        page.click("input[type=submit]")
+        # her server starts: the wait page at once, step 2 once the spawner reports
+        page.wait_for_selector("#ck-step:has-text('step 2 of 3')", timeout=120_000)
+        assert "Starting your workbook..." in coachkit_face(page)
+        assert "/hub/spawn-pending/maria" in page.url
+        shot(page, "starting")
+        page.wait_for_selector(".ck-deal-list select", timeout=300_000)
+        assert page.url == f"{hub.url}user/maria/"
+        who = page.locator(".ck-who")
+        assert who.locator("a.ck-reports").get_attribute("href") == "/services/coachkit-reports/"
+        assert who.locator("a.ck-sign-out").get_attribute("href") == "/hub/logout"
+        shot(page, "app-manager")
+        # the hub's own pages keep coachkit's face: home, and an error
+        page.goto(f"{hub.url}hub/home")
+        assert "Open your workbook" in coachkit_face(page)
+        assert page.locator("nav a.ck-nav-reports").count() == 1
+        page.goto(f"{hub.url}hub/spawn/ana")  # the hub answers 404: no user is revealed
+        assert "Nothing here" in coachkit_face(page)
+        shot(page, "error")
+        page.goto(f"{hub.url}user/maria/")
+        page.wait_for_selector(".ck-who a.ck-sign-out", timeout=300_000)
+        page.click(".ck-who a.ck-sign-out")
+        page.wait_for_selector("text=Sign in to coachkit", timeout=60_000)
+        assert "/hub/login" in page.url
+        # signed out: her workbook no longer opens without signing in again
+        page.goto(f"{hub.url}user/maria/")
+        page.wait_for_selector("text=Sign in to coachkit", timeout=60_000)
+    finally:
+        context.close()
+    context, page = signed_in_page(browser, hub, "ana")
+    try:
+        assert page.locator(".ck-who a.ck-reports").count() == 0
+        page.click(".ck-who a.ck-sign-out")
+        page.wait_for_selector("text=Sign in to coachkit", timeout=60_000)
+        page.goto(f"{hub.url}hub/home")
+        assert "/hub/login" in page.url
+    finally:
+        context.close()
+
+
 def test_a_users_server_serves_the_app_only(hub: Hub):
     ana = open_server(hub, "ana")
     statuses = {}
@@ -355,6 +432,46 @@ def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):
     finally:
         channel.close()
     assert "execute_reply" not in seen and not marker.exists()
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_text(errors="replace")
+    return dict(e.split("=", 1) for e in raw.split("\0") if "=" in e)
+
+
+def test_code_run_in_a_sellers_kernel_reaches_no_other_teams_deal(hub: Hub, team_store):
+    """The second wall: as if code ran in ana's kernel after all (Voila's filter bypassed on
+    purpose: the attack runs with the exact environment her kernel was given), PostgreSQL
+    refuses every row of west's deals, for reading and writing; no process of her server
+    holds the store's own password."""
+    from test_store_roles import attack
+
+    open_server(hub, "ana")
+    kernels, servers = [], []
+    for pid, argv in hub.processes().items():
+        try:
+            env = environ_of(pid)
+        except OSError:
+            continue
+        if env.get("JUPYTERHUB_USER") == "ana":
+            servers.append((argv, env))
+            if "ipykernel" in argv:
+                kernels.append(env)
+    assert kernels and len(servers) > len(kernels)
+    password = str(team_store["password"])
+    for argv, env in servers:
+        assert password not in argv and password not in "\0".join(env.values())
+    env = kernels[0]
+    east, west = team_store["teams"]["east"], team_store["teams"]["west"]  # type: ignore[index]
+    seen = attack(env["COACHKIT_STORE"], west, east, env=env)
+    assert set(seen["deals"]) >= set(east) and not set(seen["deals"]) & set(west), seen
+    assert seen["versions"] == seen["reviews"] == seen["conflicts"] == 0 and seen["updated"] == 0
+    refused = {k: v for k, v in seen.items() if isinstance(v, str)}
+    assert len(refused) == 9 and all(v.startswith("refused") for v in refused.values()), seen
+    with Store(str(team_store["url"])) as store:
+        assert {d.id: d.team for d in store.list_deals() if d.id in west} == {
+            i: "west" for i in west}
+        assert "planted" not in {d.id for d in store.list_deals()}
 
 
 def test_another_users_server_is_refused(hub: Hub):

@@ -122,9 +122,12 @@ def test_the_local_hub_is_on_loopback_with_private_files(teams_file, tmp_path, m
     assert c.ConfigurableHTTPProxy.auth_token == token
     assert f"--proxy-timeout={PROXY_TIMEOUT_MS}" in c.ConfigurableHTTPProxy.command
     assert token not in " ".join(c.ConfigurableHTTPProxy.command)
-    # the store's URL: in the user servers' and the reports service's environments only
+    # the store's URL: in the reports service's environment only; a user's server gets a
+    # URL for its own database role, made when it starts (coachkit.hub.storeroles)
     assert "COACHKIT_STORE" not in os.environ  # taken out of the hub's (the proxy's) own
-    assert c.Spawner.environment["COACHKIT_STORE"] == store
+    assert "COACHKIT_STORE" not in c.Spawner.environment
+    assert c.Spawner.pre_spawn_hook.__qualname__.startswith("user_store_hook")
+    assert c.Spawner.post_stop_hook.__qualname__.startswith("user_store_stop_hook")
     reports = c.JupyterHub.services[1]
     assert reports["environment"]["COACHKIT_STORE"] == store
     argv = [*c.Spawner.cmd, *(a for s in c.JupyterHub.services for a in s["command"])]
@@ -171,6 +174,20 @@ def test_user_servers_run_the_app_only(teams_file, tmp_path, monkeypatch):
     assert reports["command"][1:] == ["-m", "coachkit.hub.reports"]
     assert reports["oauth_no_confirm"] is True
     assert reports["environment"]["COACHKIT_REPORTS_TEAMS"] == "east,west"
+    # coachkit's face on the hub's pages, the wait page shown at once
+    (folder,) = c.JupyterHub.template_paths
+    assert {p.name for p in Path(folder).iterdir()} >= {
+        "page.html", "login.html", "spawn_pending.html", "error.html", "not_running.html"}
+    assert c.JupyterHub.tornado_settings["slow_spawn_timeout"] == 0
+
+
+def test_no_preheated_kernel_when_asked(teams_file, tmp_path, monkeypatch):
+    """``--preheated 0``: the lighter server of docs/team-server.md (no kernel waits)."""
+    c = load_hub_config(HubSettings(str(teams_file), str(tmp_path), preheated=0), tmp_path,
+                        monkeypatch, str(tmp_path / "store.db"))
+    voila = c.Spawner.cmd[c.Spawner.cmd.index("--") + 1:]
+    assert {"--preheat_kernel=False", "--pool_size=0"} <= set(voila)
+    assert "--pool_size=1" not in voila
 
 
 def test_print_config_for_an_existing_hub(cli, teams_file, tmp_path, monkeypatch):
@@ -186,7 +203,10 @@ def test_print_config_for_an_existing_hub(cli, teams_file, tmp_path, monkeypatch
     assert "authenticator_class" not in c.JupyterHub and "bind_url" not in c.JupyterHub
     assert "spawner_class" not in c.JupyterHub
     assert c.Spawner.cmd == user_server_command()
-    assert c.Spawner.environment["COACHKIT_STORE"] == "postgresql+psycopg://coachkit@db/coachkit"
+    # user servers get a role of their own at each start, the reports service the store
+    assert "COACHKIT_STORE" not in c.Spawner.environment and c.Spawner.pre_spawn_hook
+    assert c.JupyterHub.services[1]["environment"]["COACHKIT_STORE"] == (
+        "postgresql+psycopg://coachkit@db/coachkit")
     assert c.Spawner.server_token_scopes == server_token_scopes()
     assert c.JupyterHub.load_groups == load_teams(teams_file).groups()
     assert c.JupyterHub.services[1]["environment"]["COACHKIT_REPORTS_EVERY"] == "30.0"
@@ -258,10 +278,17 @@ def test_the_kubernetes_values_match_the_hub_config():
         hub["service"]["extraPorts"]
     assert "coachkit" in (K8S / "Dockerfile.hub").read_text()
     # the store's URL only ever comes from a Secret
-    for env in (hub["extraEnv"], values["singleuser"]["extraEnv"]):
-        assert env["COACHKIT_STORE"] == {
-            "valueFrom": {"secretKeyRef": {"name": "coachkit-store", "key": "url"}}}
+    assert hub["extraEnv"]["COACHKIT_STORE"] == {
+        "valueFrom": {"secretKeyRef": {"name": "coachkit-store", "key": "url"}}}
+    # user pods never get the store's URL: the hub makes each a role of its own
+    assert "COACHKIT_STORE" not in values["singleuser"].get("extraEnv", {})
+    roles = hub["extraConfig"]["coachkit-store-roles"]
+    assert "c.KubeSpawner.pre_spawn_hook = user_store_hook(" in roles
+    assert "c.KubeSpawner.post_stop_hook = user_store_stop_hook(" in roles
+    compile(roles, "extraConfig", "exec")
     assert "COACHKIT_STORE" in hub["extraConfig"]["coachkit-reports-store"]
+    assert "configure_face(c)" in hub["extraConfig"]["coachkit-face"]
+    compile(hub["extraConfig"]["coachkit-face"], "extraConfig", "exec")
     compile(hub["extraConfig"]["coachkit-reports-store"], "extraConfig", "exec")
     assert f"--proxy-timeout={PROXY_TIMEOUT_MS}" in values["proxy"]["chp"][
         "extraCommandLineFlags"]
@@ -308,6 +335,8 @@ def test_the_trial_store_is_made_private(cli, teams_file, tmp_path, other_user):
     store = tmp_path / "trial" / "team.db"
     result = stopped_after_the_store(cli, teams_file, tmp_path, store)
     assert "made it private" not in result.err  # nothing was there to tighten
+    # two teams on SQLite: the trial says that the app's check is its only wall
+    assert "a SQLite store has no database roles" in result.err
     with Store(str(store)) as opened:  # as the app's kernels write into it
         opened.put(demo_deals(TODAY)[0], author="ana")
         files = [store, store.with_name("team.db-wal"), store.with_name("team.db-shm")]

@@ -35,6 +35,12 @@ def workbooks_dir() -> Path:
     return folder("coachkit.workbooks")
 
 
+def hub_templates_dir() -> Path:
+    """coachkit's face on JupyterHub's pages (``c.JupyterHub.template_paths``): sign-in,
+    the wait while a workbook starts, errors."""
+    return folder("coachkit.hub") / "templates"
+
+
 def jupyter_data_dir() -> Path:
     """A Jupyter data folder (``JUPYTER_PATH`` entry) holding the app's Voila page template,
     ``voila/templates/coachkit``; Binder's postBuild copies that template into the server's."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -34,7 +35,7 @@ def deal_label(d: DealSummary, *, new_review: bool = False) -> str:
 
 def report_url(team: str, deal_id: str) -> str:
     """The deal's latest report on the team server (its managers may read it)."""
-    return f"{REPORTS_URL}teams/{quote(team)}/{quote(deal_id)}.html"
+    return hub_link(f"{REPORTS_PATH}teams/{quote(team)}/{quote(deal_id)}.html")
 
 
 def matches(d: DealSummary, search: str, team: str) -> bool:
@@ -45,8 +46,16 @@ def matches(d: DealSummary, search: str, team: str) -> bool:
         or text in d.id.lower()
 
 
-REPORTS_URL = "/services/coachkit-reports/"
-"""The team server's reports service (same origin as the app)."""
+REPORTS_PATH = "services/coachkit-reports/"
+"""The team server's reports service (same origin as the app, under the hub's base URL)."""
+SIGN_OUT_PATH = "hub/logout"
+
+
+def hub_link(path: str) -> str:
+    """A page of the hub the app runs behind: the spawner gives the app the hub's base URL
+    (``$JUPYTERHUB_BASE_URL``, ``/`` by default). A URL, not HTML: escape it where it goes."""
+    base = os.environ.get("JUPYTERHUB_BASE_URL", "/")
+    return base.rstrip("/") + "/" + path
 
 
 def who_html(store: ScopedStore) -> Markup:
@@ -54,9 +63,10 @@ def who_html(store: ScopedStore) -> Markup:
     for a manager."""
     access = store.access
     reports = (html(" · <a class='ck-reports' href='{}' target='_blank'>Team reports</a>",
-                    REPORTS_URL) if access.manages or access.admin else "")
-    return html("<div class='ck-hint'>Signed in as <b>{}</b> · the deals of {}{}</div>",
-                access.user, access.describe(), reports)
+                    hub_link(REPORTS_PATH)) if access.manages or access.admin else "")
+    sign_out = html(" · <a class='ck-sign-out' href='{}'>Sign out</a>", hub_link(SIGN_OUT_PATH))
+    return html("<div class='ck-hint'>Signed in as <b>{}</b> · the deals of {}{}{}</div>",
+                access.user, access.describe(), reports, sign_out)
 
 
 def labelled(path: tuple[str, ...], widget: w.Widget) -> w.VBox:

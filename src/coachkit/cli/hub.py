@@ -2,6 +2,7 @@
 
     coachkit hub --teams TEAMS.toml [--store URL] [--store-password-file FILE] [--port N]
                  [--ip ADDRESS] [--report-every MINUTES] [--runtime-dir DIR]
+                 [--preheated N]
     coachkit hub --teams TEAMS.toml --print-config
 
 The store's password never goes in argv: it comes from ``$COACHKIT_STORE`` (a whole URL),
@@ -46,6 +47,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                         "machine only); every other port stays on 127.0.0.1")
     p.add_argument("--report-every", type=float, default=60.0, metavar="MINUTES",
                    help="render the teams' reports every MINUTES (default 60; also at start)")
+    p.add_argument("--preheated", type=int, choices=(0, 1), default=1, metavar="N",
+                   help="kernels kept preheated in each user's server: 1 (default: a page "
+                        "opens without waiting for Python) or 0 (~80 MB less per signed-in "
+                        "seller; each page waits for its kernel)")
     p.add_argument("--runtime-dir", metavar="DIR",
                    help="the hub's own files: database, secrets, logs of reports "
                         "(default: hub/ in coachkit's data folder)")
@@ -126,6 +131,7 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     import coachkit.hub
     from coachkit.hub.config import SETTINGS_VAR, HubSettings
     from coachkit.hub.process import run_hub
+    from coachkit.hub.storeroles import TeamRoles, is_postgres
     from coachkit.store import ENV_VAR as STORE_VAR
     from coachkit.store import Store
 
@@ -134,6 +140,12 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     # owner's only, a notice per file that was open to others: store.private)
     with Store(location) as store:
         name = store.name
+    if is_postgres(location):
+        TeamRoles(location).prepare()
+    elif len(teams.teams) > 1:
+        print("coachkit hub: a SQLite store has no database roles: every user's server can "
+              "read every team's deals, and the app's own check is the only wall; use "
+              "PostgreSQL for more than one team", file=sys.stderr)
     check_port(args.ip, args.port)
     runtime.mkdir(parents=True, exist_ok=True)
     runtime.chmod(0o700)
@@ -145,7 +157,8 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     settings = HubSettings(
         teams_file=str(Path(args.teams).resolve()), runtime=str(runtime), port=args.port,
         ip=args.ip, hub_port=free_port(), proxy_api_port=free_port(),
-        reports_port=free_port(), report_every=args.report_every, python=sys.executable)
+        reports_port=free_port(), report_every=args.report_every, python=sys.executable,
+        preheated=args.preheated)
     settings_file = runtime / "settings.json"
     settings.write(settings_file)
     env = {**os.environ, STORE_VAR: location, SETTINGS_VAR: str(settings_file)}

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coachkit.hub.storeroles import is_postgres, user_store_hook, user_store_stop_hook
 from coachkit.hub.teams import Teams, load_teams
-from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
+from coachkit.shipped import APP_NOTEBOOK, hub_templates_dir, workbooks_dir
 
 SETTINGS_VAR = "COACHKIT_HUB_SETTINGS"
 REPORTS_SERVICE = "coachkit-reports"
@@ -54,6 +55,8 @@ class HubSettings:
     """Seconds without activity after which the idle culler stops a user's server."""
     kernel_idle: int = 900
     """Seconds after which a page's kernel with no open tab is shut down."""
+    preheated: int = 1
+    """Kernels each user's server keeps preheated (0: less memory, slower pages)."""
     python: str = sys.executable
 
     def write(self, path: Path) -> None:
@@ -65,7 +68,7 @@ class HubSettings:
 
 
 def user_server_command(python: str = sys.executable, *, workbooks: str | None = None,
-                        kernel_idle: int = 900) -> list[str]:
+                        kernel_idle: int = 900, preheated: int = 1) -> list[str]:
     """A user's server: standalone Voila on the workbook app, behind the hub's sign-in.
 
     In front, :mod:`coachkit.hub.userproxy` (``jupyter-standaloneproxy`` that also checks
@@ -94,7 +97,7 @@ def user_server_command(python: str = sys.executable, *, workbooks: str | None =
         "--HubVoila.unix_socket={unix_socket}",
         "--CoachkitVoila.require_token=False", "--CoachkitVoila.check_host=False",
         "--no-browser", "--Voila.base_url={base_url}/", f"--Voila.root_dir={folder}",
-        "--preheat_kernel=True", "--pool_size=1",
+        f"--preheat_kernel={preheated > 0}", f"--pool_size={preheated}",
         # refill the pool once the page that took the kernel has rendered, not while it does
         # (on 2 cores a refill started at once makes that page ~1.5 s slower)
         "--VoilaKernelManager.fill_delay=4",
@@ -121,11 +124,20 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
     env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
     if store:
         env["COACHKIT_STORE"] = store
+    user_env = dict(env)
+    if is_postgres(store):
+        # the second wall: a user's server gets a role of its own, reaching only its user's
+        # teams (row-level security), never the store's own credentials
+        del user_env["COACHKIT_STORE"]
+        c.Spawner.pre_spawn_hook = user_store_hook(store)
+        c.Spawner.post_stop_hook = user_store_stop_hook(store)
     if load_groups:
         # load_groups only adds members: coachkit hub starts each run on a fresh hub database
         c.JupyterHub.load_groups = teams.groups()
-    c.Spawner.cmd = user_server_command(settings.python, kernel_idle=settings.kernel_idle)
-    c.Spawner.environment = env
+    configure_face(c)
+    c.Spawner.cmd = user_server_command(settings.python, kernel_idle=settings.kernel_idle,
+                                        preheated=settings.preheated)
+    c.Spawner.environment = user_env
     c.Spawner.server_token_scopes = server_token_scopes()
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 90
@@ -157,6 +169,14 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
         {"name": "idle-culler", "services": ["idle-culler"],
          "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
     ]
+
+
+def configure_face(c: Any) -> None:
+    """coachkit's pages instead of JupyterHub's: sign-in, the wait with its steps, errors,
+    a closed workbook (:func:`coachkit.shipped.hub_templates_dir`). The wait page shows at
+    once (``slow_spawn_timeout`` 0) rather than after 10 s of a blank browser."""
+    c.JupyterHub.template_paths = [str(hub_templates_dir())]
+    c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 
 
 def configure_local(c: Any, settings: HubSettings) -> None:

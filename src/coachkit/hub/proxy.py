@@ -8,14 +8,27 @@ the page shows "connection lost" with nothing saved. Frames from the server to t
 were already forwarded as they came. ``python -m coachkit.hub.proxy [options]`` takes the
 same options as ``configurable-http-proxy``.
 
+It also reads the whole answer of the server before sending any of it (``fetch()`` then
+``write(body)``): the hub's progress events (``text/event-stream``) then reached the wait
+page all at once when the server was ready, so a seller saw no step of it. An event stream
+is forwarded as it comes instead (as ``jupyter-server-proxy`` does for the same header).
+
 Kept in Python (not Node's configurable-http-proxy from npm): the team server then installs
 with pip alone, and this is the one line that differs.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from configurable_http_proxy import cli, configproxy
 from configurable_http_proxy.handlers import ProxyHandler
+from tornado import httputil
+from tornado.httpclient import AsyncHTTPClient
+
+EVENT_STREAM = "text/event-stream"
+HOP_HEADERS = ("content-length", "transfer-encoding", "content-encoding", "connection")
+"""Headers of the server's answer not passed on (as the proxy's own handler does)."""
 
 
 class BinaryProxyHandler(ProxyHandler):
@@ -28,6 +41,47 @@ class BinaryProxyHandler(ProxyHandler):
             if prefix:
                 self.proxy.update_last_activity(prefix)
             self.ws_client.write_message(message, binary=isinstance(message, bytes))
+
+    async def call_proxy(self, path: Any = None) -> None:
+        if EVENT_STREAM not in self.request.headers.get("Accept", ""):
+            await super().call_proxy(path)
+            return
+        url = await self.get_target_url(path)
+        if url is None:
+            return
+        request = self._get_proxy_request(url)
+        lines: list[str] = []
+        seen: set[str] = set()
+
+        def send_headers() -> None:
+            for line in lines:
+                if line.startswith("HTTP/"):
+                    self.set_status(httputil.parse_response_start_line(line.strip()).code)
+                elif line.strip():
+                    name, _, value = (part.strip() for part in line.partition(":"))
+                    if name.lower() in HOP_HEADERS:
+                        continue
+                    # the server's value replaces the proxy's default (Date, Server, ...);
+                    # a repeated header (Set-Cookie) is kept repeated
+                    (self.add_header if name.lower() in seen else self.set_header)(name, value)
+                    seen.add(name.lower())
+            lines.clear()
+
+        def each_chunk(chunk: bytes) -> None:
+            send_headers()  # once: the lines are gone after the first chunk
+            self.write(chunk)
+            self.flush()
+
+        request.header_callback = lines.append
+        request.streaming_callback = each_chunk
+        try:
+            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except Exception as err:  # as the proxy's own handler: the server is gone
+            await self.handle_proxy_error(503, err)
+            return
+        send_headers()
+        self.set_status(response.code)
+        self.finish()
 
 
 def main() -> None:
