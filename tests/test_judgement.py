@@ -293,7 +293,8 @@ def test_the_report_and_the_review_step_open_with_the_verdict(tmp_path: Path) ->
 
     report = DealReport.load(demo_store(tmp_path), "fjordbank-onboarding")
     top = str(report.verdict())
-    assert "Verdict: Multi-thread first" in top and "Questions for the next call" in top
+    # the manager's first screen: the verdict, then (after what needs them) the questions
+    assert "Verdict: Multi-thread first" in top and "questions to ask" in top
     assert "data-verdict='multi-thread-first'" in verdict_html(report.coaching)
     nb = json.loads((Path(__file__).parents[1] / "templates" / "deal_report.ipynb")
                     .read_text("utf-8"))

@@ -311,7 +311,7 @@ def test_a_page_that_connects_and_leaves_between_two_checks_gets_the_page_grace(
                 headers={"Cookie": cookie}))
             conn.close()
 
-        asyncio.run(visit())
+        run_async(visit())
         wait_until(lambda: not alive(pid), 60, "the brief page's kernel ends")
     finally:
         server.stop()
