@@ -87,22 +87,22 @@ class ReviewPanel:
             boxes.append(box)
         self.actions.children = boxes
 
-    def _marks(self, latest: Review) -> str:
+    def _marks(self, latest: Review) -> Markup:
         """"● new review" when the seller has not acted on it; for whoever may read the
         team's reports on the team server, the link to the deal's latest report."""
         from coachkit.app.picker import NEW_REVIEW, report_url
         from coachkit.store.scoped import ScopedStore
 
         deal, store = self.session.deal, self.session.store
-        out = ""
+        marks = []
         if deal and latest.is_new(self.session.base_version or 0):
-            out += f"<div class='ck-new-review'><b>{escape(NEW_REVIEW)}</b></div>"
+            marks.append(html("<div class='ck-new-review'><b>{}</b></div>", NEW_REVIEW))
         if deal and isinstance(store, ScopedStore) and store.access.may_read_reports(
                 deal.deal.team):
-            out += (f"<div class='ck-report-link'><a href='"
-                    f"{escape(report_url(deal.deal.team, deal.id))}' target='_blank'>"
-                    "Latest report of this deal</a></div>")
-        return out
+            marks.append(html("<div class='ck-report-link'><a href='{}' target='_blank'>"
+                              "Latest report of this deal</a></div>",
+                              report_url(deal.deal.team, deal.id)))
+        return join(marks)
 
     def _tick(self, review: Review, index: int, done: bool) -> None:
         self._append(review, ReviewEvent(at=clock.now(), by=self.session.author,
