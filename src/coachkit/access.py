@@ -100,3 +100,49 @@ def hub_access(environ: dict[str, str] | None = None, *, timeout: float = 10.0) 
         raise CoachkitError("team server: the hub did not list your teams (the server token "
                             "needs the scope read:users:groups!user); ask the hub's admin")
     return Access.from_groups(user, model.get("groups") or [], admin=bool(model.get("admin")))
+
+
+# -- the shared app of the team server (coachkit hub --app shared) ------------------------
+
+USER_HEADER = "X-Coachkit-User"
+"""The signed-in hub user of a request to the shared app, as JSON (name, groups, admin): set
+by the app's proxy from the hub's OAuth sign-in alone (any such header the browser sends is
+dropped) and believed by the app's Voila from that proxy only."""
+SHARED_VAR = "COACHKIT_SHARED_APP"
+"""Set in the kernels of the shared app: the user comes with the page request."""
+PAGE_USER_VAR = "COACHKIT_PAGE_USER"
+PAGE_STORE_VAR = "COACHKIT_PAGE_STORE"
+"""What the shared app's Voila adds to a kernel's page request, from its own records of the
+page (never from the request): the user (as :data:`USER_HEADER`) and the store URL of their
+database role."""
+
+
+def identity_header(name: str, groups: Iterable[str], *, admin: bool) -> str:
+    """The :data:`USER_HEADER` value for a hub user (ASCII: JSON escapes the rest)."""
+    return json.dumps({"name": name, "groups": sorted(groups), "admin": admin})
+
+
+def from_identity_header(value: str) -> Access:
+    """The :class:`Access` of a :data:`USER_HEADER` value; fails closed (one clear line)."""
+    try:
+        model = json.loads(value)
+        name, groups, admin = model["name"], model["groups"], model["admin"]
+    except (ValueError, KeyError, TypeError):
+        raise CoachkitError("team server: the page came without its signed-in user; "
+                            "reload the page") from None
+    if not isinstance(name, str) or not name or not isinstance(groups, list):
+        raise CoachkitError("team server: the page came without its signed-in user; "
+                            "reload the page")
+    return Access.from_groups(name, [str(g) for g in groups], admin=admin is True)
+
+
+def shared_access(environ: dict[str, str] | None = None) -> tuple[Access, str]:
+    """In a kernel of the shared app, once its page request has come: the user (from the
+    server's own sign-in, never from the page) and the store URL of their database role."""
+    env = os.environ if environ is None else environ
+    access = from_identity_header(env.get(PAGE_USER_VAR, ""))
+    store = env.get(PAGE_STORE_VAR, "")
+    if not store:
+        raise CoachkitError("team server: the page came without its store; reload the page")
+    return access, store
+

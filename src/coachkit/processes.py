@@ -25,6 +25,7 @@ import psutil
 LOCALHOST = "127.0.0.1"
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_DUMPABLE = 4
 
 
 def free_port(ip: str = LOCALHOST) -> int:
@@ -64,6 +65,13 @@ def stop_with_parent() -> None:
     """For ``preexec_fn``: the child gets SIGTERM if its parent dies, even by SIGKILL, so a
     killed ``coachkit app`` still stops Voila (which then shuts its kernels down)."""
     _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def not_dumpable() -> None:
+    """This process's memory and ``/proc/<pid>/environ`` become unreadable to other processes
+    of the same Unix user (a kernel running attacker code): only a process with
+    ``CAP_SYS_PTRACE`` reads them. Programs it starts with exec are dumpable again."""
+    _prctl(_PR_SET_DUMPABLE, 0)
 
 
 def _below(root: int) -> list[psutil.Process]:

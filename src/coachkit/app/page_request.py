@@ -67,12 +67,24 @@ def _receive_on_socket(path: str, kernel_id: str, proof: str) -> str | None:
     return message if isinstance(message, str) else None
 
 
+_received: list[bool] = []
+"""Whether this kernel has its page request already (a kernel serves one page)."""
+
+
 def wait_for_request() -> None:
     """In a preheated kernel: wait for the page request and put its variables
     (``QUERY_STRING``, ...) in the environment, as Voila's own helper does, but proving to
-    Voila that this is the kernel."""
+    Voila that this is the kernel. Once per kernel: a second call returns at once.
+
+    In the team server's shared app (:mod:`coachkit.hub.sharedvoila`) the request also
+    brings the page's signed-in user and the store URL of their database role
+    (:func:`coachkit.access.shared_access`): the server adds both from its own sign-in,
+    never from anything the page sends."""
     from IPython import get_ipython
 
+    if _received:
+        return
+    _received.append(True)
     kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
     kernel = getattr(get_ipython(), "kernel", None)
     if not kernel_id or kernel is None:

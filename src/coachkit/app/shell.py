@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, quote
 import ipywidgets as w
 
 from coachkit import clock
+from coachkit.access import SHARED_VAR
 from coachkit.app import incidents
 from coachkit.app.conflicts import ConflictPanel
 from coachkit.app.fields import css_class
@@ -49,6 +50,9 @@ class App:
     def __init__(self, store: str | None = None, *, author: str | None = None,
                  today: Callable[[], dt.date] | None = None):
         # on the team server: only the signed-in user's teams, saved as that user
+        if os.environ.get(SHARED_VAR):
+            # the shared app's preheated kernel learns its user with the page request
+            request_parameters()
         self.store = page_store(store or None)
         hub_user = self.store.access.user if isinstance(self.store, ScopedStore) else None
         self.session = WorkbookSession(

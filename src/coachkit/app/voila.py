@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import webbrowser
+from collections import Counter
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -129,21 +130,24 @@ class PageHandler(TornadoVoilaHandler):
             return
         # One page at a time takes its kernel, so pages opened together (a browser restoring
         # its tabs) are counted one by one against the cap; those over it are told at once.
-        if server.pages_over_cap(queued=True):
-            self._too_many(server)
+        owner = self.page_owner()
+        if server.pages_over_cap(queued=True, owner=owner):
+            self._too_many(server, owner)
             return
         lock = server.page_lock
-        server.pages_queued += 1
+        server.pages_queued[owner] += 1
         try:
             await lock.acquire()
         finally:
-            server.pages_queued -= 1
+            server.pages_queued[owner] -= 1
+        server.lock_owner = owner
         locked = True
         try:
             await server.next_kernel_ready(self.notebook_path)
-            if server.pages_over_cap(queued=False):
-                self._too_many(server)
+            if server.pages_over_cap(queued=False, owner=owner):
+                self._too_many(server, owner)
                 return
+            server.kernel_taken(self.notebook_path, owner)
             page = super().get(path)
             if server.preheated:
                 # Voila takes the ready kernel before its first await: the next page may go.
@@ -158,8 +162,13 @@ class PageHandler(TornadoVoilaHandler):
             if locked:
                 lock.release()
 
-    def _too_many(self, server: CoachkitVoila) -> None:
-        in_use = len(server.page_kernels())
+    def page_owner(self) -> str | None:
+        """Whose page this is, when one server serves many users (the shared app of the team
+        server); None: every page is the server's one user's."""
+        return None
+
+    def _too_many(self, server: CoachkitVoila, owner: str | None = None) -> None:
+        in_use = len(server.page_kernels(owner))
         self.log.warning("page refused: %d page kernels run (max_pages %d)", in_use,
                          server.max_pages)
         self.set_status(429)
@@ -185,7 +194,17 @@ class QueryHandler(RequestInfoSocketHandler):
             self.set_status(403)
             self.finish("coachkit: this address is for the app's own kernels\n")
             return
+        self.page_kernel = kernel_id
         await super().get(*args, **kwargs)
+
+    def write_message(self, message: Any, binary: bool = False) -> Any:
+        """The page request (a dict), with what the server adds for this kernel's page from
+        its own records (:meth:`CoachkitVoila.page_extras`: the shared app's user and store)."""
+        server: CoachkitVoila | None = self.settings.get(SETTINGS_KEY)
+        kernel_id = getattr(self, "page_kernel", "")
+        if isinstance(message, dict) and server is not None and kernel_id:
+            message = {**message, **server.page_extras(kernel_id)}
+        return super().write_message(message, binary)
 
     def on_close(self) -> None:
         """Forget this connection only. Voila's own looks for it and, not finding it (its
@@ -301,7 +320,10 @@ class CoachkitVoila(Voila):
             # a restarted kernel has not run the notebook: its page could never use it
             self.config.KernelRestarter.restart_limit = 0
         self.page_lock = asyncio.Lock()
-        self.pages_queued = 0
+        self.pages_queued: Counter[str | None] = Counter()
+        self.lock_owner: str | None = None
+        self.kernel_owners: dict[str, str] = {}
+        """kernel id -> the user whose page took it (the shared app only)."""
         self.pages_rendering = 0
         self._stopping = False
         self._quiet_since: dict[str, float] = {}
@@ -355,16 +377,32 @@ class CoachkitVoila(Voila):
             return list(pools.get(notebook, []))
         return [task for pool in pools.values() for task in pool]
 
-    def page_kernels(self) -> list[str]:
+    def page_kernels(self, owner: str | None = None) -> list[str]:
         """Running kernels that serve (or served) a page: all but the ready preheated ones and
         those shutting down (a closed tab's kernel no longer holds a place under the cap while
-        its shutdown finishes)."""
+        its shutdown finishes); with ``owner``, that user's pages only."""
         pooled = set()
         for task in self._pool_tasks():
             if task.done() and not task.cancelled() and task.exception() is None:
                 pooled.add(task.result()["kernel_id"])
         return [k for k in self.kernel_manager.list_kernel_ids()
-                if k not in pooled and not self._shutting_down(k)]
+                if k not in pooled and not self._shutting_down(k)
+                and (owner is None or self.kernel_owners.get(k) == owner)]
+
+    def page_extras(self, kernel_id: str) -> dict[str, str]:
+        """Variables the page request of this kernel carries besides Voila's own."""
+        return {}
+
+    def kernel_taken(self, notebook: str, owner: str | None) -> None:
+        """The page of ``owner`` is about to take the first ready kernel of the pool (under
+        the page lock: no other page takes it): it is recorded as that user's."""
+        if owner is None:
+            return
+        tasks = self._pool_tasks(notebook)
+        if not tasks or not tasks[0].done() or tasks[0].cancelled() \
+                or tasks[0].exception() is not None:
+            raise web.HTTPError(503, "no kernel ready for the page")
+        self.kernel_owners[tasks[0].result()["kernel_id"]] = owner
 
     def page_connected(self, kernel_id: str) -> None:
         """A page's websocket reached its kernel: from now on its grace is ``page_grace``."""
@@ -378,13 +416,15 @@ class CoachkitVoila(Voila):
         except KeyError:  # removed meanwhile
             return True
 
-    def pages_over_cap(self, *, queued: bool) -> bool:
-        """Whether one more page would pass ``max_pages``; with ``queued``, counting the pages
-        still waiting for their kernel (and the one taking it now) as open."""
+    def pages_over_cap(self, *, queued: bool, owner: str | None = None) -> bool:
+        """Whether one more page (of ``owner``, when pages have owners) would pass
+        ``max_pages``; with ``queued``, counting the pages still waiting for their kernel (and
+        the one taking it now) as open."""
         if not self.max_pages:
             return False
-        waiting = self.pages_queued + self.page_lock.locked() if queued else 0
-        return len(self.page_kernels()) + waiting >= self.max_pages
+        taking = self.page_lock.locked() and self.lock_owner == owner
+        waiting = self.pages_queued[owner] + taking if queued else 0
+        return len(self.page_kernels(owner)) + waiting >= self.max_pages
 
     async def next_kernel_ready(self, notebook: str) -> None:
         """Wait until the kernel the next page takes is started, so it is counted."""
@@ -399,6 +439,9 @@ class CoachkitVoila(Voila):
         pages = self.page_kernels()
         for gone in set(self._quiet_since) - set(pages):
             del self._quiet_since[gone]
+        running = set(self.kernel_manager.list_kernel_ids())
+        for gone in set(self.kernel_owners) - running:
+            del self.kernel_owners[gone]
         self._connected &= set(pages)
         for kernel_id in pages:
             try:

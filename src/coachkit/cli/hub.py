@@ -2,7 +2,7 @@
 
     coachkit hub --teams TEAMS.toml [--store URL] [--store-password-file FILE] [--port N]
                  [--ip ADDRESS] [--report-every MINUTES] [--runtime-dir DIR]
-                 [--preheated N]
+                 [--preheated N] [--app per-user|shared] [--pool N]
     coachkit hub --teams TEAMS.toml --print-config
 
 The store's password never goes in argv: it comes from ``$COACHKIT_STORE`` (a whole URL),
@@ -51,6 +51,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                    help="kernels kept preheated in each user's server: 1 (default: a page "
                         "opens without waiting for Python) or 0 (~80 MB less per signed-in "
                         "seller; each page waits for its kernel)")
+    p.add_argument("--app", choices=("per-user", "shared"), default="per-user",
+                   help="per-user (default): each signed-in user gets a workbook server of "
+                        "their own; shared: one app service for everyone, a kernel per open "
+                        "page from a preheated pool (less memory, faster sign-in; see "
+                        "docs/team-server.md)")
+    p.add_argument("--pool", type=int, default=4, metavar="N",
+                   help="with --app shared: kernels kept preheated for the next pages "
+                        "(default 4; 1 at least)")
     p.add_argument("--runtime-dir", metavar="DIR",
                    help="the hub's own files: database, secrets, logs of reports "
                         "(default: hub/ in coachkit's data folder)")
@@ -67,6 +75,8 @@ def hub(args: argparse.Namespace) -> int:
     runtime = runtime_dir(args.runtime_dir)
     if args.report_every <= 0:
         raise CoachkitError("--report-every must be a number of minutes above 0")
+    if args.pool < 1:
+        raise CoachkitError("--pool must be 1 or more (kernels preheated for the next pages)")
     if args.print_config:
         print(existing_hub_config(args.teams, str(runtime), report_every=args.report_every),
               end="")
@@ -158,7 +168,7 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
         teams_file=str(Path(args.teams).resolve()), runtime=str(runtime), port=args.port,
         ip=args.ip, hub_port=free_port(), proxy_api_port=free_port(),
         reports_port=free_port(), report_every=args.report_every, python=sys.executable,
-        preheated=args.preheated)
+        preheated=args.preheated, app=args.app, pool=args.pool, app_port=free_port())
     settings_file = runtime / "settings.json"
     settings.write(settings_file)
     env = {**os.environ, STORE_VAR: location, SETTINGS_VAR: str(settings_file)}

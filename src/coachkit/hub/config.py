@@ -24,12 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyterhub.utils import url_path_join
+
+from coachkit.hub.rendering import APP_PATH_VAR
 from coachkit.hub.storeroles import is_postgres, user_store_hook, user_store_stop_hook
 from coachkit.hub.teams import Teams, load_teams
 from coachkit.shipped import APP_NOTEBOOK, hub_templates_dir, workbooks_dir
 
 SETTINGS_VAR = "COACHKIT_HUB_SETTINGS"
 REPORTS_SERVICE = "coachkit-reports"
+APP_SERVICE = "coachkit-app"
+"""The shared app (``--app shared``): one hub service serving every user's pages."""
+APP_MODES = ("per-user", "shared")
 PROXY_TIMEOUT_MS = 180_000
 """The proxy's upstream timeout: a first page starts Voila and a kernel, which takes far
 longer than the proxy's default 20 s on two busy cores (then it answers 503)."""
@@ -58,6 +64,13 @@ class HubSettings:
     preheated: int = 1
     """Kernels each user's server keeps preheated (0: less memory, slower pages)."""
     python: str = sys.executable
+    app: str = "per-user"
+    """``per-user``: a server per signed-in user; ``shared``: one app service for all."""
+    pool: int = 4
+    """The shared app's preheated kernels, waiting for the next pages."""
+    app_port: int = 8083
+    max_pages: int = 6
+    """Most open pages per user (each keeps a kernel)."""
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(dataclasses.asdict(self), indent=2), "utf-8")
@@ -65,6 +78,51 @@ class HubSettings:
     @classmethod
     def read(cls, path: str | Path) -> HubSettings:
         return cls(**json.loads(Path(path).read_text("utf-8")))
+
+
+def voila_options(folder: str, *, kernel_idle: int, preheated: int) -> list[str]:
+    """Voila's options behind a hub proxy (``{unix_socket}`` and ``{base_url}`` are filled
+    in by the proxy): see :func:`user_server_command`."""
+    return [
+        "--HubVoila.unix_socket={unix_socket}",
+        "--CoachkitVoila.require_token=False", "--CoachkitVoila.check_host=False",
+        "--no-browser", "--Voila.base_url={base_url}/", f"--Voila.root_dir={folder}",
+        f"--preheat_kernel={preheated > 0}", f"--pool_size={preheated}",
+        # refill the pool once the page that took the kernel has rendered, not while it does
+        # (on 2 cores a refill started at once makes that page ~1.5 s slower)
+        "--VoilaKernelManager.fill_delay=4",
+        # kernels talk over Unix sockets in a private folder, not TCP ports: no port clashes
+        # when many kernels start at once (10 sellers signing in), none open on loopback
+        "--KernelManager.transport=ipc",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--MappingKernelManager.cull_interval=60",
+        f"--MappingKernelManager.cull_idle_timeout={kernel_idle}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+PROXY_OPTIONS = [
+    "--absolute-url",  # Voila gets /user/<name>/... and knows that base_url
+    "--unix-socket=True",  # Voila's socket, in a new 0700 folder
+    "--timeout=60",  # its readiness wait (default 5 s) is too short on 2 busy cores
+    # its activity notifier would post "now" forever (no idle cull) or log errors;
+    # the proxy reports activity to the hub instead
+    "--activity-interval=0",
+]
+
+
+def shared_app_command(python: str = sys.executable, *, workbooks: str | None = None,
+                       kernel_idle: int = 900, pool: int = 4, max_pages: int = 6
+                       ) -> list[str]:
+    """The shared app (``--app shared``), a hub service: :mod:`coachkit.hub.appproxy` (the
+    hub's sign-in on pages and websockets, naming the user) in front of ONE
+    :mod:`coachkit.hub.sharedvoila` on a Unix socket in a new 0700 folder, with ``pool``
+    kernels preheated for the next pages and at most ``max_pages`` open pages per user."""
+    folder = workbooks or str(workbooks_dir())
+    return [python, "-m", "coachkit.hub.appproxy", *PROXY_OPTIONS, "--",
+            python, "-m", "coachkit.hub.sharedvoila", f"{folder}/{APP_NOTEBOOK}",
+            *voila_options(folder, kernel_idle=kernel_idle, preheated=max(pool, 1)),
+            f"--CoachkitVoila.max_pages={max_pages}"]
 
 
 def user_server_command(python: str = sys.executable, *, workbooks: str | None = None,
@@ -84,31 +142,9 @@ def user_server_command(python: str = sys.executable, *, workbooks: str | None =
     host name. ``{unix_socket}`` and ``{base_url}`` are filled in by the user's proxy.
     """
     folder = workbooks or str(workbooks_dir())
-    return [
-        python, "-m", "coachkit.hub.userproxy",
-        "--absolute-url",  # Voila gets /user/<name>/... and knows that base_url
-        "--unix-socket=True",  # Voila's socket, in a new 0700 folder
-        "--timeout=60",  # its readiness wait (default 5 s) is too short on 2 busy cores
-        # its activity notifier would post "now" forever (no idle cull) or log errors;
-        # the proxy reports activity to the hub instead
-        "--activity-interval=0",
-        "--",
-        python, "-m", "coachkit.hub.uservoila", f"{folder}/{APP_NOTEBOOK}",
-        "--HubVoila.unix_socket={unix_socket}",
-        "--CoachkitVoila.require_token=False", "--CoachkitVoila.check_host=False",
-        "--no-browser", "--Voila.base_url={base_url}/", f"--Voila.root_dir={folder}",
-        f"--preheat_kernel={preheated > 0}", f"--pool_size={preheated}",
-        # refill the pool once the page that took the kernel has rendered, not while it does
-        # (on 2 cores a refill started at once makes that page ~1.5 s slower)
-        "--VoilaKernelManager.fill_delay=4",
-        # kernels talk over Unix sockets in a private folder, not TCP ports: no port clashes
-        # when many kernels start at once (10 sellers signing in), none open on loopback
-        "--KernelManager.transport=ipc",
-        "--VoilaConfiguration.show_tracebacks=False",
-        "--MappingKernelManager.cull_interval=60",
-        f"--MappingKernelManager.cull_idle_timeout={kernel_idle}",
-        "--MappingKernelManager.cull_connected=False",
-    ]
+    return [python, "-m", "coachkit.hub.userproxy", *PROXY_OPTIONS, "--",
+            python, "-m", "coachkit.hub.uservoila", f"{folder}/{APP_NOTEBOOK}",
+            *voila_options(folder, kernel_idle=kernel_idle, preheated=preheated)]
 
 
 def server_token_scopes() -> list[str]:
@@ -142,6 +178,26 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 90
     runtime = Path(settings.runtime)
+    user_scopes = ["self", f"access:services!service={REPORTS_SERVICE}"]
+    reports_env = {}
+    services: list[dict[str, Any]] = []
+    if settings.app == "shared":
+        user_scopes.append(f"access:services!service={APP_SERVICE}")
+        app_path = f"services/{APP_SERVICE}/"
+        reports_env[APP_PATH_VAR] = app_path  # a report's deal links open the shared app
+        # signing in (and the hub's own pages) lead to the shared app, not a user's server
+        c.JupyterHub.default_url = lambda handler: url_path_join(handler.base_url, app_path)
+        c.JupyterHub.template_vars = {"workbook_path": app_path}
+        c.JupyterHub.user_redirect_hook = shared_app_redirect(app_path)
+        services.append({
+            "name": APP_SERVICE,
+            "url": f"http://127.0.0.1:{settings.app_port}",
+            "command": shared_app_command(settings.python, kernel_idle=settings.kernel_idle,
+                                          pool=settings.pool, max_pages=settings.max_pages),
+            "oauth_no_confirm": True,
+            # the store's own URL: the app makes each user's database role at page time
+            "environment": {**env, **service_env(runtime, APP_SERVICE)},
+        })
     c.JupyterHub.services = [
         {
             "name": "idle-culler",
@@ -155,20 +211,38 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
             "oauth_no_confirm": True,  # no "Authorize access" page before the reports
             "environment": {
                 **env,
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "LANG": os.environ.get("LANG", "C.UTF-8"),
-                "HOME": str(runtime / "homes" / REPORTS_SERVICE),
+                **service_env(runtime, REPORTS_SERVICE),
                 "COACHKIT_REPORTS_DIR": str(runtime / "reports"),
                 "COACHKIT_REPORTS_TEAMS": ",".join(sorted(teams.teams)),
                 "COACHKIT_REPORTS_EVERY": str(settings.report_every),
+                **reports_env,
             },
         },
+        *services,
     ]
     c.JupyterHub.load_roles = [
-        {"name": "user", "scopes": ["self", f"access:services!service={REPORTS_SERVICE}"]},
+        {"name": "user", "scopes": user_scopes},
         {"name": "idle-culler", "services": ["idle-culler"],
          "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
     ]
+
+
+def shared_app_redirect(app_path: str) -> Any:
+    """``/hub/user-redirect/PATH?QUERY`` (links in reports and bookmarks made for per-user
+    servers) leads to the shared app instead of a user's server."""
+
+    def hook(path: str, request: Any, _user: Any, base_url: str) -> str:
+        url = url_path_join(base_url, app_path, path)
+        return url + (f"?{request.query}" if request.query else "")
+
+    return hook
+
+
+def service_env(runtime: Path, name: str) -> dict[str, str]:
+    """What a hub service needs of the environment besides coachkit's variables."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+            "HOME": str(runtime / "homes" / name)}
 
 
 def configure_face(c: Any) -> None:

@@ -35,6 +35,9 @@ APP_LINK_VAR = "COACHKIT_APP_LINK"
 """The renderings' variable saying where the app is (the deal report links to it)."""
 APP_LINK = "hub/user-redirect/"
 """Under the hub's base URL: JupyterHub sends it on to the reader's own server (the app)."""
+APP_PATH_VAR = "COACHKIT_APP_PATH"
+"""Set in the reports service when the app is elsewhere under the hub's base URL (the shared
+app's ``services/coachkit-app/``) instead of :data:`APP_LINK`."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,8 @@ class Renderings:
         with self._lock:
             if self._stopped.is_set():
                 return 1, "stopped"
-            app = os.environ.get("JUPYTERHUB_BASE_URL", "/").rstrip("/") + "/" + APP_LINK
+            app = (os.environ.get("JUPYTERHUB_BASE_URL", "/").rstrip("/") + "/"
+                   + os.environ.get(APP_PATH_VAR, APP_LINK))
             self._proc = subprocess.Popen(
                 [self.python, "-m", "coachkit.cli", *args], stdout=subprocess.DEVNULL,
                 env={**os.environ, APP_LINK_VAR: app},

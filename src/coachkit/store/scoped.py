@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from coachkit.access import Access, hub_access
+from coachkit.access import SHARED_VAR, Access, hub_access, shared_access
 from coachkit.clock import When
 from coachkit.errors import NotFound, Refused
 from coachkit.model import Deal
@@ -165,6 +165,14 @@ class ScopedStore:
 def page_store(location: str | None) -> Store | ScopedStore:
     """The store a page of the app uses: scoped to the signed-in user when JupyterHub runs
     the app (``$JUPYTERHUB_USER`` set), the whole store on a laptop."""
+    if os.environ.get(SHARED_VAR):  # the shared app: user and store come with the page
+        access, own = shared_access()
+        shared = Store(own)
+        try:
+            return ScopedStore(shared, access)
+        except Exception:
+            shared.close()
+            raise
     store = Store(location or None)
     if not os.environ.get("JUPYTERHUB_USER"):
         return store
