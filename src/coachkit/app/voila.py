@@ -43,7 +43,7 @@ from tornado import web
 from tornado.httputil import HTTPServerRequest
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.routing import Matcher, Rule
-from traitlets import Bool, Float, Integer, List, Unicode
+from traitlets import Bool, Float, Integer, List, TraitError, Unicode
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -446,7 +446,8 @@ class CoachkitVoila(Voila):
         for kernel_id in pages:
             try:
                 connections = self.kernel_manager.kernel_model(kernel_id)["connections"]
-            except (KeyError, web.HTTPError):  # ended meanwhile
+            except (KeyError, web.HTTPError, TraitError):  # ended meanwhile, or starting
+                # (a pool's kernel still starting has no last_activity yet)
                 continue
             if connections:
                 self._connected.add(kernel_id)

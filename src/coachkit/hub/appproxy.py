@@ -13,33 +13,69 @@ and the store's URL passes through it to Voila): no kernel of the same Unix user
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import aiohttp
 from tornado import web
-from tornado.httputil import HTTPConnection, HTTPServerRequest, RequestStartLine
+from tornado.httputil import HTTPConnection, HTTPHeaders, HTTPServerRequest, RequestStartLine
 from tornado.ioloop import IOLoop
 
 from coachkit.access import USER_HEADER, identity_header
+from coachkit.hub.sharedvoila import OWNER_PATH
 from coachkit.hub.userproxy import UserProxy
 from coachkit.processes import not_dumpable
 
 OWN_HEADERS = "x-coachkit-"
+CHANNELS = re.compile(r"/api/kernels/([0-9a-f-]{36})/channels$")
 
 
 def naming_the_user(handler_class: type) -> type:
     """A subclass of the proxy's handler that names the signed-in user to the app."""
 
     class NamingProxyHandler(handler_class):
+        def identity(self) -> str | None:
+            user = self.current_user
+            if not user or user.get("kind", "user") != "user":
+                return None
+            return identity_header(str(user["name"]), [str(g) for g in user.get("groups") or []],
+                                   admin=bool(user.get("admin")))
+
         def proxy_request_headers(self) -> Any:
             headers = super().proxy_request_headers()
             for name in [n for n in headers if n.lower().startswith(OWN_HEADERS)]:
                 del headers[name]
-            user = self.current_user
-            if user and user.get("kind", "user") == "user":
-                headers[USER_HEADER] = identity_header(
-                    str(user["name"]), [str(g) for g in user.get("groups") or []],
-                    admin=bool(user.get("admin")))
+            identity = self.identity()
+            if identity:
+                headers[USER_HEADER] = identity
             return headers
+
+        async def prepare(self, *args: Any, **kwargs: Any) -> None:
+            """The sign-in check on websockets, then, for a kernel's channels, whether the
+            kernel is this user's page's: the proxy answers the browser's upgrade before it
+            connects to Voila, so Voila's own refusal would come as an open websocket that
+            closes; asked first, it is a 403 as it should be."""
+            super().prepare(*args, **kwargs)
+            kernel = CHANNELS.search(self.request.path or "")
+            if kernel and self.request.headers.get("Upgrade", "").lower() == "websocket" \
+                    and not await self.owns(kernel.group(1)):
+                self.log.warning("websocket refused: kernel %s is not a page of %s",
+                                 kernel.group(1), (self.current_user or {}).get("name"))
+                raise web.HTTPError(403)
+
+        async def owns(self, kernel_id: str) -> bool:
+            identity = self.identity()
+            if not identity or not isinstance(self.unix_socket, str):
+                return False
+            url = f"http://localhost{self.settings['base_url']}/{OWNER_PATH}{kernel_id}"
+            try:
+                async with aiohttp.ClientSession(
+                        connector=aiohttp.UnixConnector(self.unix_socket)) as session, \
+                        session.get(url, headers={USER_HEADER: identity},
+                                    allow_redirects=False) as answer:
+                    return answer.status == 204
+            except aiohttp.ClientError:
+                return False
 
     return NamingProxyHandler
 
@@ -81,7 +117,7 @@ class AppProxy(UserProxy):
             # one made here, for no client, starts it now (with the same state)
             request = HTTPServerRequest(
                 start_line=RequestStartLine("GET", f"{self.base_url}/", "HTTP/1.1"),
-                connection=_NoConnection())
+                headers=HTTPHeaders({"Host": "localhost"}), connection=_NoConnection())
             assert handler is not None
             try:
                 await handler(app, request, **kwargs).ensure_process()

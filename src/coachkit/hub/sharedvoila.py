@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
+from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httputil import HTTPServerRequest
 from tornado.routing import Matcher, Rule
@@ -62,6 +63,9 @@ HIDDEN_FROM_KERNELS = (STORE_VAR, "PGPASSWORD", "JUPYTERHUB_API_TOKEN", "JPY_API
                        "JUPYTERHUB_API_URL", "JUPYTERHUB_ACTIVITY_URL")
 """Taken out of this process's environment before any kernel starts (kernels inherit it)."""
 KERNEL_ROUTES = ("/api/kernels/", "/voila/api/shutdown/", "/voila/execution/")
+OWNER_PATH = "coachkit/owner/"
+"""``OWNER_PATH<kernel id>``: 204 if the kernel is the named user's page's (else 403); the
+app's proxy asks it before opening a kernel's websocket."""
 """Routes naming a kernel: only its page's user reaches it."""
 
 
@@ -122,13 +126,21 @@ def owned_kernels_only(handler_class: type) -> type:
             user = signed_in_user(self)
             owner = server.kernel_owners.get(str(kernel_id).strip("/"))
             if user is None or owner is None or owner != user.user:
-                self.log.warning("kernel %s refused to %s (not their page's)", kernel_id,
+                server.log.warning("kernel %s refused to %s (not their page's)", kernel_id,
                                  user.user if user else "nobody")
                 raise web.HTTPError(403)
             return super().prepare(*args, **kwargs)
 
     OwnedKernelHandler.__name__ = f"Owned{handler_class.__name__}"
     return OwnedKernelHandler
+
+
+class OwnerHandler(web.RequestHandler):
+    """:data:`OWNER_PATH` (the ownership check itself is :func:`owned_kernels_only`'s)."""
+
+    def get(self, kernel_id: str) -> None:
+        self.set_status(204)
+        self.finish()
 
 
 class SharedPageHandler(PageHandler):
@@ -184,7 +196,8 @@ class SharedVoila(HubVoila):
             elif handler is not QueryHandler and any(r in path for r in KERNEL_ROUTES):
                 handler = owned_kernels_only(handler)
             handlers.append((path, handler, *rest))
-        return handlers
+        owner = url_path_join(self.base_url, OWNER_PATH) + r"(?P<kernel_id>[0-9a-f-]{36})"
+        return [(owner, owned_kernels_only(OwnerHandler)), *handlers]
 
     def listen(self) -> None:
         query = self.base_url.rstrip("/") + "/voila/query/"
