@@ -144,11 +144,12 @@ def test_a_seller_reaches_only_their_own_pages_kernel(hub: Hub):
         "ana -> wes channels, claiming to be wes": _claiming_ws(hub, ana, wes_kernel),
     }
     assert answers == {k: "403" for k in answers}
+    xsrf = next((c.value for c in ana.cookies if c.name == "_xsrf" and c.path == f"/{APP}"), "")
     for method, path in (("GET", f"api/kernels/{wes_kernel}"),
                          ("DELETE", f"api/kernels/{wes_kernel}"),
                          ("POST", f"voila/api/shutdown/{wes_kernel}")):
         answer = ana.request(method, f"{hub.url}{APP}{path}", timeout=60,
-                             headers={"X-XSRFToken": ana.cookies.get("_xsrf") or ""})
+                             headers={"X-XSRFToken": xsrf})
         assert answer.status_code == 403, (method, path, answer.status_code)
     assert close_page(hub, wes, wes_kernel) == "open"  # still his, still running
     assert close_page(hub, ana, ana_kernel) == "open"
@@ -300,8 +301,6 @@ for pid in pids:
             seen[f"{pid} {part}"] = "read"
         except OSError as exc:
             seen[f"{pid} {part}"] = type(exc).__name__
-with open(f"/proc/{kernel}/environ", "rb") as f:  # a kernel: readable, as any process's
-    seen["kernel environ"] = "read" if f.read(1) else "empty"
 claim = json.dumps({"name": "wes", "groups": ["coachkit-team-west"], "admin": False})
 for name, target in (("page", "/services/coachkit-app/"),
                      ("kernels", "/services/coachkit-app/api/kernels/x")):
@@ -316,7 +315,10 @@ print(json.dumps(seen))
 
 def without_capabilities() -> list[str]:
     """A command prefix running a process as this Unix user with no capabilities: a kernel
-    of the same user, as a non-root hub runs it (root's CAP_SYS_PTRACE reads everything)."""
+    of the same user, as a non-root hub runs it (root's CAP_SYS_PTRACE reads everything).
+    Under root, the app's processes keep root's capabilities, which alone keep such a probe
+    out; :func:`test_a_non_dumpable_process_is_unreadable_to_its_own_user` shows the flag
+    itself doing it between processes of equal rights."""
     if os.geteuid() != 0:
         return []
     setpriv = shutil.which("setpriv")
@@ -361,7 +363,6 @@ def test_code_in_a_sellers_kernel_reaches_no_other_team_and_no_service_secret(
                            capture_output=True, text=True, timeout=120)
     assert probe.returncode == 0, probe.stderr[-2000:]
     found = json.loads(probe.stdout)
-    assert found.pop("kernel environ") == "read"  # the probe reads what it may
     assert found.pop("socket page").split(" ")[1] == "403", found
     assert found.pop("socket kernels").split(" ")[1] == "403", found
     assert found and all(v == "PermissionError" for v in found.values()), found
@@ -369,4 +370,54 @@ def test_code_in_a_sellers_kernel_reaches_no_other_team_and_no_service_secret(
         assert {d.id: d.team for d in store.list_deals() if d.id in west} == {
             i: "west" for i in west}
     assert close_page(hub, ana, kernel) == "open"
+
+
+SLEEPER = """
+import sys, time
+if sys.argv[1] == "hidden":
+    from coachkit.processes import not_dumpable
+    not_dumpable()
+print("ready", flush=True)
+time.sleep(120)
+"""
+READER = """
+import json, sys
+seen = {}
+for name, pid in json.loads(sys.argv[1]).items():
+    for part in ("environ", "mem"):
+        try:
+            with open(f"/proc/{pid}/{part}", "rb") as f:
+                f.read(1) if part == "environ" else None
+            seen[f"{name} {part}"] = "read"
+        except OSError as exc:
+            seen[f"{name} {part}"] = type(exc).__name__
+print(json.dumps(seen))
+"""
+
+
+def test_a_non_dumpable_process_is_unreadable_to_its_own_user():
+    """What the app's proxy and Voila do at start (coachkit.processes.not_dumpable): another
+    process of the same user and rights (code in a kernel) then reads neither their
+    environment (the store's URL) nor their memory, while it reads its twin's."""
+    prefix = without_capabilities()
+    env = {**os.environ, "COACHKIT_PROBE_SECRET": "s3cret"}
+    twins = {name: subprocess.Popen([*prefix, sys.executable, "-c", SLEEPER, name], env=env,
+                                    stdout=subprocess.PIPE, text=True)
+             for name in ("hidden", "plain")}
+    try:
+        for proc in twins.values():
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        pids = {name: proc.pid for name, proc in twins.items()}
+        if prefix:  # setpriv execs the Python it runs: same pid
+            assert all("python" in Path(f"/proc/{p}/cmdline").read_text() for p in pids.values())
+        read = subprocess.run([*prefix, sys.executable, "-c", READER, json.dumps(pids)],
+                              capture_output=True, text=True, timeout=60)
+        assert read.returncode == 0, read.stderr[-2000:]
+        assert json.loads(read.stdout) == {
+            "hidden environ": "PermissionError", "hidden mem": "PermissionError",
+            "plain environ": "read", "plain mem": "read"}
+    finally:
+        for proc in twins.values():
+            proc.kill()
+            proc.wait()
 
