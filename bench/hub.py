@@ -11,6 +11,10 @@ store with the demo deals, and measures:
 - one seller, server running: the same once the server runs (a preheated kernel waits);
 - N sellers signing in at once, cold: median and worst;
 - memory per signed-in seller: RSS of their kernels and of their whole server.
+With ``--apps`` holding ``shared`` (the default measures both, shared first, against the same
+floor), the same figures for ``coachkit hub --app shared``: the cold sign-in is a seller's
+first (the app service runs, its pool is full), and the memory is every process of the app
+(proxy, Voila, page kernels and the pool) over the signed-in sellers, pages open and closed.
 The machine's load average is printed with the figures: they depend on it. Each of the three
 goals of issue 23 is printed beside its figure (GOALS): one cold sign-in within 2x the floor,
 ten sellers at once with the worst within 15 s, at most 150 MB of server processes per
@@ -55,7 +59,16 @@ def against(value: float, goal: float, unit: str) -> str:
 
 
 async def sign_in_time(browser, hub: Hub, user: str) -> float:
-    """From the click on "Sign in" to the picker's search box usable."""
+    """From the click on "Sign in" to the picker's search box usable; the tab then closes."""
+    elapsed, context = await signed_in(browser, hub, user)
+    for p in context.pages:  # closing the tab lets Voila end its kernel
+        await p.close(run_before_unload=True)
+    await context.close()
+    return elapsed
+
+
+async def signed_in(browser, hub: Hub, user: str):
+    """From the click on "Sign in" to the picker's search box usable; the tab stays open."""
     context = await browser.new_context()
     page = await context.new_page()
     await page.goto(f"{hub.url}hub/login")
@@ -66,11 +79,7 @@ async def sign_in_time(browser, hub: Hub, user: str) -> float:
     await page.locator(SEARCH).first.wait_for(state="visible", timeout=600_000)
     await page.wait_for_function(f"!document.querySelector({SEARCH!r}).disabled",
                                  timeout=600_000)
-    elapsed = time.perf_counter() - started
-    for p in context.pages:  # closing the tab lets Voila end its kernel
-        await p.close(run_before_unload=True)
-    await context.close()
-    return elapsed
+    return time.perf_counter() - started, context
 
 
 def rss_mb(pid: int) -> float:
@@ -134,13 +143,90 @@ async def on_hub(hub: Hub, sellers: list[str], chromium: str, floor: float) -> N
         await browser.close()
 
 
+def app_mb(hub: Hub) -> tuple[float, dict[str, float]]:
+    """RSS (MB) of every process of the shared app: its proxy, its Voila and all its kernels
+    (pages' and the pool's)."""
+    parts = {"proxy": 0.0, "voila": 0.0, "page and pool kernels": 0.0}
+    for pid, argv in hub.processes().items():
+        try:
+            mb = rss_mb(pid)
+            home = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if "coachkit.hub.appproxy" in argv:
+            parts["proxy"] += mb
+        elif "coachkit.hub.sharedvoila" in argv:
+            parts["voila"] += mb
+        elif "ipykernel" in argv and b"/homes/coachkit-app" in home:
+            parts["page and pool kernels"] += mb
+    return sum(parts.values()), parts
+
+
+async def on_shared_hub(hub: Hub, sellers: list[str], chromium: str, floor: float,
+                        pool: int) -> None:
+    """The shared app's figures: the same sign-ins as :func:`on_hub`; memory counted as
+    every process of the app (proxy, Voila, page kernels and the pool) over the signed-in
+    sellers, with their pages open and once closed."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium, args=ARGS)
+        await asyncio.sleep(20)  # the pool fills once at start
+        cold = await sign_in_time(browser, hub, "solo")
+        print(f"[shared] one seller, cold (first sign-in)  {cold:5.2f} s  ratio "
+              f"{cold / floor:.2f}x {against(cold / floor, GOALS['cold'], 'x')}  ({load()})",
+              flush=True)
+        await asyncio.sleep(15)  # the pool refills
+        warm = []
+        for _ in range(3):
+            warm.append(await sign_in_time(browser, hub, "solo"))
+            await asyncio.sleep(15)
+        print(f"[shared] one seller, signed in again   median {statistics.median(warm):5.2f} "
+              f"s  ratio {statistics.median(warm) / floor:.2f}x  "
+              f"({', '.join(f'{t:.2f}' for t in warm)})", flush=True)
+        await asyncio.sleep(15)
+        started = time.perf_counter()
+        results = await asyncio.gather(*(signed_in(browser, hub, u) for u in sellers),
+                                       return_exceptions=True)
+        wall = time.perf_counter() - started
+        values = sorted(r[0] for r in results if isinstance(r, tuple))
+        failed = [f"{type(r).__name__}: {str(r)[:120]}" for r in results
+                  if not isinstance(r, tuple)]
+        print(f"[shared] {len(sellers)} sellers at once          median "
+              f"{statistics.median(values):5.1f} s  worst {values[-1]:5.1f} s "
+              f"{against(values[-1], GOALS['worst'], ' s')}  "
+              f"(wall {wall:.0f} s, {load()}); {len(failed)} failed {failed}", flush=True)
+        await asyncio.sleep(30)  # the pool refills behind them
+        total, parts = app_mb(hub)
+        n = len(values)
+        print(f"[shared] memory per signed-in seller, pages open: {total / n:.0f} MB "
+              f"{against(total / n, GOALS['mb'], ' MB')} (all {total:.0f} MB of the app / "
+              f"{n} sellers, pool of {pool} included: "
+              + ", ".join(f"{k} {v:.0f} MB" for k, v in parts.items()) + ")", flush=True)
+        for r in results:
+            if isinstance(r, tuple):
+                for page in r[1].pages:
+                    await page.close(run_before_unload=True)
+                await r[1].close()
+        await asyncio.sleep(40)  # the pages' kernels end (their grace, then the cull)
+        total, parts = app_mb(hub)
+        print(f"[shared] memory per signed-in seller, pages closed: {total / n:.0f} MB "
+              f"{against(total / n, GOALS['mb'], ' MB')} (all {total:.0f} MB / {n}: "
+              + ", ".join(f"{k} {v:.0f} MB" for k, v in parts.items()) + ")", flush=True)
+        await browser.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sellers", type=int, default=10)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--preheated", type=int, choices=(0, 1), default=1,
                         help="coachkit hub --preheated: kernels kept preheated per server")
+    parser.add_argument("--apps", default="per-user,shared",
+                        help="the setups measured, in this order, in the same run "
+                             "(coachkit hub --app)")
+    parser.add_argument("--pool", type=int, default=None,
+                        help="coachkit hub --pool for the shared app (default: its own)")
     args = parser.parse_args()
+    apps = [a for a in args.apps.split(",") if a]
     tmp = Path(tempfile.mkdtemp(prefix="coachkit-bench-hub-"))
     store, floor_nb = demo_store(tmp), floor_notebook(tmp)
     sellers = [f"s{i:02d}" for i in range(1, args.sellers + 1)]
@@ -164,6 +250,20 @@ def main() -> None:
     floor = statistics.median(floor_times)
     print(f"floor (bare Voila Text, cold)      median {floor:5.2f} s  "
           f"({', '.join(f'{t:.2f}' for t in floor_times)})", flush=True)
+    if "shared" in apps:
+        from coachkit.hub.config import HubSettings
+
+        pool = args.pool or HubSettings(teams_file="", runtime="").pool
+        (tmp / "shared").mkdir()
+        with running_hub(tmp / "shared", store=str(store), password_file=None,
+                         marker=str(store), password=password,
+                         admin_password=secrets.token_urlsafe(32), report_every=600,
+                         teams_text=teams, extra=("--app", "shared", "--pool", str(pool))
+                         ) as hub:
+            asyncio.run(on_shared_hub(hub, sellers, args.chromium, floor, pool))
+    if "per-user" not in apps:
+        print(f"after: {load()}")
+        return
     with running_hub(tmp, store=str(store), password_file=None, marker=str(store),
                      password=password, admin_password=secrets.token_urlsafe(32),
                      report_every=600, teams_text=teams,

@@ -23,6 +23,7 @@ from coachkit.hub.config import (
     SETTINGS_VAR,
     HubSettings,
     server_token_scopes,
+    shared_app_command,
     user_server_command,
 )
 from coachkit.hub.teams import load_teams, parse_teams
@@ -366,3 +367,42 @@ def test_an_existing_trial_store_is_tightened_with_one_line(cli, teams_file, tmp
         seen = json.loads(run_as(other_user, READ_AS_OTHER, *map(str, files)).stdout)
         assert opened.get(demo_deals(TODAY)[0].id).author == "ana"  # still the same store
     assert seen == {str(f): "PermissionError" for f in files}
+
+
+def test_the_shared_app_is_one_hub_service(teams_file, tmp_path, monkeypatch):
+    """``--app shared``: one app service (its proxy naming the signed-in user, one Voila with
+    a pool) that every team member may open; signing in, the hub's pages and report links
+    lead to it; it alone (besides the reports) holds the store's URL, to make users' roles."""
+    store = "postgresql+psycopg://coachkit:s3cret-pw@db.example:5432/coachkit"
+    c = load_hub_config(HubSettings(str(teams_file), str(tmp_path), app="shared", pool=3,
+                                    app_port=8110), tmp_path, monkeypatch, store)
+    services = {s["name"]: s for s in c.JupyterHub.services}
+    app = services["coachkit-app"]
+    assert app["url"] == "http://127.0.0.1:8110" and app["oauth_no_confirm"] is True
+    assert app["command"] == shared_app_command(kernel_idle=900, pool=3)
+    proxy, voila = app["command"][:app["command"].index("--")], \
+        app["command"][app["command"].index("--") + 1:]
+    assert proxy[1:3] == ["-m", "coachkit.hub.appproxy"] and "--unix-socket=True" in proxy
+    assert voila[1:3] == ["-m", "coachkit.hub.sharedvoila"]
+    assert {"--preheat_kernel=True", "--pool_size=3", "--CoachkitVoila.max_pages=6"} <= set(voila)
+    assert app["environment"]["COACHKIT_STORE"] == store
+    assert not [a for a in app["command"] if "s3cret" in a]
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert roles["user"]["scopes"] == ["self", "access:services!service=coachkit-reports",
+                                       "access:services!service=coachkit-app"]
+    assert services["coachkit-reports"]["environment"]["COACHKIT_APP_PATH"] == \
+        "services/coachkit-app/"
+    assert c.JupyterHub.template_vars == {"workbook_path": "services/coachkit-app/"}
+
+    class Handler:
+        base_url = "/"
+
+    class Request:
+        query = "deal_id=d-1"
+
+    assert c.JupyterHub.default_url(Handler()) == "/services/coachkit-app/"
+    assert c.JupyterHub.user_redirect_hook("", Request(), None, "/") == \
+        "/services/coachkit-app/?deal_id=d-1"
+    # per-user servers stay the default
+    default = HubSettings(str(teams_file), str(tmp_path))
+    assert default.app == "per-user"

@@ -142,9 +142,11 @@ def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     from coachkit.hub.config import SETTINGS_VAR, HubSettings
     from coachkit.hub.process import run_hub
     from coachkit.hub.storeroles import TeamRoles, is_postgres
+    from coachkit.processes import not_dumpable
     from coachkit.store import ENV_VAR as STORE_VAR
     from coachkit.store import Store
 
+    not_dumpable()  # it holds the store's URL, with its password, from here on
     location = store_location(args.store, args.store_password_file)
     # a wrong store fails here, on one line; a trial's SQLite file is made private (the
     # owner's only, a notice per file that was open to others: store.private)

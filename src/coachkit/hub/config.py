@@ -29,6 +29,7 @@ from jupyterhub.utils import url_path_join
 from coachkit.hub.rendering import APP_PATH_VAR
 from coachkit.hub.storeroles import is_postgres, user_store_hook, user_store_stop_hook
 from coachkit.hub.teams import Teams, load_teams
+from coachkit.processes import not_dumpable
 from coachkit.shipped import APP_NOTEBOOK, hub_templates_dir, workbooks_dir
 
 SETTINGS_VAR = "COACHKIT_HUB_SETTINGS"
@@ -256,6 +257,9 @@ def configure_face(c: Any) -> None:
 def configure_local(c: Any, settings: HubSettings) -> None:
     """``coachkit hub``: the whole hub on this machine, every address on loopback except the
     public one the operator chose, sign-in with the trial password of TEAMS.toml."""
+    # the hub's environment held the store's URL at its start (and /proc keeps that copy),
+    # and it holds the hub's secrets: no other process of this Unix user (a kernel) reads it
+    not_dumpable()
     teams = load_teams(settings.teams_file)
     runtime = Path(settings.runtime)
     store = os.environ.pop("COACHKIT_STORE", "")  # not for the proxy, which gets our env

@@ -26,6 +26,8 @@ from configurable_http_proxy.handlers import ProxyHandler
 from tornado import httputil
 from tornado.httpclient import AsyncHTTPClient
 
+from coachkit.processes import not_dumpable
+
 EVENT_STREAM = "text/event-stream"
 HOP_HEADERS = ("content-length", "transfer-encoding", "content-encoding", "connection")
 """Headers of the server's answer not passed on (as the proxy's own handler does)."""
@@ -85,6 +87,7 @@ class BinaryProxyHandler(ProxyHandler):
 
 
 def main() -> None:
+    not_dumpable()  # its token (in its environment) changes the hub's routes
     # PythonProxy builds its application from this module global when cli.main() makes it
     configproxy.ProxyHandler = BinaryProxyHandler
     cli.main()

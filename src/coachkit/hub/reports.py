@@ -35,6 +35,7 @@ from tornado import web
 from coachkit.access import Access
 from coachkit.hub.rendering import SERVED, Renderings
 from coachkit.model.review import Review
+from coachkit.processes import not_dumpable
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>{refresh}
@@ -238,4 +239,5 @@ async def serve() -> None:
 
 
 if __name__ == "__main__":
+    not_dumpable()  # it holds the store's own URL: no kernel of the same user reads it
     asyncio.run(serve())
