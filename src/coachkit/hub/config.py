@@ -37,6 +37,8 @@ REPORTS_SERVICE = "coachkit-reports"
 APP_SERVICE = "coachkit-app"
 """The shared app (``--app shared``): one hub service serving every user's pages."""
 APP_MODES = ("per-user", "shared")
+IOPUB_TIMEOUT = 60
+"""Seconds the shared app's Voila waits for a cell's outputs once the cell has run."""
 PROXY_TIMEOUT_MS = 180_000
 """The proxy's upstream timeout: a first page starts Voila and a kernel, which takes far
 longer than the proxy's default 20 s on two busy cores (then it answers 503)."""
@@ -123,7 +125,11 @@ def shared_app_command(python: str = sys.executable, *, workbooks: str | None = 
     return [python, "-m", "coachkit.hub.appproxy", *PROXY_OPTIONS, "--",
             python, "-m", "coachkit.hub.sharedvoila", f"{folder}/{APP_NOTEBOOK}",
             *voila_options(folder, kernel_idle=kernel_idle, preheated=max(pool, 1)),
-            f"--CoachkitVoila.max_pages={max_pages}"]
+            f"--CoachkitVoila.max_pages={max_pages}",
+            # one Voila renders everybody's pages: with ten pages and their kernels on two
+            # cores, the page's last output (the app itself) came after nbclient's 4 s wait
+            # and was dropped, leaving a blank page
+            f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}"]
 
 
 def user_server_command(python: str = sys.executable, *, workbooks: str | None = None,
