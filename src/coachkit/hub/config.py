@@ -38,6 +38,8 @@ APP_SERVICE = "coachkit-app"
 """The shared app (``--app shared``): one hub service serving every user's pages."""
 APP_MODES = ("per-user", "shared")
 IOPUB_TIMEOUT = 60
+SHARED_FILL_DELAY = 20
+"""Seconds after a page takes a kernel before the shared app's pool starts its replacement."""
 """Seconds the shared app's Voila waits for a cell's outputs once the cell has run."""
 PROXY_TIMEOUT_MS = 180_000
 """The proxy's upstream timeout: a first page starts Voila and a kernel, which takes far
@@ -129,7 +131,10 @@ def shared_app_command(python: str = sys.executable, *, workbooks: str | None = 
             # one Voila renders everybody's pages: with ten pages and their kernels on two
             # cores, the page's last output (the app itself) came after nbclient's 4 s wait
             # and was dropped, leaving a blank page
-            f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}"]
+            f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
+            # a burst of pages (a team signing in at 9:00) renders before the pool refills:
+            # ten kernels starting at once beside ten pages made every page 2-3 times slower
+            f"--VoilaKernelManager.fill_delay={SHARED_FILL_DELAY}"]
 
 
 def user_server_command(python: str = sys.executable, *, workbooks: str | None = None,
