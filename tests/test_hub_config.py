@@ -406,3 +406,10 @@ def test_the_shared_app_is_one_hub_service(teams_file, tmp_path, monkeypatch):
     # per-user servers stay the default
     default = HubSettings(str(teams_file), str(tmp_path))
     assert default.app == "per-user"
+
+
+def test_the_shared_apps_command_sets_each_option_once():
+    """traitlets refuses an option given twice on the command line (the app did not start)."""
+    voila = shared_app_command()[shared_app_command().index("--") + 1:]
+    names = [a.split("=", 1)[0] for a in voila if a.startswith("--")]
+    assert len(names) == len(set(names)), names

@@ -56,9 +56,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                         "their own; shared: one app service for everyone, a kernel per open "
                         "page from a preheated pool (less memory, faster sign-in; see "
                         "docs/team-server.md)")
-    p.add_argument("--pool", type=int, default=4, metavar="N",
-                   help="with --app shared: kernels kept preheated for the next pages "
-                        "(default 4; 1 at least)")
+    p.add_argument("--pool", type=int, default=10, metavar="N",
+                   help="with --app shared: kernels kept preheated for the next pages, "
+                        "~80 MB each (default 10: ten sellers open a page at once without "
+                        "waiting for Python; 1 at least)")
     p.add_argument("--runtime-dir", metavar="DIR",
                    help="the hub's own files: database, secrets, logs of reports "
                         "(default: hub/ in coachkit's data folder)")

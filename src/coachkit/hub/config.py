@@ -71,7 +71,7 @@ class HubSettings:
     python: str = sys.executable
     app: str = "per-user"
     """``per-user``: a server per signed-in user; ``shared``: one app service for all."""
-    pool: int = 4
+    pool: int = 10
     """The shared app's preheated kernels, waiting for the next pages."""
     app_port: int = 8083
     max_pages: int = 6
@@ -85,7 +85,8 @@ class HubSettings:
         return cls(**json.loads(Path(path).read_text("utf-8")))
 
 
-def voila_options(folder: str, *, kernel_idle: int, preheated: int) -> list[str]:
+def voila_options(folder: str, *, kernel_idle: int, preheated: int, fill_delay: int = 4
+                  ) -> list[str]:
     """Voila's options behind a hub proxy (``{unix_socket}`` and ``{base_url}`` are filled
     in by the proxy): see :func:`user_server_command`."""
     return [
@@ -95,7 +96,7 @@ def voila_options(folder: str, *, kernel_idle: int, preheated: int) -> list[str]
         f"--preheat_kernel={preheated > 0}", f"--pool_size={preheated}",
         # refill the pool once the page that took the kernel has rendered, not while it does
         # (on 2 cores a refill started at once makes that page ~1.5 s slower)
-        "--VoilaKernelManager.fill_delay=4",
+        f"--VoilaKernelManager.fill_delay={fill_delay}",
         # kernels talk over Unix sockets in a private folder, not TCP ports: no port clashes
         # when many kernels start at once (10 sellers signing in), none open on loopback
         "--KernelManager.transport=ipc",
@@ -117,7 +118,7 @@ PROXY_OPTIONS = [
 
 
 def shared_app_command(python: str = sys.executable, *, workbooks: str | None = None,
-                       kernel_idle: int = 900, pool: int = 4, max_pages: int = 6
+                       kernel_idle: int = 900, pool: int = 10, max_pages: int = 6
                        ) -> list[str]:
     """The shared app (``--app shared``), a hub service: :mod:`coachkit.hub.appproxy` (the
     hub's sign-in on pages and websockets, naming the user) in front of ONE
@@ -126,15 +127,15 @@ def shared_app_command(python: str = sys.executable, *, workbooks: str | None = 
     folder = workbooks or str(workbooks_dir())
     return [python, "-m", "coachkit.hub.appproxy", *PROXY_OPTIONS, "--",
             python, "-m", "coachkit.hub.sharedvoila", f"{folder}/{APP_NOTEBOOK}",
-            *voila_options(folder, kernel_idle=kernel_idle, preheated=max(pool, 1)),
+            # a burst of pages (a team signing in at 9:00) renders before the pool refills:
+            # ten kernels starting at once beside ten pages made every page 2-3 times slower
+            *voila_options(folder, kernel_idle=kernel_idle, preheated=max(pool, 1),
+                           fill_delay=SHARED_FILL_DELAY),
             f"--CoachkitVoila.max_pages={max_pages}",
             # one Voila renders everybody's pages: with ten pages and their kernels on two
             # cores, the page's last output (the app itself) came after nbclient's 4 s wait
             # and was dropped, leaving a blank page
-            f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
-            # a burst of pages (a team signing in at 9:00) renders before the pool refills:
-            # ten kernels starting at once beside ten pages made every page 2-3 times slower
-            f"--VoilaKernelManager.fill_delay={SHARED_FILL_DELAY}"]
+            f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}"]
 
 
 def user_server_command(python: str = sys.executable, *, workbooks: str | None = None,
