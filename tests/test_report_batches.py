@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from coachkit.model import Deal
+from coachkit.reports.batch import WorkerPool
 from coachkit.store import Store
 from coachkit.store.tables import reviews_table
 from coachkit.training.demo import demo_deals
@@ -102,6 +104,22 @@ def test_an_interrupted_batch_lists_what_it_wrote_and_leaves_nothing_running(
     assert "Traceback" not in stderr
     time.sleep(0.5)
     assert not [pid for pid in tree if alive(pid)], tree_of(proc.pid)
+
+
+def test_a_stopped_pool_has_no_thread_left_to_race_the_exit() -> None:
+    """Why an interrupted batch once ended with ``OSError: [Errno 9] Bad file descriptor``
+    after its last line: the stopped pool's manager thread was still tidying up (closing
+    its wake-up pipe) while the interpreter's exit hook wrote to that pipe, unlocked. Once
+    ``stop()`` returns, no thread of the pool is left."""
+    before = set(threading.enumerate())
+    pool = WorkerPool(1)
+    job = pool.submit(time.sleep, 120)
+    manager = [t for t in threading.enumerate() if t not in before]
+    assert manager  # the pool's manager thread (and its queue feeder)
+    wait_for(job.running)
+    pool.stop()
+    assert [t for t in manager if t.is_alive()] == []
+    assert job.exception() is not None  # failed (BrokenProcessPool), not left pending
 
 
 # -- a team report that cannot be made ---------------------------------------------------------

@@ -332,7 +332,10 @@ class WorkerPool(ProcessPoolExecutor):
     def stop(self, timeout: float = 10) -> None:
         """Stop now: every worker kills its kernel and exits (SIGTERM); jobs not started fail
         with BrokenProcessPool (not cancelled here: the pool's own thread then fails them, and
-        would trip over a cancelled one)."""
+        would trip over a cancelled one). Returns once the pool's manager thread has ended
+        too: left running, it closes its wake-up pipe while the interpreter's exit hook
+        writes to it (unlocked, CPython 3.11), and the command ended with an
+        ``OSError: [Errno 9] Bad file descriptor`` traceback after its last line."""
         processes = list((self._processes or {}).values())
         for process in processes:
             with contextlib.suppress(ProcessLookupError):
@@ -343,7 +346,7 @@ class WorkerPool(ProcessPoolExecutor):
             if process.is_alive():
                 process.kill()
                 process.join()
-        self.shutdown(wait=False)
+        self.shutdown(wait=True)  # every worker is gone: the manager thread ends at once
 
 
 @dataclass
