@@ -9,10 +9,10 @@ import re
 
 from coachkit.app import App
 from coachkit.app.customer import CustomerPanel
-from test_app_widgets import XSS, app, field, find, show  # noqa: F401  (app is a fixture)
+from support.widgets import XSS, field, find, show
 
 
-def panel(app: App) -> CustomerPanel:  # noqa: F811
+def panel(app: App) -> CustomerPanel:
     show(app, "Review")
     return app.steps[5].customer
 
@@ -25,7 +25,7 @@ def downloaded(p: CustomerPanel) -> str:
     return base64.b64decode(found.group(1)).decode("utf-8")
 
 
-def test_preview_and_download(app: App) -> None:  # noqa: F811
+def test_preview_and_download(app: App) -> None:
     app.open("northwind-plant-maintenance")
     p = panel(app)
     assert p.toggle.description == "Preview the customer's page"
@@ -49,7 +49,7 @@ def test_preview_and_download(app: App) -> None:  # noqa: F811
     assert p.preview.value == "" and p.link.value == ""
 
 
-def test_the_preview_follows_the_shared_material_only(app: App) -> None:  # noqa: F811
+def test_the_preview_follows_the_shared_material_only(app: App) -> None:
     app.open("tallis-early-discovery")
     p = panel(app)
     p.toggle.value = True
@@ -62,7 +62,7 @@ def test_the_preview_follows_the_shared_material_only(app: App) -> None:  # noqa
     assert "she may leave" not in downloaded(p)
 
 
-def test_sharing_a_risk_from_the_risks_step(app: App) -> None:  # noqa: F811
+def test_sharing_a_risk_from_the_risks_step(app: App) -> None:
     app.open("fjordbank-onboarding")
     deal = app.session.deal
     assert deal is not None
@@ -83,7 +83,7 @@ def test_sharing_a_risk_from_the_risks_step(app: App) -> None:  # noqa: F811
     assert description in html.unescape(downloaded(p))
 
 
-def test_text_is_escaped_in_the_preview_and_the_file(app: App) -> None:  # noqa: F811
+def test_text_is_escaped_in_the_preview_and_the_file(app: App) -> None:
     app.open("tallis-early-discovery")
     app.session.set(("problem", "statement"), XSS)
     p = panel(app)

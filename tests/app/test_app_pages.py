@@ -18,22 +18,12 @@ import pytest
 
 from coachkit.model.files import too_large
 from coachkit.store import Store
-from conftest import (
-    AppClient,
-    AppServer,
-    alive,
-    app_command,
-    app_env,
-    demo_store,
-    kernel_id,
-    wait_until,
-)
-from pages import (
+from support.helpers import demo_store, wait_until
+from support.pages import (
     FIRST_PAGE,
     TIMEOUT,
     answered,
     kernel_of,
-    kernel_pid,
     new_context,
     open_app,
     shot,
@@ -41,6 +31,8 @@ from pages import (
     tab,
     watch,
 )
+from support.procs import alive
+from support.servers import AppClient, AppServer, app_command, app_env, kernel_id, kernel_pid
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 

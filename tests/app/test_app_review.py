@@ -12,7 +12,7 @@ from coachkit.app import App
 from coachkit.coaching.coach import Coach
 from coachkit.model.review import Action
 from coachkit.store import Store
-from conftest import TODAY, demo_store
+from support.helpers import TODAY, demo_store
 
 DEAL = "harbourline-crm-replacement"
 XSS = "<img src=x onerror=alert(1)>"

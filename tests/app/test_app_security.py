@@ -19,17 +19,16 @@ from typing import Any, ClassVar
 
 import pytest
 
-from conftest import (
+from support.helpers import run_async, wait_until
+from support.procs import alive, cmdline, descendants
+from support.servers import (
     AppClient,
     AppServer,
-    alive,
+    NoRedirect,
     app_command,
     app_env,
-    cmdline,
-    descendants,
     kernel_id,
-    run_async,
-    wait_until,
+    kernel_pid,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voila")]
@@ -44,17 +43,12 @@ def request(server: AppServer, path: str, *, method: str = "GET", cookie: str = 
     if host:
         headers["Host"] = host
     req = urllib.request.Request(server.url + path, method=method, headers=headers, data=data)
-    opener = urllib.request.build_opener(_NoRedirect)
+    opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(req, timeout=60) as response:
             return response.status, "", response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Location", ""), exc.read().decode("utf-8", "replace")
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 async def _websocket(server: AppServer, kernel: str, cookie: str, host: str = "") -> int:
@@ -80,10 +74,6 @@ def seller(app_server: AppServer):
     client = AppClient(app_server)
     yield client
     client.close_pages()
-
-
-def kernel_pid(server: AppServer, kernel: str) -> int:
-    return next(pid for pid in server.kernel_pids() if f"kernel-{kernel}.json" in cmdline(pid))
 
 
 def test_the_token_is_traded_for_a_cookie_and_leaves_the_url(seller: AppClient) -> None:
@@ -239,7 +229,7 @@ def test_the_sign_in_page_is_coachkits(app_server: AppServer) -> None:
     """Without the token: coachkit's own sign-in page (Jupyter's said to run `jupyter server
     list` and showed localhost:8888), and the token pasted into it opens the page asked for."""
     jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
 
     def send(url: str, data: dict[str, str] | None = None) -> tuple[int, str, str]:
         body = None
@@ -274,7 +264,7 @@ def test_nothing_answers_outside_the_secret_path(app_server: AppServer) -> None:
                  "api/kernels"):
         req = urllib.request.Request(app_server.root + path)
         try:
-            urllib.request.build_opener(_NoRedirect).open(req, timeout=30)
+            urllib.request.build_opener(NoRedirect).open(req, timeout=30)
             raise AssertionError(f"/{path} answered")
         except urllib.error.HTTPError as exc:
             assert exc.code == 404, path
@@ -307,7 +297,7 @@ def test_the_login_cookie_goes_to_no_other_local_server(browser: Any,
     cookie opened the app with every deal)."""
     import threading
 
-    from pages import answered, new_context, open_app, watch
+    from support.pages import answered, new_context, open_app, watch
 
     collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
     threading.Thread(target=collector.serve_forever, daemon=True).start()
@@ -379,7 +369,7 @@ async def _chatter(client: AppClient, kernel: str, seconds: float) -> int:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
-    from test_voila_server import message
+    from support.servers import message
 
     url = client.server.url.replace("http", "ws") + f"api/kernels/{kernel}/channels"
     conn = await websocket_connect(HTTPRequest(url, headers={"Cookie": client.cookie_header()}))
@@ -403,7 +393,7 @@ def test_another_user_cannot_read_a_kernels_output(app_server: AppServer,
     import subprocess
     import sys
 
-    from unix_users import other_user
+    from support.unix_users import other_user
 
     _, kernel = seller.page("deal_id=northwind-plant-maintenance")
     pid = kernel_pid(app_server, kernel)

@@ -14,7 +14,7 @@ from coachkit.errors import InvalidWorkbook
 from coachkit.model import DO_NOTHING
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import TODAY, run_async
+from support.helpers import TODAY, run_async
 
 
 @pytest.fixture

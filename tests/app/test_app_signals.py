@@ -15,17 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (
-    AppClient,
-    AppServer,
-    _NoRedirect,
-    alive,
-    app_command,
-    app_env,
-    cmdline,
-    demo_store,
-    wait_until,
-)
+from support.helpers import demo_store, wait_until
+from support.procs import alive, cmdline
+from support.servers import AppClient, AppServer, NoRedirect, app_command, app_env
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +72,7 @@ def test_a_stop_signal_leaves_no_process_and_frees_the_port(how: str, tmp_path: 
         found = re.search(r"Storing connection files in (\S+?)\.?$", server.log_text(), re.M)
         assert found, server.log_text()
         connection_dir = found[1]
-        from conftest import descendants
+        from support.procs import descendants
 
         started = descendants(server.proc.pid) | {server.proc.pid}
         assert len(started) >= 4  # coachkit app, Voila, two kernels
@@ -118,7 +110,7 @@ def test_the_url_is_printed_once_the_app_answers(tmp_path: Path) -> None:
         found = re.search(r"(http://127\.0\.0\.1:\d+/(?:[\w-]+/)?\?token=\S+)", line)
         assert found, line
         try:  # at once, as the browser does; not followed: the page would take a kernel
-            urllib.request.build_opener(_NoRedirect).open(found[1], timeout=30)
+            urllib.request.build_opener(NoRedirect).open(found[1], timeout=30)
             raise AssertionError("the token URL did not redirect to the page")
         except urllib.error.HTTPError as exc:
             assert exc.code == 302  # signed in, on to the page
@@ -132,7 +124,7 @@ def test_ctrl_c_and_closed_tabs_leave_no_traceback(browser: object, tmp_path: Pa
     """What the seller's terminal shows: tabs closing (with and without the beacon) log no
     "Task exception was never retrieved", and Ctrl-C stops everything with no traceback
     (ipykernel's ZMQError from the preheated kernel, before)."""
-    from pages import answered, new_context, open_app, watch
+    from support.pages import answered, new_context, open_app, watch
 
     location = demo_store(tmp_path, "store.db")
     server = AppServer(app_command("--store", location), app_env(), tmp_path / "app.log")

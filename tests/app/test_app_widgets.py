@@ -4,45 +4,12 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
-
-import ipywidgets as w
-import pytest
 
 from coachkit.app import App
 from coachkit.app.fields import ListEditor
 from coachkit.training.demo import demo_deals
-from conftest import TODAY, demo_store
-
-XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> App:
-    application = App(demo_store(tmp_path, "app.db"), author="tester", today=lambda: TODAY)
-    application.start()
-    return application
-
-
-def find(root: w.Widget, css: str) -> list[w.Widget]:
-    """Widgets under ``root`` carrying a CSS class (as the browser tests select them)."""
-    out, todo = [], [root]
-    while todo:
-        widget = todo.pop()
-        if css in getattr(widget, "_dom_classes", ()):
-            out.append(widget)
-        todo.extend(getattr(widget, "children", ()))
-    return out
-
-
-def field(app: App, name: str) -> w.ValueWidget:
-    found = [x for x in find(app.widget, f"ck-field-{name}") if isinstance(x, w.ValueWidget)]
-    assert found, f"no field {name}"
-    return found[0]
-
-
-def show(app: App, title: str) -> None:
-    app.tabs.selected_index = [s.title for s in app.steps].index(title)
+from support.helpers import TODAY
+from support.widgets import XSS, field, find, show
 
 
 def test_picker_lists_searches_and_opens(app: App) -> None:

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from coachkit.store import Store
-from conftest import AppServer
-from pages import open_app, panel, shot, status, tab
+from support.pages import open_app, panel, shot, status, tab
+from support.servers import AppServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AppServer
-from pages import open_app, shot, tab
+from support.pages import open_app, shot, tab
+from support.servers import AppServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from coachkit.model.vocabulary import STEPS
-from conftest import AppServer
-from pages import FIRST_PAGE, TIMEOUT, open_app, shot, tab
+from support.pages import FIRST_PAGE, TIMEOUT, open_app, shot, tab
+from support.servers import AppServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 

@@ -16,8 +16,9 @@ import pytest
 from coachkit.model import Deal
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import TODAY, AppServer
-from pages import FIRST_PAGE, answered, new_context, open_app, shot, status, tab
+from support.helpers import TODAY
+from support.pages import FIRST_PAGE, answered, new_context, open_app, shot, status, tab
+from support.servers import AppServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 
@@ -109,7 +110,7 @@ def test_the_same_field_edited_twice_gives_a_choice_per_field(
 
 
 def _artifact(name: str) -> Any:
-    from conftest import ARTIFACTS
+    from support.helpers import ARTIFACTS
 
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"

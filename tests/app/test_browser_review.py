@@ -11,8 +11,9 @@ import pytest
 
 from coachkit.model import empty_deal
 from coachkit.store import Store
-from conftest import ARTIFACTS, AppServer
-from pages import TIMEOUT, new_context, open_app, tab
+from support.helpers import ARTIFACTS
+from support.pages import TIMEOUT, new_context, open_app, tab
+from support.servers import AppServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
 

@@ -26,19 +26,9 @@ from coachkit.processes import free_port
 from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import (
-    TODAY,
-    AppClient,
-    AppServer,
-    Server,
-    alive,
-    cmdline,
-    descendants,
-    kernel_id,
-    run_async,
-    wait_for_http,
-    wait_until,
-)
+from support.helpers import TODAY, run_async, wait_until
+from support.procs import alive, cmdline, descendants
+from support.servers import AppClient, AppServer, Server, kernel_id, wait_for_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voila")]
 

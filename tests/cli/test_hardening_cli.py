@@ -17,15 +17,10 @@ from coachkit.model import Deal, empty_deal
 from coachkit.model.files import MAX_FILE_BYTES, canonical, dumps
 from coachkit.store import Store
 from coachkit.store.tables import metadata
-from unix_users import without_privileges
+from support.helpers import coachkit
+from support.unix_users import without_privileges
 
 pytestmark = pytest.mark.slow
-
-
-def coachkit(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
-    """The real command, in its own process."""
-    return subprocess.run([sys.executable, "-m", "coachkit.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **env})
 
 
 def one_line(result: subprocess.CompletedProcess[str], *needles: str) -> str:

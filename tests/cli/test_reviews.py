@@ -13,7 +13,7 @@ from coachkit.coaching.coach import Coach
 from coachkit.model import Deal
 from coachkit.store import Store
 from coachkit.training.demo import demo_deal
-from conftest import TODAY
+from support.helpers import TODAY
 
 DEAL = "harbourline-crm-replacement"
 
@@ -153,7 +153,7 @@ def test_a_new_review_is_marked_until_the_seller_acts_on_it(tmp_path: Path) -> N
     from coachkit.app import App
     from coachkit.app.picker import NEW_REVIEW
     from coachkit.model.review import Action
-    from conftest import demo_store
+    from support.helpers import demo_store
 
     location = demo_store(tmp_path)
     with Store(location) as s:
@@ -180,7 +180,7 @@ def test_a_manager_on_the_team_server_finds_the_deals_latest_report(tmp_path: Pa
     from coachkit.app.review_panel import ReviewPanel
     from coachkit.app.session import WorkbookSession
     from coachkit.store.scoped import ScopedStore
-    from conftest import demo_store
+    from support.helpers import demo_store
 
     location = demo_store(tmp_path)
     with Store(location) as loaded:

@@ -20,14 +20,8 @@ from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError
 from coachkit.model import DIMENSION_WORDS, Deal, empty_deal
 from coachkit.training.demo import demo_deal, demo_ids
-from conftest import TODAY
-from strategies import deal_documents
-
-
-@pytest.fixture(scope="module")
-def coach() -> Coach:
-    return Coach()
-
+from support.helpers import TODAY
+from support.strategies import deal_documents
 
 # -- scores ------------------------------------------------------------------------------------
 

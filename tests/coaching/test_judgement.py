@@ -23,9 +23,9 @@ from coachkit.coaching.settings import load_settings
 from coachkit.model import Deal, empty_deal
 from coachkit.model.files import read_workbook_file
 from coachkit.training.demo import demo_deal, demo_ids
-from conftest import TODAY, demo_store
+from support.helpers import REPO, TEST_DATA, TODAY, demo_store
 
-DATA = Path(__file__).parent / "data" / "judgement"
+DATA = TEST_DATA / "judgement"
 LABELS = tomllib.loads((DATA / "labels.toml").read_text("utf-8"))
 DAY = dt.date.fromisoformat(LABELS["today"])
 NEW_RULES = ("silent-key-person", "economic-buyer-unmet", "plan-after-close",
@@ -42,11 +42,6 @@ ISSUE_SITUATIONS = {  # the eight deals of the issue, as labelled tuning deals
     "pasta-doubtful-fit": "doubtful-fit",
     "pune-healthy-negotiation": None,
 }
-
-
-@pytest.fixture(scope="module")
-def coach() -> Coach:
-    return Coach(load_settings(None))
 
 
 def labelled(deal_id: str) -> Deal:
@@ -296,7 +291,7 @@ def test_the_report_and_the_review_step_open_with_the_verdict(tmp_path: Path) ->
     # the manager's first screen: the verdict, then (after what needs them) the questions
     assert "Verdict: Multi-thread first" in top and "questions to ask" in top
     assert "data-verdict='multi-thread-first'" in verdict_html(report.coaching)
-    nb = json.loads((Path(__file__).parents[1] / "templates" / "deal_report.ipynb")
+    nb = json.loads((REPO / "templates" / "deal_report.ipynb")
                     .read_text("utf-8"))
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     assert code.index("report.verdict()") == code.index(next(
@@ -307,7 +302,7 @@ def test_the_report_and_the_review_step_open_with_the_verdict(tmp_path: Path) ->
 
 
 def test_the_readme_rules_table_is_the_registry() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    readme = (REPO / "README.md").read_text("utf-8")
     assert readme_block(load_settings(None)) in readme, (
         "README's rules table is stale: python -m coachkit.coaching.ruletable")
 

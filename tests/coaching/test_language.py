@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 from coachkit.coaching.language import ProductLanguage, Verdict, check
 from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError
+from support.helpers import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "product_language.tsv"
-ASKS = Path(__file__).parent / "data" / "purchase_asks.tsv"
+DATA = TEST_DATA / "product_language.tsv"
+ASKS = TEST_DATA / "purchase_asks.tsv"
 TEST_PRODUCTS = ["Ledgerly", "FleetPilot", "Ledgerly Insights"]
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.9
@@ -368,7 +369,7 @@ def test_precision_and_recall_on_the_held_out_split(
 
 @pytest.mark.parametrize("split", sorted(BLIND_FLOOR))
 def test_precision_and_recall_on_the_blind_sets(split: str, language: ProductLanguage) -> None:
-    path = Path(__file__).parent / "data" / f"purchase_asks_{split}.tsv"
+    path = TEST_DATA / f"purchase_asks_{split}.tsv"
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     assert len(rows) == 200

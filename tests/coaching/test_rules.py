@@ -13,15 +13,10 @@ from coachkit.coaching.coach import Coach
 from coachkit.coaching.registry import Severity, registry
 from coachkit.model import Deal
 from coachkit.training.demo import demo_deal
-from conftest import TODAY
+from support.helpers import TODAY
 
 WELL_RUN = "northwind-plant-maintenance"
 Doc = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def coach() -> Coach:
-    return Coach()
 
 
 def base() -> Doc:

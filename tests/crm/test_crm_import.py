@@ -20,8 +20,9 @@ from coachkit.errors import CoachkitError, StaleError
 from coachkit.model import Deal, Stage
 from coachkit.reports.team import deal_row, team_frame, to_csv
 from coachkit.store import Store
+from support.helpers import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "crm"
+DATA = TEST_DATA / "crm"
 DATALOADER = str(DATA / "salesforce_dataloader.csv")
 LATER = str(DATA / "salesforce_dataloader_later.csv")
 NORTHWIND = "salesforce:0068d00000Kx2PqAAJ"
@@ -234,7 +235,7 @@ def test_hubspot_and_a_mapped_export(cli, store_path: Path) -> None:
 
 def test_formula_cells_stay_safe_in_the_team_csv(store: Store) -> None:
     from coachkit.coaching.coach import Coach
-    from conftest import TODAY
+    from support.helpers import TODAY
 
     import_rows(store, read_crm_export(LATER, "salesforce"), author="ops")
     deal = by_key(store)[TYRELL]

@@ -23,8 +23,9 @@ from coachkit.crm.cells import salesforce_id
 from coachkit.crm.profiles import HUBSPOT_STAGES, SALESFORCE_STAGES
 from coachkit.crm.reader import CrmImportError, CrmRow, read_crm_export
 from coachkit.errors import CoachkitError
+from support.helpers import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "crm"
+DATA = TEST_DATA / "crm"
 
 SF_HEADER = '"Id","Name","Account.Name","Amount","StageName","CloseDate","Owner.Name","NextStep"'
 HS_HEADER = ("Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Pipeline,"

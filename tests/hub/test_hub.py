@@ -10,82 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import stat
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 import websocket
-from sqlalchemy.engine import URL, make_url
 
-from coachkit.model import Deal
 from coachkit.store import Store
-from coachkit.training.demo import demo_deals
-from conftest import TODAY
-from hubserver import Hub, other_unix_user, run_as, running_hub
+from support.helpers import REPO
+from support.hubserver import REPORTS, SOCKETS_SEEN, Hub, run_as, signed_in_page, wait_for_reports
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
-
-REPORTS = "services/coachkit-reports/"
-SOCKETS_SEEN: list[str] = []
-"""Unix sockets user servers listened on, checked gone once the hub has stopped."""
-
-
-def in_team(deal: Deal, team: str) -> Deal:
-    doc = deal.to_json_dict()
-    return Deal.model_validate({**doc, "deal": {**doc["deal"], "team": team}})
-
-
-@pytest.fixture(scope="module")
-def team_store(postgres) -> dict[str, object]:
-    """The demo deals on PostgreSQL, spread over the teams east and west."""
-    url = postgres.new_database()
-    deals = sorted(demo_deals(TODAY), key=lambda d: d.id)
-    teams = {"east": [d.id for d in deals[0::2]], "west": [d.id for d in deals[1::2]]}
-    with Store(url) as store:
-        for deal in deals:
-            store.put(in_team(deal, "east" if deal.id in teams["east"] else "west"),
-                      author="demo")
-    parsed = make_url(url)
-    customers = {d.id: d.deal.customer for d in deals}
-    return {"url": url, "password": parsed.password, "database": parsed.database,
-            "bare": URL.create(parsed.drivername, username=parsed.username, host=parsed.host,
-                               port=parsed.port, database=parsed.database
-                               ).render_as_string(hide_password=False),
-            "teams": teams, "customers": customers}
-
-
-@pytest.fixture(scope="module")
-def hub(team_store, tmp_path_factory) -> Iterator[Hub]:
-    folder = tmp_path_factory.mktemp("hub")
-    password_file = folder / "store-password"
-    password_file.write_text(str(team_store["password"]) + "\n")
-    password_file.chmod(0o600)
-    with running_hub(folder, store=str(team_store["bare"]), password_file=password_file,
-                     marker=str(team_store["database"]), password=secrets.token_urlsafe(9),
-                     admin_password=secrets.token_urlsafe(32)) as running:
-        yield running
-    time.sleep(1)
-    left = running.processes()
-    assert not left, f"processes left after the hub stopped: {left}"
-    # the Unix sockets of user servers go with them, and their private folders
-    assert not [p for p in SOCKETS_SEEN if Path(p).parent.exists()], SOCKETS_SEEN
-
-
-def wait_for_reports(hub: Hub, session: requests.Session, teams: list[str]) -> str:
-    """The index once every team has a rendered report (at most 8 minutes here)."""
-    deadline = time.monotonic() + 480
-    while True:
-        page = session.get(hub.url + REPORTS, timeout=60)
-        if all(f"href='/{REPORTS}teams/{t}/'" in page.text for t in teams):
-            return page.text
-        assert time.monotonic() < deadline, page.text
-        time.sleep(3)
 
 
 def open_server(hub: Hub, user: str) -> requests.Session:
@@ -231,17 +170,6 @@ def test_runtime_files_are_private_and_no_secret_is_in_argv_or_logs(hub: Hub, te
 # -- the sellers' app -----------------------------------------------------------------------
 
 
-def signed_in_page(browser, hub: Hub, user: str):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{hub.url}hub/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", hub.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_selector(".ck-deal-list select", timeout=300_000)
-    return context, page
-
-
 def listed(page) -> list[str]:
     """The customers of the deals in the picker's list."""
     labels = page.eval_on_selector_all(".ck-deal-list option",
@@ -303,7 +231,7 @@ def test_a_new_deal_goes_to_the_sellers_team_and_saves_as_the_hub_user(browser, 
 STOCK_WORDS = ("JupyterHub", "Start My Server", "Stop My Server", "Stop Server", "Token",
                "Launch Server", "Logout")
 """JupyterHub's own words, which no page on a seller's or manager's way shows."""
-SHOTS = Path(__file__).resolve().parent.parent / ".shots"
+SHOTS = REPO / ".shots"
 """Screenshots of the coachkit pages, to look at (not committed)."""
 
 
@@ -444,7 +372,7 @@ def test_code_run_in_a_sellers_kernel_reaches_no_other_teams_deal(hub: Hub, team
     purpose: the attack runs with the exact environment her kernel was given), PostgreSQL
     refuses every row of west's deals, for reading and writing; no process of her server
     holds the store's own password."""
-    from test_store_roles import attack
+    from support.attacker import attack
 
     open_server(hub, "ana")
     kernels, servers = [], []
@@ -622,12 +550,6 @@ for path in unix:
         sock.close()
 print(json.dumps(seen))
 """
-
-
-@pytest.fixture(scope="module")
-def other_user() -> Iterator[str]:
-    with other_unix_user() as name:
-        yield name
 
 
 def test_another_unix_user_gets_nothing_from_a_users_server(hub: Hub, other_user: str):

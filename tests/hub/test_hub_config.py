@@ -28,10 +28,10 @@ from coachkit.hub.config import (
 from coachkit.hub.teams import load_teams, parse_teams
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import TODAY
-from hubserver import other_unix_user, run_as
+from support.helpers import REPO, TODAY
+from support.hubserver import run_as
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 K8S = ROOT / "deploy" / "k8s"
 TEAMS = """\
 admins = ["adam"]
@@ -321,12 +321,6 @@ def stopped_after_the_store(cli, teams_file: Path, tmp_path: Path, store: Path):
                      "--runtime-dir", str(tmp_path / "runtime"))
     assert result.code == 1 and "cannot listen on" in result.err, result.err
     return result
-
-
-@pytest.fixture(scope="module")
-def other_user():
-    with other_unix_user() as name:
-        yield name
 
 
 def test_the_trial_store_is_made_private(cli, teams_file, tmp_path, other_user):

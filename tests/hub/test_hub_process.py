@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from coachkit.hub.rendering import Renderings
+from support.procs import alive
 
 STAND_IN = textwrap.dedent("""\
     # a program that behaves like JupyterHub where it matters here: it starts a process in
@@ -38,14 +39,6 @@ WRAPPER = textwrap.dedent("""\
     sys.exit(run_hub([sys.executable, sys.argv[1]], env=None, cwd=".", log=sys.stdout,
                      on_running=lambda: print("running", flush=True)))
 """)
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.slow

@@ -15,8 +15,7 @@ import requests
 
 from coachkit.model.review import Action, ReviewEvent
 from coachkit.store import Store
-from hubserver import Hub
-from test_hub import REPORTS, hub, team_store, wait_for_reports  # noqa: F401  (fixtures)
+from support.hubserver import REPORTS, Hub, wait_for_reports
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
@@ -27,14 +26,14 @@ def xsrf(page: str) -> str:
     return found.group(1)
 
 
-def rendered(hub: Hub, session: requests.Session, team: str) -> str:  # noqa: F811
+def rendered(hub: Hub, session: requests.Session, team: str) -> str:
     page = session.get(hub.url + REPORTS, timeout=60).text
     found = re.search(rf"data-team='{team}' data-rendered='([^']*)'", page)
     assert found, page[:500]
     return found.group(1)
 
 
-def test_pdfs_are_served_beside_the_html(hub: Hub, team_store) -> None:  # noqa: F811
+def test_pdfs_are_served_beside_the_html(hub: Hub, team_store) -> None:
     east = team_store["teams"]["east"]
     maria, _ = hub.login("maria")
     index = wait_for_reports(hub, maria, ["east"])
@@ -46,7 +45,7 @@ def test_pdfs_are_served_beside_the_html(hub: Hub, team_store) -> None:  # noqa:
     assert wes.get(f"{hub.url}{REPORTS}teams/east/{east[0]}.pdf").status_code == 403
 
 
-def test_deal_reports_link_to_the_deal_in_the_readers_app(hub: Hub, team_store) -> None:  # noqa: F811
+def test_deal_reports_link_to_the_deal_in_the_readers_app(hub: Hub, team_store) -> None:
     deal = team_store["teams"]["east"][0]
     maria, _ = hub.login("maria")
     wait_for_reports(hub, maria, ["east"])
@@ -60,7 +59,7 @@ def test_deal_reports_link_to_the_deal_in_the_readers_app(hub: Hub, team_store) 
     assert unquote(answer.headers["Location"]).endswith(f"/user/maria/?deal_id={deal}")
 
 
-def test_a_manager_renders_a_team_now_once_in_a_while(hub: Hub, team_store) -> None:  # noqa: F811
+def test_a_manager_renders_a_team_now_once_in_a_while(hub: Hub, team_store) -> None:
     maria, _ = hub.login("maria")
     index = wait_for_reports(hub, maria, ["east"])
     before = rendered(hub, maria, "east")
@@ -88,7 +87,7 @@ def test_a_manager_renders_a_team_now_once_in_a_while(hub: Hub, team_store) -> N
     assert late.status_code == 429 and "ask again in" in late.text
 
 
-def test_the_index_marks_answers_and_actions_done(hub: Hub, team_store) -> None:  # noqa: F811
+def test_the_index_marks_answers_and_actions_done(hub: Hub, team_store) -> None:
     deal = team_store["teams"]["east"][1]
     with Store(str(team_store["url"])) as store:
         version = store.get(deal).version
@@ -110,10 +109,10 @@ def test_the_index_marks_answers_and_actions_done(hub: Hub, team_store) -> None:
 
 
 @pytest.mark.browser
-def test_a_seller_sees_a_new_review_in_the_deal_list(browser, hub: Hub,  # noqa: F811
-                                                     team_store) -> None:  # noqa: F811
+def test_a_seller_sees_a_new_review_in_the_deal_list(browser, hub: Hub,
+                                                     team_store) -> None:
     from coachkit.app.picker import NEW_REVIEW
-    from test_hub import signed_in_page
+    from support.hubserver import signed_in_page
 
     east = team_store["teams"]["east"]
     customers = team_store["customers"]

@@ -10,7 +10,7 @@ import pytest
 
 from coachkit import clock
 from coachkit.errors import CoachkitError
-from conftest import TODAY
+from support.helpers import REPO, TODAY
 
 
 def test_today_is_pinned_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,7 +69,7 @@ def test_as_of_picks_the_version_today_picks_the_day(tmp_path: Path, cli) -> Non
 
 
 def test_nothing_reads_the_system_date_but_the_clock() -> None:
-    src = Path(__file__).resolve().parents[1] / "src" / "coachkit"
+    src = REPO / "src" / "coachkit"
     offenders = []
     for path in src.rglob("*.py"):
         if path.name == "clock.py":

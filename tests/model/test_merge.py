@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from coachkit.model import Deal, empty_deal
 from coachkit.model.merge import MINE, THEIRS, merge, resolve
-from strategies import deal_documents
+from support.strategies import deal_documents
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

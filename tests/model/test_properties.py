@@ -12,7 +12,7 @@ from coachkit.errors import InvalidWorkbook
 from coachkit.model import Deal
 from coachkit.model.files import dumps, parse_workbook, validate_document
 from coachkit.store import Store
-from strategies import deal_documents
+from support.strategies import deal_documents
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,

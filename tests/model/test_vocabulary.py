@@ -15,7 +15,7 @@ from coachkit.reports.deal import DealReport
 from coachkit.store import Store
 from coachkit.training.demo import demo_deal
 from coachkit.views.text import coaching_text, deal_text
-from conftest import TODAY
+from support.helpers import TODAY
 
 DEAL_ID = "northwind-plant-maintenance"
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from coachkit.processes import free_port
-from conftest import Server, wait_for_http
+from support.helpers import REPO
+from support.servers import Server, wait_for_http
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 def readme_urlpath() -> str:

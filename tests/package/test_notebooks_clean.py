@@ -14,7 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.helpers import REPO
+
+ROOT = REPO
 NOTEBOOKS = sorted([*ROOT.joinpath("templates").rglob("*.ipynb"),
                     *ROOT.joinpath("workbooks").rglob("*.ipynb")])
 NOTEBOOKS = [p for p in NOTEBOOKS if ".ipynb_checkpoints" not in p.parts]

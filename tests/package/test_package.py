@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from coachkit.processes import free_port
-from conftest import AppClient, AppServer
-
-REPO = Path(__file__).resolve().parents[1]
+from support.helpers import REPO
+from support.servers import AppClient, AppServer
 
 
 def test_every_package_is_listed() -> None:

@@ -7,41 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from coachkit.model import Deal
 from coachkit.model.files import write_workbook
 from coachkit.reports.cohort import CohortReport
 from coachkit.store import Store
 from coachkit.training.collect import collect
 from coachkit.training.scenarios import download_name, load_scenario
-from conftest import TODAY
-
-SCENARIO = "paper-mill-were-different"
-PEOPLE = ["Ann Lee", "Bo Ek", "Cara Díaz", "Dev Rao", "Eli Moss", "Fay Okoro"]
-XSS = "<script>alert('cohort')</script>"
-
-
-@pytest.fixture(scope="module")
-def cohort_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Six hand-ins: some frame a problem, some pitch a product, one carries a script."""
-    folder = tmp_path_factory.mktemp("hand-ins")
-    scenario = load_scenario(SCENARIO)
-    reference = scenario.reference(TODAY).to_json_dict()
-    for i, person in enumerate(PEOPLE):
-        doc = scenario.start(person, today=TODAY).to_json_dict()
-        if i % 2 == 0:
-            doc["problem"]["statement"] = reference["problem"]["statement"]
-            doc["problem"]["metrics"] = reference["problem"]["metrics"]
-            doc["stakeholders"] = reference["stakeholders"][: 2 + i]
-        else:
-            doc["problem"]["statement"] = "They need to buy a new condition monitoring system"
-        if i == 3:
-            doc["problem"]["statement"] = XSS
-        write_workbook(Deal.model_validate(doc), folder / download_name(person, SCENARIO))
-    location = str(tmp_path_factory.mktemp("cohort") / "store.db")
-    with Store(location) as store:
-        report = collect(folder, store, "leeds-nov", scenario=SCENARIO)
-    assert report.ok and len(report.collected) == len(PEOPLE)
-    return location
+from support.cohort import PEOPLE, SCENARIO, XSS
+from support.helpers import TODAY
 
 
 def test_cohort_report_sections(cohort_store: str) -> None:

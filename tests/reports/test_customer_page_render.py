@@ -15,8 +15,9 @@ import pytest
 
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from test_customer_page import INTERNAL_WORDS, marked_deal
-from test_reports_render import Run, _Sources, once_per_session, run_cli
+from support.customer import INTERNAL_WORDS, marked_deal
+from support.helpers import run_cli
+from support.reporting import Run, Sources, once_per_session
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports-render")]
 
@@ -72,7 +73,7 @@ def test_nothing_internal_in_the_html_or_the_pdf(marked_page: Run) -> None:
 
 def test_the_page_is_self_contained(marked_page: Run) -> None:
     page = marked_page.html("mk-deal-customer")
-    parser = _Sources()
+    parser = Sources()
     parser.feed(page)
     assert [ref for ref in parser.refs if not ref[2].startswith("data:")] == []
     assert "<script" not in page and "<link" not in page and "@import" not in page

@@ -24,7 +24,8 @@ from coachkit.model import Deal
 from coachkit.store import Store
 from coachkit.store.tables import reviews_table
 from coachkit.training.demo import demo_deals
-from conftest import TODAY, alive, cmdline, descendants
+from support.helpers import TODAY
+from support.procs import alive, tree_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-batches")]
 
@@ -48,12 +49,6 @@ def start(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "coachkit.cli", "report", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # its own process group, like a terminal's
-
-
-def tree_of(root: int) -> dict[int, str]:
-    """Every live process under ``root`` (kernels too: their worker's children), with its
-    command line."""
-    return {pid: cmdline(pid) for pid in descendants(root)}
 
 
 def wait_for(condition: object, timeout: float = 240) -> None:

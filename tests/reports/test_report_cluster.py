@@ -6,8 +6,6 @@ arguments, no kept notebook, no report and no output, on a cluster as on local w
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,9 +18,9 @@ from coachkit.model import Deal
 from coachkit.reports.cluster import subprocess_cluster
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import TODAY, alive, cmdline
-from test_report_batches import tree_of
-from test_reports import corrupt
+from support.helpers import TODAY, coachkit
+from support.procs import alive, cmdline, tree_of
+from support.reporting import corrupt
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-cluster")]
 
@@ -67,14 +65,6 @@ def team_store(tmp_path_factory: pytest.TempPathFactory) -> str:
             store.put(Deal.model_validate(doc), author="seller")
         corrupt(store, "more-5")
     return location
-
-
-def coachkit(*args: str, env: dict[str, str] | None = None,
-             timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run([sys.executable, "-m", "coachkit.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def test_a_team_renders_on_the_cluster_and_a_failing_deal_is_listed(

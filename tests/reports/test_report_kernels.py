@@ -29,7 +29,8 @@ from coachkit.reports.render import DEAL_NOTEBOOK, Renderer
 from coachkit.shipped import templates_dir
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
-from conftest import TODAY, alive
+from support.helpers import TODAY
+from support.procs import alive
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-kernels")]
 

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import io
 import subprocess
 import sys
 from concurrent.futures import Executor, Future
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from pydantic import BaseModel
 
 from coachkit.clock import parse_when
 from coachkit.coaching.coach import Coach
@@ -40,61 +37,9 @@ from coachkit.reports.team import (
     to_csv,
 )
 from coachkit.store import Store
-from conftest import TODAY
-from strategies import deal_documents
-
-PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
-RAW = ("<script", "<img src=x", "onerror=alert(1)>")
-"""Traces of a payload that got through unescaped."""
-
-
-def hostile_deal(deal_id: str, base: Deal) -> tuple[Deal, list[str]]:
-    """``base`` with both payloads and a unique marker in every text field, list entries
-    and names included (disagreements follow the renamed stakeholders). Returns the deal and
-    the values written."""
-    values: list[str] = []
-    renamed: dict[str, str] = {}
-
-    def hostile() -> str:
-        value = f"F{len(values):03d} {PAYLOADS[0]} {PAYLOADS[1]}"
-        values.append(value)
-        return value
-
-    def walk(model: BaseModel) -> None:
-        if type(model).__name__ == "CrmRecord":
-            return  # a CRM's name and id are not free text
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            if isinstance(value, BaseModel):
-                walk(value)
-            elif isinstance(value, list):
-                for i, item in enumerate(value):
-                    if isinstance(item, BaseModel):
-                        walk(item)
-                    elif isinstance(item, str) and name == "between":
-                        value[i] = renamed[item]
-                    elif isinstance(item, str):
-                        value[i] = hostile()
-            elif isinstance(value, str) and not isinstance(value, Enum) and name not in (
-                    "id", "currency"):
-                new = hostile()
-                if name == "name" and type(model).__name__ == "Stakeholder":
-                    renamed[value] = new
-                object.__setattr__(model, name, new)
-
-    deal = base.model_copy(deep=True)
-    deal.deal.id = deal_id
-    walk(deal)
-    deal.training.scenario = deal.training.scenario or hostile()
-    return Deal.model_validate(deal.to_json_dict()), values
-
-
-def assert_escaped(page: str, values: list[str]) -> None:
-    for raw in RAW:
-        assert raw not in page, f"unescaped user text in the report: {raw!r}"
-    missing = [v[:4] for v in values if html.escape(v) not in page]
-    assert not missing, f"text fields not shown in the report: {missing}"
-
+from support.helpers import TODAY
+from support.reporting import PAYLOADS, assert_escaped, corrupt, hostile_deal
+from support.strategies import deal_documents
 
 # -- markup ----------------------------------------------------------------------------------
 
@@ -203,22 +148,6 @@ def test_unreadable_version_is_a_one_line_report_error(tmp_path: Path,
         DealReport.load(location, "tallis-early-discovery")
     with pytest.raises(ReportError, match="no deal 'nope'"):
         DealReport.load(location, "nope")
-
-
-def corrupt(store: Store, deal_id: str) -> None:
-    """A version whose document is not JSON, inserted behind the store's back."""
-    from sqlalchemy import insert, update
-
-    from coachkit.clock import now as utcnow
-    from coachkit.store.tables import deals_table, versions_table
-
-    latest = store.latest_version(deal_id) or 0
-    with store.engine.begin() as conn:
-        conn.execute(insert(versions_table).values(
-            deal_id=deal_id, version=latest + 1, saved_at=utcnow(), author="disk",
-            document='{"schema_version": 1, "deal": {"id": '))
-        conn.execute(update(deals_table).where(deals_table.c.id == deal_id)
-                     .values(latest_version=latest + 1))
 
 
 # -- the team report -------------------------------------------------------------------------

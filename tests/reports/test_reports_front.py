@@ -17,7 +17,7 @@ from coachkit.model.review import Action, ReviewEvent
 from coachkit.reports.changes import change_words, field_words
 from coachkit.reports.deal import FRONT_QUESTIONS, DealReport
 from coachkit.store import Store
-from conftest import TODAY
+from support.helpers import TODAY
 
 DEAL = "fjordbank-onboarding"
 OVERDUE = "Send Thomas the data residency answer"

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_cohort_report import cohort_store  # noqa: F401  (a fixture)
-from test_reports_render import Run, everything  # noqa: F401  (a fixture)
+from support.reporting import Run
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports-render")]
 
@@ -87,12 +86,12 @@ DEALS = {"fjordbank-onboarding": PLAN, "harbourline-crm-replacement": PLAN,
 
 
 @pytest.mark.parametrize("deal", DEALS)
-def test_deal_pdfs_print_cleanly(everything: Run, deal: str) -> None:  # noqa: F811
+def test_deal_pdfs_print_cleanly(everything: Run, deal: str) -> None:
     assert_printable(everything.folder / f"{deal}.pdf", everything.html(deal), DEALS[deal],
                      ("Verdict:",))
 
 
-def test_team_pdf_prints_cleanly(everything: Run) -> None:  # noqa: F811
+def test_team_pdf_prints_cleanly(everything: Run) -> None:
     page = everything.html("team-all")
     assert_printable(everything.folder / "team-all.pdf", page,
                      ("#", "deal", "stage", "value", "close", "conf.", "cons.", "trend",
@@ -100,7 +99,7 @@ def test_team_pdf_prints_cleanly(everything: Run) -> None:  # noqa: F811
                      ("qualification", "negotiation", "discovery"))
 
 
-def test_cohort_pdf_prints_cleanly(cohort_store: str, tmp_path: Path, cli) -> None:  # noqa: F811
+def test_cohort_pdf_prints_cleanly(cohort_store: str, tmp_path: Path, cli) -> None:
     out = tmp_path / "reports"
     done = cli("report", "--cohort", "leeds-nov", "--store", cohort_store, "--out", str(out),
                "--format", "both")

@@ -8,112 +8,25 @@ deal. One single-deal run checks the in-process path.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
-import fcntl
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from coachkit.cli import main
-from coachkit.model import Deal, DealInfo
+from coachkit.model import Deal
 from coachkit.reports.team import FORMULA_LEADS
 from coachkit.store import Store
-from coachkit.store.tables import versions_table
 from coachkit.training.demo import demo_deals, demo_ids
-from conftest import TODAY
-from test_reports import RAW, assert_escaped, corrupt, hostile_deal
+from support.helpers import TODAY, run_cli
+from support.reporting import FORMULA, RAW, Run, Sources, assert_escaped, corrupt, once_per_session
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports-render")]
-
-FORMULA = '=HYPERLINK("http://evil.example/x","click")'
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-    folder: Path
-    store: str
-    values: list[str] = field(default_factory=list)
-
-    def html(self, stem: str) -> str:
-        return (self.folder / f"{stem}.html").read_text(encoding="utf-8")
-
-
-def once_per_session(factory: pytest.TempPathFactory, name: str,
-                     make: Callable[[Path], Run]) -> Run:
-    """``make(folder)`` once per test session, even when pytest-xdist splits the session
-    over workers (the first one renders, under a lock; the others read what it wrote)."""
-    shared = factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # the run's folder, above each worker's own
-    folder, done = shared / name, shared / f"{name}.json"
-    with open(shared / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            folder.mkdir()
-            run = make(folder)
-            done.write_text(json.dumps({**asdict(run), "folder": str(run.folder)}))
-        data = json.loads(done.read_text())
-    return Run(**{**data, "folder": Path(data["folder"])})
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with (pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out),
-          contextlib.redirect_stderr(err)):
-        mp.delenv("COACHKIT_SETTINGS", raising=False)
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="session")
-def everything(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """Every deal of a store, rendered as HTML and PDF with two workers."""
-    return once_per_session(tmp_path_factory, "all-reports", _render_everything)
-
-
-def _render_everything(folder: Path) -> Run:
-    location = str(folder / "store.db")
-    deals = {d.id: d for d in demo_deals()}
-    with Store(location) as store:
-        for deal in deals.values():
-            store.put(deal, author="seller")
-        hostile, values = hostile_deal("hostile-deal", deals["fjordbank-onboarding"])
-        store.put(hostile, author="<script>alert(1)</script>")
-        store.put(Deal(deal=DealInfo(id="bare-deal")), author="seller")
-        store.put(Deal(deal=DealInfo(id="formula-deal", customer=FORMULA, title="+1+1",
-                                     seller="-2+3", team="@SUM(A1)")), author="seller")
-        # northwind changes today; its first version was saved three weeks ago
-        doc = deals["northwind-plant-maintenance"].to_json_dict()
-        doc["deal"]["stage"] = "negotiation"
-        doc["confidence"]["customer"]["plan"] = 2
-        store.save(Deal.model_validate(doc), base_version=1, author="seller")
-        with store.engine.begin() as conn:
-            conn.execute(sa.update(versions_table)
-                         .where(versions_table.c.deal_id == "northwind-plant-maintenance")
-                         .where(versions_table.c.version == 1)
-                         .values(saved_at=dt.datetime.combine(TODAY - dt.timedelta(days=21),
-                                                              dt.time(12))))
-    code, out, err = run_cli("report", "--all", "--store", location, "--out",
-                             str(folder / "out"), "--format", "both", "--workers", "2")
-    return Run(code, out, err, folder / "out", location, values)
 
 
 @pytest.fixture(scope="session")
@@ -171,24 +84,13 @@ def test_demo_reports_show_the_deal(everything: Run) -> None:
     assert "not in the customer&#x27;s words" in harbour  # as coachkit escaped it
 
 
-class _Sources(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.refs: list[tuple[str, str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in ("src", "href", "srcset", "data", "action", "poster", "xlink:href"):
-                self.refs.append((tag, name, value or ""))
-
-
 def test_html_is_self_contained(everything: Run) -> None:
     run = everything
     pages = sorted(run.folder.glob("*.html"))
     assert len(pages) == len(ALL_IDS) + 1
     for path in pages:
         page = path.read_text(encoding="utf-8")
-        parser = _Sources()
+        parser = Sources()
         parser.feed(page)
         for tag, name, value in parser.refs:
             assert not re.match(r"(?i)\s*(https?:|//|file:|javascript:)", value), (

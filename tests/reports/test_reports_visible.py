@@ -12,8 +12,8 @@ import pytest
 
 from coachkit.coaching.registry import registry
 from coachkit.training.demo import demo_ids
-from test_cohort_report import cohort_store  # noqa: F401  (a fixture)
-from test_reports_render import Run, everything, run_cli  # noqa: F401  (a fixture)
+from support.helpers import run_cli
+from support.reporting import Run
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports-render")]
 
@@ -48,11 +48,11 @@ carry strings made to look like anything)."""
 
 
 @pytest.mark.parametrize("stem", SHOWN)
-def test_deal_and_team_reports_say_nothing_internal(everything: Run, stem: str) -> None:  # noqa: F811
+def test_deal_and_team_reports_say_nothing_internal(everything: Run, stem: str) -> None:
     assert internal_names(visible(everything.html(stem))) == []
 
 
-def test_team_report_explains_empty_cells(everything: Run) -> None:  # noqa: F811
+def test_team_report_explains_empty_cells(everything: Run) -> None:
     page = everything.html("team-all")
     bare = page[page.index('href="bare-deal.html"'):]
     row = visible(bare[:bare.index("</tr>")])
@@ -61,7 +61,7 @@ def test_team_report_explains_empty_cells(everything: Run) -> None:  # noqa: F81
 
 
 @pytest.fixture(scope="module")
-def customer_pages(everything: Run, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+def customer_pages(everything: Run, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("customer")
     for deal in ("fjordbank-onboarding", "harbourline-crm-replacement", "bare-deal"):
         code, _, err = run_cli("report", deal, "--for", "customer", "--store", everything.store,
@@ -79,7 +79,7 @@ def test_customer_pages_say_nothing_internal(customer_pages: Path) -> None:
         assert "changes with it" not in text  # a static page cannot recompute
 
 
-def test_cohort_report_says_nothing_internal(cohort_store: str, tmp_path: Path) -> None:  # noqa: F811
+def test_cohort_report_says_nothing_internal(cohort_store: str, tmp_path: Path) -> None:
     code, _, err = run_cli("report", "--cohort", "leeds-nov", "--store", cohort_store,
                            "--out", str(tmp_path))
     assert code == 0, err

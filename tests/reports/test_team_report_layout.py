@@ -27,8 +27,8 @@ from coachkit.reports.team import COLUMNS, TeamReport, by_seller, team_frame
 from coachkit.reports.week import Change, week_html
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals, demo_ids
-from conftest import TODAY
-from test_reports import PAYLOADS, RAW
+from support.helpers import TODAY
+from support.reporting import PAYLOADS, RAW
 
 HOSTILE = PAYLOADS[0]
 SELLERS = ("Astrid Nygaard", "astrid nygaard", "Bo Ek", "李雷", HOSTILE, "", "Zoe Adams")

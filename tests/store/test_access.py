@@ -8,19 +8,14 @@ import pytest
 from coachkit.access import Access
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import NotFound, Refused
-from coachkit.model import Deal
 from coachkit.model.files import dumps
 from coachkit.store import Store
 from coachkit.store.scoped import ScopedStore
+from support.helpers import in_team
 
 ANA = Access.from_groups("ana", ["coachkit-team-east", "jupyterhub-users"])
 WES = Access.from_groups("wes", ["coachkit-team-west"])
 MAX = Access.from_groups("max", ["coachkit-managers-east", "coachkit-managers-west"])
-
-
-def in_team(deal: Deal, team: str) -> Deal:
-    return Deal.model_validate({**deal.to_json_dict(),
-                                "deal": {**deal.to_json_dict()["deal"], "team": team}})
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])

@@ -17,9 +17,8 @@ import pytest
 from coachkit.errors import ConflictError
 from coachkit.model import Deal, empty_deal
 from coachkit.store import Store
-
-sys.path.insert(0, str(Path(__file__).parent))
-from saver_process import statement
+from support.helpers import REPO
+from support.saver_process import statement
 
 KILLS = int(os.environ.get("COACHKIT_KILLS", "25"))
 
@@ -30,7 +29,7 @@ def test_sigkill_mid_save_loses_no_committed_version(tmp_path: Path) -> None:
     Store(location).close()
     rng = random.Random(20261123)
     reported: set[int] = set()
-    saver = Path(__file__).parent / "saver_process.py"
+    saver = REPO / "tests" / "support" / "saver_process.py"
     for _ in range(KILLS):
         proc = subprocess.Popen([sys.executable, str(saver), location],
                                 stdout=subprocess.PIPE, text=True)

@@ -13,7 +13,7 @@ import pytest
 
 from coachkit.store import Store
 from coachkit.store.private import private_sqlite_path
-from unix_users import OtherUser, other_user, shared_folder
+from support.unix_users import OtherUser, other_user, shared_folder
 
 
 @pytest.fixture(scope="module")

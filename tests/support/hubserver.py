@@ -8,7 +8,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from coachkit.processes import free_port
 
 
 @contextlib.contextmanager
@@ -41,12 +42,6 @@ def run_as(user: str, script: str, *args: str) -> subprocess.CompletedProcess[st
     folder only root can enter) and the standard library only."""
     return subprocess.run(["runuser", "-u", user, "--", "/usr/bin/python3", "-c", script, *args],
                           capture_output=True, text=True, timeout=600, cwd="/")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -156,3 +151,34 @@ def running_hub(folder: Path, *, store: str, password_file: Path | None, marker:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+# -- what the hub's tests share ----------------------------------------------------------------
+
+REPORTS = "services/coachkit-reports/"
+"""The reports service's path on the hub."""
+
+SOCKETS_SEEN: list[str] = []
+"""Unix sockets user servers listened on, checked gone once the hub has stopped."""
+
+
+def wait_for_reports(hub: Hub, session: requests.Session, teams: list[str]) -> str:
+    """The index once every team has a rendered report (at most 8 minutes here)."""
+    deadline = time.monotonic() + 480
+    while True:
+        page = session.get(hub.url + REPORTS, timeout=60)
+        if all(f"href='/{REPORTS}teams/{t}/'" in page.text for t in teams):
+            return page.text
+        assert time.monotonic() < deadline, page.text
+        time.sleep(3)
+
+
+def signed_in_page(browser, hub: Hub, user: str):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{hub.url}hub/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", hub.password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_selector(".ck-deal-list select", timeout=300_000)
+    return context, page

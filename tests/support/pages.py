@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from coachkit.model.vocabulary import STEPS
-from conftest import ARTIFACTS, AppServer, cmdline
+from support.helpers import ARTIFACTS
 
 TIMEOUT = 30_000
 
@@ -67,7 +67,3 @@ def panel(page: Any, step: str) -> Any:
 def kernel_of(page: Any) -> str:
     return page.evaluate(
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
-
-
-def kernel_pid(server: AppServer, kernel: str) -> int:
-    return next(pid for pid in server.kernel_pids() if f"kernel-{kernel}.json" in cmdline(pid))

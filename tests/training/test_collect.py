@@ -16,7 +16,7 @@ from coachkit.store import Store
 from coachkit.training import collect as collect_module
 from coachkit.training.collect import collect, collected_id, name_parts
 from coachkit.training.scenarios import download_name, load_scenario
-from conftest import TODAY
+from support.helpers import TODAY
 
 MILL = "paper-mill-were-different"
 CARE = "home-care-buying-group"

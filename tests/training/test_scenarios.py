@@ -24,14 +24,9 @@ from coachkit.training.scenarios import (
     scenario_ids,
     scenarios,
 )
-from conftest import TODAY
+from support.helpers import TODAY
 
 IDS = scenario_ids()
-
-
-@pytest.fixture(scope="module")
-def coach() -> Coach:
-    return Coach()
 
 
 def _file(scenario_id: str, name: str) -> str:
