@@ -6,6 +6,7 @@ An area's own fixtures live in its folder's conftest.py; helpers live in ``suppo
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,8 +56,9 @@ def coach() -> Coach:
 
 @pytest.fixture
 def cli():
-    """Run ``coachkit ARGS`` in this process; returns exit code, stdout and stderr."""
-    return run_cli
+    """Run ``coachkit ARGS`` in this process; returns exit code, stdout and stderr
+    (``$COACHKIT_SETTINGS`` as the test set it)."""
+    return functools.partial(run_cli, keep_settings=True)
 
 
 # -- a real Voila server and a real browser, shared by the tests that need them -------------

@@ -64,15 +64,17 @@ class CliResult(NamedTuple):
     err: str
 
 
-def run_cli(*args: str) -> CliResult:
-    """Run ``coachkit ARGS`` in this process (no fixture needed: session fixtures use it too),
-    with the default settings."""
+def run_cli(*args: str, keep_settings: bool = False) -> CliResult:
+    """Run ``coachkit ARGS`` in this process (no fixture needed: session fixtures use it too).
+    With the shipped settings, whatever ``$COACHKIT_SETTINGS`` says (session and module
+    fixtures run before the per-test isolation), unless ``keep_settings``."""
     from coachkit.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with (pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out),
           contextlib.redirect_stderr(err)):
-        mp.delenv("COACHKIT_SETTINGS", raising=False)
+        if not keep_settings:
+            mp.delenv("COACHKIT_SETTINGS", raising=False)
         try:
             code = main(list(args))
         except SystemExit as exc:  # argparse: --help, usage errors
