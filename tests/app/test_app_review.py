@@ -13,9 +13,9 @@ from coachkit.coaching.coach import Coach
 from coachkit.model.review import Action
 from coachkit.store import Store
 from support.helpers import TODAY, demo_store
+from support.widgets import XSS
 
 DEAL = "harbourline-crm-replacement"
-XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ import pytest
 from coachkit.store import Store
 from support.pages import open_app, panel, shot, status, tab
 from support.servers import AppServer
+from support.widgets import XSS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("voila")]
-
-XSS = "<img src=x onerror=alert(1)>"
 
 
 def test_seller_fills_a_deal_and_finds_it_back(page, app_server: AppServer,

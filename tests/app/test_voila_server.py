@@ -14,7 +14,6 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import nbformat
@@ -28,7 +27,7 @@ from coachkit.store import Store
 from coachkit.training.demo import demo_deals
 from support.helpers import TODAY, run_async, wait_until
 from support.procs import alive, cmdline, descendants
-from support.servers import AppClient, AppServer, Server, kernel_id, wait_for_http
+from support.servers import AppClient, AppServer, Server, kernel_id, message, wait_for_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voila")]
 
@@ -53,14 +52,6 @@ def test_the_page_renders_the_app(client: AppClient) -> None:
     page, _ = client.page("template=lab&theme=dark")
     assert "coachkit/static/coachkit.js" in page
     assert "cdn.jsdelivr.net" not in page
-
-
-def message(msg_type: str, content: dict, **extra: str) -> str:
-    return json.dumps({
-        "header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "t",
-                   "session": uuid.uuid4().hex, "version": "5.3", "date": ""},
-        "parent_header": {}, "metadata": extra, "content": content, "channel": "shell",
-        "buffers": []})
 
 
 async def _connect(client: AppClient, kernel: str):
