@@ -43,7 +43,7 @@ from app import (  # bench/app.py
     plain_voila,
     start,
 )
-from hubserver import Hub, running_hub  # tests/hubserver.py
+from support.hubserver import Hub, running_hub  # tests/support/hubserver.py
 
 SEARCH = ".ck-search input"
 GOALS = {"cold": 2.0, "worst": 15.0, "mb": 150.0}
