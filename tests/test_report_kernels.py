@@ -23,9 +23,9 @@ from typing import Any
 import nbformat
 import pytest
 
-from coachkit.reports import batch
-from coachkit.reports.batch import DealJob, Output, StoreRef
-from coachkit.reports.render import DEAL_NOTEBOOK, Renderer
+from coachkit.engine import batch
+from coachkit.engine.batch import DealJob, Output, StoreRef
+from coachkit.engine.render import DEAL_NOTEBOOK, Renderer
 from coachkit.shipped import templates_dir
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals

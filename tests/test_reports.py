@@ -22,10 +22,10 @@ from pydantic import BaseModel
 from coachkit.clock import parse_when
 from coachkit.coaching.coach import Coach
 from coachkit.coaching.settings import load_settings
+from coachkit.engine import batch
 from coachkit.errors import CoachkitError
 from coachkit.model import Deal, empty_deal
 from coachkit.model.diff import value_at
-from coachkit.reports import batch
 from coachkit.reports.changes import shown
 from coachkit.reports.deal import DealReport
 from coachkit.reports.markup import NOT_FILLED, Safe, el, esc, join, text
@@ -353,7 +353,7 @@ def test_store_passwords_stay_out_of_notebooks(tmp_path: Path) -> None:
 
 def test_fast_stack_import_leaves_rfc3987_importable() -> None:
     code = ("import sys, time\n"
-            "from coachkit.reports import stack\n"
+            "from coachkit.engine import stack\n"
             "t = time.perf_counter(); stack.load(); took = time.perf_counter() - t\n"
             "assert 'rfc3987_syntax' not in sys.modules\n"
             "import rfc3987_syntax\n"
@@ -364,7 +364,7 @@ def test_fast_stack_import_leaves_rfc3987_importable() -> None:
 
 
 def test_the_kernel_is_this_python() -> None:
-    from coachkit.reports.kernels import ThisPythonKernelManager
+    from coachkit.engine.kernels import ThisPythonKernelManager
 
     km = ThisPythonKernelManager(kernel_name="python3")
     assert km.kernel_spec.argv[0] == sys.executable
@@ -389,7 +389,7 @@ def test_parameters_cannot_inject_code() -> None:
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    from coachkit.reports.render import TEAM_NOTEBOOK, templates_dir
+    from coachkit.engine.render import TEAM_NOTEBOOK, templates_dir
 
     hostile = 'x"; import os; os._exit(3) #\\"\n' + PAYLOADS[0]
     nb = load_notebook_node(str(templates_dir() / TEAM_NOTEBOOK))

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from coachkit.coaching.settings import Settings, load_settings
+from coachkit.engine.batch import Output, StoreRef, TeamJob
+from coachkit.engine.render import Renderer
 from coachkit.model import Deal
-from coachkit.reports.batch import Output, StoreRef, TeamJob
-from coachkit.reports.render import Renderer
 from coachkit.reports.team import COLUMNS, TeamReport, by_seller, team_frame
 from coachkit.reports.week import Change, week_html
 from coachkit.store import Store

@@ -29,7 +29,7 @@ def renderer() -> Any:
     """This kernel's report renderer, made on first use (it imports nbconvert, ~1 s)."""
     global _RENDERER
     if _RENDERER is None:
-        from coachkit.reports.render import Renderer
+        from coachkit.engine.render import Renderer
 
         _RENDERER = Renderer()
     return _RENDERER

@@ -30,9 +30,9 @@ from coachkit.cli.common import Parents, add_dates, err, when_arg
 from coachkit.errors import CoachkitError
 
 if TYPE_CHECKING:
-    from coachkit.reports.batch import Batch, CohortJob, DealJob, Output, StoreRef
+    from coachkit.engine.batch import Batch, CohortJob, DealJob, Output, StoreRef
+    from coachkit.engine.kernels import KernelThread
     from coachkit.reports.customer import CustomerJob
-    from coachkit.reports.kernels import KernelThread
     from coachkit.store import DealSummary, Store, VersionInfo
 
 
@@ -118,15 +118,15 @@ def _existed(store: Store, deal_id: str, as_of: dt.date | dt.datetime) -> bool:
 
 
 def _ref(location: str) -> StoreRef:
-    from coachkit.reports.batch import StoreRef
+    from coachkit.engine.batch import StoreRef
 
     return StoreRef.of(location)
 
 
 def _settings_and_output(args: argparse.Namespace) -> tuple[str, Output]:
     from coachkit.coaching.settings import load_settings
-    from coachkit.reports.batch import FORMATS, Output
-    from coachkit.reports.render import templates_dir
+    from coachkit.engine.batch import FORMATS, Output
+    from coachkit.engine.render import templates_dir
 
     templates_dir()  # missing report templates fail before any work, on one line
     settings = str(Path(args.settings).resolve()) if args.settings else ""
@@ -138,7 +138,7 @@ def _settings_and_output(args: argparse.Namespace) -> tuple[str, Output]:
 def _one(args: argparse.Namespace) -> int:
     """One deal, rendered in this process."""
     with _kernel("coachkit.reports.deal") as kernel:
-        from coachkit.reports.batch import DealJob
+        from coachkit.engine.batch import DealJob
 
         settings, output = _settings_and_output(args)
         found, ref = _stored(args)
@@ -165,7 +165,7 @@ def _stored(args: argparse.Namespace) -> tuple[VersionInfo, StoreRef]:
 def _kernel(preload: str) -> Iterator[KernelThread]:
     """A report kernel launched first thing: it boots and imports ``preload`` on another
     core while this process reads the store and loads nbconvert; shut down at the end."""
-    from coachkit.reports.kernels import KernelThread, WarmKernel
+    from coachkit.engine.kernels import KernelThread, WarmKernel
 
     kernel = KernelThread(WarmKernel((preload,)))
     try:
@@ -197,8 +197,8 @@ def _customer(args: argparse.Namespace) -> int:
 
 def _run_here(job: DealJob | CohortJob | CustomerJob, kernel: KernelThread) -> int:
     """Render one job in this process; print what it wrote; a failure is one line."""
-    from coachkit.reports.batch import reason
-    from coachkit.reports.render import Renderer
+    from coachkit.engine.batch import reason
+    from coachkit.engine.render import Renderer
 
     try:
         written = job.run(Renderer(kernel=kernel))
@@ -213,7 +213,7 @@ def _run_here(job: DealJob | CohortJob | CustomerJob, kernel: KernelThread) -> i
 
 def _cohort(args: argparse.Namespace) -> int:
     """A workshop cohort's report, in this process (one notebook: no pool to start)."""
-    from coachkit.reports.batch import CohortJob
+    from coachkit.engine.batch import CohortJob
     from coachkit.store import Store
 
     settings, output = _settings_and_output(args)
@@ -238,7 +238,7 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def _many(summaries: Sequence[DealSummary], team: str, ref: StoreRef, output: Output,
           args: argparse.Namespace, *, since: str, as_of: str, today: str,
           settings: str) -> int:
-    from coachkit.reports.batch import Batch, TeamJob, deal_jobs, render_all
+    from coachkit.engine.batch import Batch, TeamJob, deal_jobs, render_all
 
     if args.scheduler:
         from coachkit.clock import today as clock_today
@@ -281,7 +281,7 @@ def _executor(args: argparse.Namespace, ref: StoreRef) -> Iterator[Any]:
     if not args.scheduler:
         yield None
         return
-    from coachkit.reports.cluster import connect
+    from coachkit.engine.cluster import connect
 
     with connect(args.scheduler, store_from_workers=not ref.location) as client:
         yield client.get_executor(pure=False)
@@ -301,7 +301,7 @@ def _interrupted(batch: Batch, code: int) -> int:
 
 def _drop_broken_team_report(batch: Batch) -> None:
     """No team report written now: an older one must not link reports that are not there."""
-    from coachkit.reports.batch import drop_broken_team_report
+    from coachkit.engine.batch import drop_broken_team_report
 
     team = batch.team
     if team is None or any(r.ok for r in batch.results if r.name == team.name):

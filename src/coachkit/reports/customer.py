@@ -30,8 +30,8 @@ from coachkit.reports.markup import Safe, day, el, money, number, pill, section,
 from coachkit.reports.reading import Dates, find_version, open_store, read_deal
 
 if TYPE_CHECKING:
-    from coachkit.reports.batch import Output, StoreRef
-    from coachkit.reports.render import Renderer
+    from coachkit.engine.batch import Output, StoreRef
+    from coachkit.engine.render import Renderer
 
 CUSTOMER_NOTEBOOK = "customer_page.ipynb"
 
@@ -343,7 +343,7 @@ class CustomerJob:
         return f"{self.deal_id} (the customer's page)"
 
     def run(self, renderer: Renderer) -> list[Path]:
-        from coachkit.reports.batch import write_report
+        from coachkit.engine.batch import write_report
 
         if not re.fullmatch(DEAL_ID_PATTERN, self.deal_id):
             raise ValueError(f"'{self.deal_id}' is not a deal id that can name a file")

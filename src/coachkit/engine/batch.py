@@ -2,13 +2,13 @@
 
 A job (:class:`DealJob`, :class:`TeamJob`, :class:`CohortJob`) is a small picklable
 description of one report. :func:`run_job` renders it in whatever process it lands in, with
-that process's :class:`~coachkit.reports.render.Renderer` and its warm kernel (made once, on
+that process's :class:`~coachkit.engine.render.Renderer` and its warm kernel (made once, on
 first use), and returns a :class:`Result`, never raises: a failure is a reason.
 
 :func:`render_all` spreads jobs over any :class:`concurrent.futures.Executor`: by default a
 :class:`WorkerPool` of local processes, each with its kernel started in its initializer; a
 dask.distributed cluster's ``Client.get_executor()`` works the same (see
-:mod:`coachkit.reports.cluster`). The team report is rendered last, linking only the deal
+:mod:`coachkit.engine.cluster`). The team report is rendered last, linking only the deal
 reports that exist on disk by then, so it never links a report that is not there.
 """
 
@@ -29,11 +29,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from coachkit.engine.kernels import KernelGone, KernelThread
+from coachkit.engine.render import COHORT_NOTEBOOK, DEAL_NOTEBOOK, TEAM_NOTEBOOK, Renderer
 from coachkit.fs import write_atomic
 from coachkit.model import DEAL_ID_PATTERN
 from coachkit.model.ids import slug
-from coachkit.reports.kernels import KernelGone, KernelThread
-from coachkit.reports.render import COHORT_NOTEBOOK, DEAL_NOTEBOOK, TEAM_NOTEBOOK, Renderer
 from coachkit.store.sql import has_secret
 
 FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}

@@ -1,8 +1,8 @@
 """One report from notebook to files: a warm kernel runs it, nbconvert makes the HTML,
 WeasyPrint the PDF.
 
-A :class:`Renderer` loads the stack once (see :mod:`coachkit.reports.stack`) and renders many
-reports, each notebook in the same kernel, reset in between (:mod:`coachkit.reports.kernels`).
+A :class:`Renderer` loads the stack once (see :mod:`coachkit.engine.stack`) and renders many
+reports, each notebook in the same kernel, reset in between (:mod:`coachkit.engine.kernels`).
 Each report's notebook is the template parsed once and copied, with papermill's parameter
 cell injected, executed by nbclient. The kernel is made on first use, so a renderer that only
 exports (the app's preview of the customer's page) never starts one; the one-deal command
@@ -22,9 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from coachkit.engine import stack
+from coachkit.engine.kernels import KERNEL_NAME, KernelThread
 from coachkit.fs import write_atomic
-from coachkit.reports import stack
-from coachkit.reports.kernels import KERNEL_NAME, KernelThread
 from coachkit.shipped import templates_dir
 
 TEMPLATE_NAME = "coachkit"
@@ -95,7 +95,7 @@ class Renderer:
         ``env`` added to its environment (what must not be a parameter, such as a store
         password); returns the executed notebook, also written to ``keep`` (even when it
         failed). A failing cell raises nbclient's ``CellExecutionError``; kernel trouble
-        twice raises :class:`~coachkit.reports.kernels.KernelGone`."""
+        twice raises :class:`~coachkit.engine.kernels.KernelGone`."""
         nb = self.notebook(notebook, parameters)
         kernel = self.kernel
 
