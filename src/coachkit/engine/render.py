@@ -17,7 +17,7 @@ stylesheet from anywhere, charts embedded. The PDF is made from that same HTML.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -28,9 +28,6 @@ from coachkit.fs import write_atomic
 from coachkit.shipped import templates_dir
 
 TEMPLATE_NAME = "coachkit"
-DEAL_NOTEBOOK = "deal_report.ipynb"
-TEAM_NOTEBOOK = "team_report.ipynb"
-COHORT_NOTEBOOK = "cohort_report.ipynb"
 REMOVE_TAG = "remove-cell"
 EXECUTION_TIMEOUT = 600
 """Seconds one cell may run; past it the kernel is replaced and the report tried again."""
@@ -189,3 +186,15 @@ def html_exporter(templates: Path) -> Any:
     exporter.from_notebook_node(nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_markdown_cell("")]), resources={"metadata": {"name": ""}})
     return exporter
+
+
+def notebook_of(sections: Iterable[str]) -> Any:
+    """Sections of HTML as an executed notebook, for a report made without a kernel (the
+    app's preview of the customer's page): the cell its notebook's ``display`` makes."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", {"text/html": str(html),
+                                                            "text/plain": ""})
+                    for html in sections]
+    return nbformat.v4.new_notebook(cells=[cell])

@@ -12,6 +12,8 @@ call this package. What each module holds:
   its formula-safe CSV, and the pipeline charts (matplotlib -> SVG, imported lazily);
 - :mod:`~coachkit.reports.cohort` and :mod:`~coachkit.reports.customer`: a training
   cohort's report, and one deal's page for its buying group;
+- :mod:`~coachkit.reports.sections`: a report as its sections in order (``SECTIONS``, the
+  order's one home: the notebooks show ``sections()``);
 - :mod:`~coachkit.reports.kinds`: every report kind declared once (notebook, parameters,
   file stem, title, what its kernel preloads, how the command selects it).
 

@@ -20,6 +20,7 @@ from coachkit.errors import CoachkitError, NotFound
 from coachkit.model import Deal
 from coachkit.reports.markup import Safe, blank, el, pill, section, table, text
 from coachkit.reports.reading import Dates, ReportError, open_store, read_deal
+from coachkit.reports.sections import Sections
 from coachkit.store import DealSummary
 from coachkit.training.scenarios import (
     ReferenceComparison,
@@ -42,7 +43,11 @@ class Entry:
 
 
 @dataclass
-class CohortReport:
+class CohortReport(Sections):
+    """A workshop cohort's workbooks, coached and compared with their scenarios' answers."""
+
+    SECTIONS = ("header", "participants", "statements", "reference", "gaps", "problems")
+
     cohort: str
     today: dt.date
     as_of: When | None
