@@ -120,12 +120,14 @@ def _a_deal(store: Store, deal_id: str, as_of: When | None) -> Any:
         return None
 
 
+NO_WORKBOOKS = "no workbooks in cohort '{}' (coachkit collect PATH --cohort NAME imports them)"
+
+
 def _a_cohort(store: Store, cohort: str, as_of: When | None) -> None:
     from coachkit.errors import CoachkitError
 
     if not store.list_deals(cohort=cohort):
-        raise CoachkitError(f"no workbooks in cohort '{cohort}' (coachkit collect PATH "
-                            "--cohort NAME imports them)")
+        raise CoachkitError(NO_WORKBOOKS.format(cohort))
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
