@@ -129,12 +129,14 @@ def test_only_shared_risks_and_the_demo_shares_some(demo: dict[str, Deal]) -> No
 
 
 def test_the_notebook_template_shows_every_part_in_order() -> None:
+    """The order has one home, ``CustomerPage.SECTIONS``; the notebook shows the sections."""
     import nbformat
 
     nb = nbformat.read(TEMPLATE, as_version=4)
-    calls = [c.source.strip().splitlines()[-1] for c in nb.cells
+    calls = [c.source.strip().splitlines()[-1].split("#")[0].strip() for c in nb.cells
              if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
-    assert calls == ["page.header()", *(f"page.{p}()" for p in PARTS), "page.nothing_yet()"]
+    assert calls == ["display(*page.sections())"]
+    assert ("header", *PARTS, "nothing_yet") == CustomerPage.SECTIONS
 
 
 @pytest.mark.parametrize("deal_id", ["northwind-plant-maintenance", "fjordbank-onboarding",

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from coachkit.engine.cluster import subprocess_cluster
 from coachkit.model import Deal
-from coachkit.reports.cluster import subprocess_cluster
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
 from support.helpers import TODAY, coachkit

@@ -23,9 +23,10 @@ from typing import Any
 import nbformat
 import pytest
 
-from coachkit.reports import batch
-from coachkit.reports.batch import DealJob, Output, StoreRef
-from coachkit.reports.render import DEAL_NOTEBOOK, Renderer
+from coachkit.engine import batch
+from coachkit.engine.batch import Job, Output, StoreRef
+from coachkit.engine.render import Renderer
+from coachkit.reports.kinds import KINDS
 from coachkit.shipped import templates_dir
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
@@ -96,11 +97,11 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "lib").mkdir()
     (root / "lib" / "ckwarn.py").write_text(
         "import warnings\n\ndef f():\n    warnings.warn('lib-once', UserWarning)\n")
-    deal = nbformat.read(root / "templates" / DEAL_NOTEBOOK, as_version=4)
+    deal = nbformat.read(root / "templates" / KINDS["deal"].notebook, as_version=4)
     at = next(i for i, c in enumerate(deal.cells) if "parameters" in c.metadata.get("tags", []))
     deal.cells.insert(at + 1, nbformat.v4.new_code_cell(
         CONTROL_CELL.format(control=str(root / "control")), metadata={"tags": ["remove-cell"]}))
-    nbformat.write(deal, root / "templates" / DEAL_NOTEBOOK)
+    nbformat.write(deal, root / "templates" / KINDS["deal"].notebook)
     lib = f"import sys\nsys.path.insert(0, {str(root / 'lib')!r})\n"
     notebook(root / "templates" / "pollute.ipynb", [lib + POLLUTE[0], *POLLUTE[1:]])
     notebook(root / "templates" / "probe.ipynb", [lib + PROBE[0], *PROBE[1:]])
@@ -121,8 +122,9 @@ def renderer(place: Path) -> Iterator[Renderer]:
     assert not [pid for pid in pids if alive(pid)]
 
 
-def job(place: Path, deal_id: str, out: Path) -> DealJob:
-    return DealJob(deal_id, deal_id, StoreRef.of(str(place / "store.db")), Output(str(out)))
+def job(place: Path, deal_id: str, out: Path) -> Job:
+    return Job("deal", deal_id, StoreRef.of(str(place / "store.db")), Output(str(out)),
+               heading=deal_id)
 
 
 def control(place: Path, deal_id: str, *steps: str) -> None:

@@ -19,12 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from coachkit.clock import parse_when
 from coachkit.coaching.coach import Coach
 from coachkit.coaching.settings import load_settings
+from coachkit.engine import batch
 from coachkit.errors import CoachkitError
 from coachkit.model import Deal, empty_deal
 from coachkit.model.diff import value_at
-from coachkit.reports import batch
 from coachkit.reports.changes import shown
 from coachkit.reports.deal import DealReport
+from coachkit.reports.kinds import KINDS, team_slug
 from coachkit.reports.markup import NOT_FILLED, Safe, el, esc, join, text
 from coachkit.reports.reading import Dates, ReportError, default_since
 from coachkit.reports.team import (
@@ -89,7 +90,7 @@ def test_a_deal_with_only_an_id_says_not_yet_filled() -> None:
 def test_any_valid_deal_renders(doc: dict[str, Any]) -> None:
     deal = Deal.model_validate(doc)
     page = DealReport.of(deal, TODAY).all_sections()
-    assert page.count("<section") == 11  # ten, and deal health over time
+    assert page.count("<section") == 12  # the verdict, ten, and deal health over time
 
 
 def test_every_text_field_is_shown_escaped(demo: dict[str, Deal]) -> None:
@@ -242,20 +243,20 @@ def test_batch_keeps_going_and_links_only_rendered_reports(monkeypatch: pytest.M
 
     def fake_run(job: Any) -> batch.Result:
         seen.append(job)
-        if getattr(job, "deal_id", "") == "b":
+        if job.kind == "deal" and job.subject == "b":
             return batch.Result(job.name, error="boom")
         return batch.Result(job.name, (f"{job.name}.html",))
 
     monkeypatch.setattr(batch, "run_job", fake_run)
     out = batch.Output(str(tmp_path))
     ref = batch.StoreRef.of(str(tmp_path / "s.db"))
-    jobs = batch.Batch([batch.DealJob(i, i, ref, out) for i in "abc"],
-                       batch.TeamJob("t", ref, out))
+    jobs = batch.Batch([batch.Job("deal", i, ref, out, heading=i) for i in "abc"],
+                       batch.Job("team", "t", ref, out))
     done = batch.render_all(jobs, executor=InlineExecutor(), progress=False)
     assert [r.name for r in done.failures] == ["b"]
     assert sum(r.ok for r in done.results) == 3
-    assert isinstance(seen[-1], batch.TeamJob)  # the team report comes last, once
-    assert [j.linked for j in seen if isinstance(j, batch.TeamJob)] == [("a", "c")]
+    assert seen[-1].kind == "team"  # the team report comes last, once
+    assert [j.linked for j in seen if j.kind == "team"] == [("a", "c")]
     assert [r.name for r in done.results] == ["a", "b", "c", "team report (t)"]
 
 
@@ -276,13 +277,13 @@ def test_store_passwords_stay_out_of_notebooks(tmp_path: Path) -> None:
     secret = batch.StoreRef.of("postgresql://me:pw@host/db")
     assert secret.parameter == "" and secret.env == {"COACHKIT_STORE": secret.location}
     assert batch.StoreRef.of("rel.db").location == str((Path.cwd() / "rel.db").resolve())
-    assert batch.team_slug("EMEA / Industry") == "EMEA-Industry"
-    assert batch.team_slug("../../etc") == "etc" and batch.team_slug("") == "all"
+    assert team_slug("EMEA / Industry") == "EMEA-Industry"
+    assert team_slug("../../etc") == "etc" and team_slug("") == "all"
 
 
 def test_fast_stack_import_leaves_rfc3987_importable() -> None:
     code = ("import sys, time\n"
-            "from coachkit.reports import stack\n"
+            "from coachkit.engine import stack\n"
             "t = time.perf_counter(); stack.load(); took = time.perf_counter() - t\n"
             "assert 'rfc3987_syntax' not in sys.modules\n"
             "import rfc3987_syntax\n"
@@ -293,7 +294,7 @@ def test_fast_stack_import_leaves_rfc3987_importable() -> None:
 
 
 def test_the_kernel_is_this_python() -> None:
-    from coachkit.reports.kernels import ThisPythonKernelManager
+    from coachkit.engine.kernels import ThisPythonKernelManager
 
     km = ThisPythonKernelManager(kernel_name="python3")
     assert km.kernel_spec.argv[0] == sys.executable
@@ -318,10 +319,10 @@ def test_parameters_cannot_inject_code() -> None:
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    from coachkit.reports.render import TEAM_NOTEBOOK, templates_dir
+    from coachkit.engine.render import templates_dir
 
     hostile = 'x"; import os; os._exit(3) #\\"\n' + PAYLOADS[0]
-    nb = load_notebook_node(str(templates_dir() / TEAM_NOTEBOOK))
+    nb = load_notebook_node(str(templates_dir() / KINDS["team"].notebook))
     nb = parameterize_notebook(nb, {"team": hostile, "store": "s.db", "as_of": "",
                                     "settings": "", "link_format": "html",
                                     "linked": [hostile]}, kernel_name="python3")
@@ -345,5 +346,5 @@ def test_cohort_hook_refuses_an_empty_cohort(tmp_path: Path, demo: dict[str, Dea
     args.all, args.cohort = False, "nobody"
     with pytest.raises(CoachkitError, match="no workbooks in cohort 'nobody'"):
         run_report(args)
-    assert batch.CohortJob("leeds / nov", batch.StoreRef("x"), batch.Output("o")).stem == (
+    assert batch.Job("cohort", "leeds / nov", batch.StoreRef("x"), batch.Output("o")).stem == (
         "cohort-leeds-nov")

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from coachkit.coaching.settings import Settings, load_settings
+from coachkit.engine.batch import Job, Output, StoreRef
+from coachkit.engine.render import Renderer
 from coachkit.model import Deal
-from coachkit.reports.batch import Output, StoreRef, TeamJob
-from coachkit.reports.render import Renderer
 from coachkit.reports.team import COLUMNS, TeamReport, by_seller, team_frame
 from coachkit.reports.week import Change, week_html
 from coachkit.store import Store
@@ -228,8 +228,8 @@ def render_team(folder: Path, deals: list[Deal], team: str, renderer: Renderer,
             store.put(deal, author="seller")
     out = folder / "out"
     out.mkdir()
-    job = TeamJob(team, StoreRef.of(location), Output(str(out)), today=TODAY.isoformat(),
-                  linked=linked)
+    job = Job("team", team, StoreRef.of(location), Output(str(out)), today=TODAY.isoformat(),
+              linked=linked)
     for deal_id in linked or ():
         if int(deal_id.rsplit("-", 1)[1]) % 3 == 0:  # only these reports are on disk
             (out / f"{deal_id}.html").write_text("report", encoding="utf-8")

@@ -18,8 +18,10 @@ from coachkit.coaching.registry import Finding, registry
 from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError, NotFound
 from coachkit.model import Deal
+from coachkit.reports.kinds import NO_WORKBOOKS
 from coachkit.reports.markup import Safe, blank, el, pill, section, table, text
 from coachkit.reports.reading import Dates, ReportError, open_store, read_deal
+from coachkit.reports.sections import Sections
 from coachkit.store import DealSummary
 from coachkit.training.scenarios import (
     ReferenceComparison,
@@ -42,7 +44,11 @@ class Entry:
 
 
 @dataclass
-class CohortReport:
+class CohortReport(Sections):
+    """A workshop cohort's workbooks, coached and compared with their scenarios' answers."""
+
+    SECTIONS = ("header", "participants", "statements", "reference", "gaps", "problems")
+
     cohort: str
     today: dt.date
     as_of: When | None
@@ -59,8 +65,7 @@ class CohortReport:
         with open_store(store) as st:
             summaries = st.list_deals(cohort=cohort)
             if not summaries:
-                raise ReportError(f"no workbooks in cohort '{cohort}' (coachkit collect "
-                                  "PATH --cohort NAME imports them)")
+                raise ReportError(NO_WORKBOOKS.format(cohort))
             for summary in once_per_participant(summaries):
                 try:
                     deal = read_deal(st.get(summary.id, as_of=when))

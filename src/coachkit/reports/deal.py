@@ -1,9 +1,10 @@
 """The deal report: one deal's change story as a manager reads it in a deal review.
 
 ``templates/deal_report.ipynb`` loads a :class:`DealReport` from the store and shows its
-sections one cell each. Every section says "not yet filled" where the deal is still empty;
-none of them raises on a partly filled deal. This module never imports pandas or matplotlib:
-the deal report kernel stays lean (the maps are hand-made SVG from :mod:`coachkit.views.maps`).
+sections, in the order of :attr:`DealReport.SECTIONS`. Every section says "not yet filled"
+where the deal is still empty; none of them raises on a partly filled deal. This module
+never imports pandas or matplotlib: the deal report kernel stays lean (the maps are hand-made
+SVG from :mod:`coachkit.views.maps`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from coachkit.reports.reading import (
     review_baseline,
     reviews_by,
 )
+from coachkit.reports.sections import Sections
 from coachkit.store import VersionInfo
 from coachkit.views.maps import risk_map, role_label, stakeholder_map
 
@@ -70,8 +72,12 @@ PERSON_FIELDS = ("business_goal", "personal_goal", "view_of_problem", "concerns"
 
 
 @dataclass(frozen=True)
-class DealReport:
+class DealReport(Sections):
     """A deal as saved on the report's day, coached, with what changed since."""
+
+    SECTIONS = ("header", "verdict", "change_story", "cost_and_metrics", "findings", "scores",
+                "stakeholders", "disagreements", "risks", "confidence", "plan",
+                "changes_since", "health")
 
     found: VersionInfo
     deal: Deal
@@ -574,13 +580,6 @@ class DealReport:
             note=f"One point a day, {len(points)} days with saves from "
                  f"{first.day.isoformat()}: completeness {move('completeness')}, decision "
                  f"confidence {move('confidence')}, consensus {move('consensus')}.")
-
-    def all_sections(self) -> Safe:
-        """The whole report in one piece (for tests and for other hosts than a notebook)."""
-        return Safe("".join([self.header(), self.change_story(), self.cost_and_metrics(),
-                             self.findings(), self.scores(), self.stakeholders(),
-                             self.disagreements(), self.risks(), self.confidence(),
-                             self.plan(), self.changes_since(), self.health()]))
 
 
 # -- small pieces ----------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from coachkit.reports.reading import (
     read_deal,
     reviews_by,
 )
+from coachkit.reports.sections import Sections
 from coachkit.reports.week import Change, deal_changes, week_html
 
 COLUMNS = ("rank", "deal_id", "customer", "title", "team", "seller", "stage", "value",
@@ -192,8 +193,11 @@ class CsvOutput:
 
 
 @dataclass
-class TeamReport:
+class TeamReport(Sections):
     """Every deal of a team (or of the store), coached on the report's day and ranked."""
+
+    SECTIONS = ("header", "pipeline_charts", "attention", "week_changes", "sellers",
+                "unreadable", "how_ranked")
 
     team: str
     today: dt.date

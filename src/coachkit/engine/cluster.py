@@ -1,6 +1,6 @@
 """Reports on a dask.distributed cluster: ``coachkit report --team T --scheduler ADDRESS``.
 
-The batch is the same as on local worker processes (:func:`coachkit.reports.batch.render_all`
+The batch is the same as on local worker processes (:func:`coachkit.engine.batch.render_all`
 with the cluster's ``Client.get_executor()``): one task per report, the team report last,
 failures kept as results. What a cluster adds:
 
@@ -56,14 +56,14 @@ class ReportKernelPlugin(WorkerPlugin):
         await asyncio.get_running_loop().run_in_executor(None, _start_renderer)
 
     async def teardown(self, worker: Any) -> None:
-        from coachkit.reports.batch import forget_worker_renderer
+        from coachkit.engine.batch import forget_worker_renderer
 
         await asyncio.get_running_loop().run_in_executor(None, forget_worker_renderer)
 
 
 def _start_renderer() -> None:
     """Never fails: if it cannot be made now, each report says why when it tries again."""
-    from coachkit.reports.batch import worker_renderer
+    from coachkit.engine.batch import worker_renderer
 
     with contextlib.suppress(Exception):
         worker_renderer().kernel.ready()

@@ -1,8 +1,8 @@
 """One report from notebook to files: a warm kernel runs it, nbconvert makes the HTML,
 WeasyPrint the PDF.
 
-A :class:`Renderer` loads the stack once (see :mod:`coachkit.reports.stack`) and renders many
-reports, each notebook in the same kernel, reset in between (:mod:`coachkit.reports.kernels`).
+A :class:`Renderer` loads the stack once (see :mod:`coachkit.engine.stack`) and renders many
+reports, each notebook in the same kernel, reset in between (:mod:`coachkit.engine.kernels`).
 Each report's notebook is the template parsed once and copied, with papermill's parameter
 cell injected, executed by nbclient. The kernel is made on first use, so a renderer that only
 exports (the app's preview of the customer's page) never starts one; the one-deal command
@@ -17,20 +17,17 @@ stylesheet from anywhere, charts embedded. The PDF is made from that same HTML.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from coachkit.engine import stack
+from coachkit.engine.kernels import KERNEL_NAME, KernelThread
 from coachkit.fs import write_atomic
-from coachkit.reports import stack
-from coachkit.reports.kernels import KERNEL_NAME, KernelThread
 from coachkit.shipped import templates_dir
 
 TEMPLATE_NAME = "coachkit"
-DEAL_NOTEBOOK = "deal_report.ipynb"
-TEAM_NOTEBOOK = "team_report.ipynb"
-COHORT_NOTEBOOK = "cohort_report.ipynb"
 REMOVE_TAG = "remove-cell"
 EXECUTION_TIMEOUT = 600
 """Seconds one cell may run; past it the kernel is replaced and the report tried again."""
@@ -95,7 +92,7 @@ class Renderer:
         ``env`` added to its environment (what must not be a parameter, such as a store
         password); returns the executed notebook, also written to ``keep`` (even when it
         failed). A failing cell raises nbclient's ``CellExecutionError``; kernel trouble
-        twice raises :class:`~coachkit.reports.kernels.KernelGone`."""
+        twice raises :class:`~coachkit.engine.kernels.KernelGone`."""
         nb = self.notebook(notebook, parameters)
         kernel = self.kernel
 
@@ -189,3 +186,15 @@ def html_exporter(templates: Path) -> Any:
     exporter.from_notebook_node(nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_markdown_cell("")]), resources={"metadata": {"name": ""}})
     return exporter
+
+
+def notebook_of(sections: Iterable[str]) -> Any:
+    """Sections of HTML as an executed notebook, for a report made without a kernel (the
+    app's preview of the customer's page): the cell its notebook's ``display`` makes."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", {"text/html": str(html),
+                                                            "text/plain": ""})
+                    for html in sections]
+    return nbformat.v4.new_notebook(cells=[cell])

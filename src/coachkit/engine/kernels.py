@@ -2,7 +2,7 @@
 
 Starting a kernel and importing the stack is most of what a report costs, so a process that
 renders reports keeps one :class:`WarmKernel` and runs notebook after notebook in it, reset
-in between (:mod:`coachkit.reports.kernel_side`): a deal never sees the one before.
+in between (:mod:`coachkit.engine.kernel_side`): a deal never sees the one before.
 
 Three rules make this work:
 
@@ -48,7 +48,7 @@ RESET_TIMEOUT = 60.0
 PRELOAD = ("coachkit.reports.deal",)
 """What a kernel imports while it starts, before its baseline: the deal report's modules
 (the team report's pandas and matplotlib come with the first team report)."""
-_KERNEL_SIDE = "coachkit.reports.kernel_side"
+_KERNEL_SIDE = "coachkit.engine.kernel_side"
 _HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
 """No history database: nothing to create on first use, nothing for parallel kernels to race
 on, nothing of a notebook's code left on disk."""

@@ -1,14 +1,14 @@
 """Many reports in parallel; one failing report never stops the others.
 
-A job (:class:`DealJob`, :class:`TeamJob`, :class:`CohortJob`) is a small picklable
-description of one report. :func:`run_job` renders it in whatever process it lands in, with
-that process's :class:`~coachkit.reports.render.Renderer` and its warm kernel (made once, on
+A :class:`Job` is a small picklable description of one report of any kind
+(:mod:`coachkit.reports.kinds`). :func:`run_job` renders it in whatever process it lands in, with
+that process's :class:`~coachkit.engine.render.Renderer` and its warm kernel (made once, on
 first use), and returns a :class:`Result`, never raises: a failure is a reason.
 
 :func:`render_all` spreads jobs over any :class:`concurrent.futures.Executor`: by default a
 :class:`WorkerPool` of local processes, each with its kernel started in its initializer; a
 dask.distributed cluster's ``Client.get_executor()`` works the same (see
-:mod:`coachkit.reports.cluster`). The team report is rendered last, linking only the deal
+:mod:`coachkit.engine.cluster`). The team report is rendered last, linking only the deal
 reports that exist on disk by then, so it never links a report that is not there.
 """
 
@@ -29,11 +29,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from coachkit.engine.kernels import KernelGone, KernelThread
+from coachkit.engine.render import Renderer
 from coachkit.fs import write_atomic
 from coachkit.model import DEAL_ID_PATTERN
-from coachkit.model.ids import slug
-from coachkit.reports.kernels import KernelGone, KernelThread
-from coachkit.reports.render import COHORT_NOTEBOOK, DEAL_NOTEBOOK, TEAM_NOTEBOOK, Renderer
+from coachkit.reports.kinds import KINDS, Kind
 from coachkit.store.sql import has_secret
 
 FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
@@ -115,125 +115,66 @@ class Result:
 
 
 @dataclass(frozen=True)
-class DealJob:
-    """One deal's report: ``<deal_id>.html`` (and ``.pdf``, ``.ipynb``)."""
+class Job:
+    """One report of a kind of :data:`~coachkit.reports.kinds.KINDS`, of ``subject`` (a deal
+    id, a team, a cohort): ``<stem>.html`` (and ``.pdf``, ``.ipynb``, and the kind's
+    attachments). Picklable: the kind travels as its name."""
 
-    deal_id: str
-    title: str
+    kind: str
+    subject: str
     store: StoreRef
     output: Output
+    heading: str = ""
+    """What the report is of, in words (a deal's customer); empty: the kind's own."""
     as_of: str = ""
     since: str = ""
     today: str = ""
     settings: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.deal_id
-
-    def files(self) -> list[Path]:
-        return self.output.files(self.deal_id)
-
-    def run(self, renderer: Renderer) -> list[Path]:
-        if not _SAFE_ID.fullmatch(self.deal_id):
-            raise ValueError(f"'{self.deal_id}' is not a deal id that can name a file")
-        out = self.output
-        keep = out.notebook(self.deal_id)
-        nb = renderer.execute(DEAL_NOTEBOOK, {
-            "deal_id": self.deal_id, "store": self.store.parameter, "as_of": self.as_of,
-            "since": self.since, "today": self.today, "settings": self.settings,
-        }, keep=keep, env=self.store.env)
-        html = renderer.html(nb, self.title, footer=f"deal {self.deal_id}")
-        return write_report(renderer, out, self.deal_id, html) + ([keep] if keep else [])
-
-
-@dataclass(frozen=True)
-class TeamJob:
-    """A team's report: ``team-<slug>.html`` (and ``.pdf``) and ``team-<slug>.csv``."""
-
-    team: str
-    store: StoreRef
-    output: Output
-    as_of: str = ""
-    today: str = ""
-    settings: str = ""
     linked: tuple[str, ...] | None = None
-    """Deals whose report was rendered (None: every deal that can be read); of these, the
-    report links those whose file exists when it runs."""
+    """For a kind that links its batch's reports: the deals whose report was rendered (None:
+    every deal that can be read); of these, the report links those whose file exists when
+    it runs."""
+
+    @property
+    def of(self) -> Kind:
+        return KINDS[self.kind]
 
     @property
     def stem(self) -> str:
-        return f"team-{team_slug(self.team)}"
+        return self.of.stem_of(self.subject)
 
     @property
     def name(self) -> str:
-        return f"team report ({self.team or 'all deals'})"
+        return self.of.label(self.subject)
 
     def files(self) -> list[Path]:
-        return [*self.output.files(self.stem), self.output.path(self.stem, "csv")]
+        return [*self.output.files(self.stem),
+                *(self.output.path(self.stem, suffix) for suffix, _ in self.of.attachments)]
 
     def run(self, renderer: Renderer) -> list[Path]:
-        out = self.output
-        keep = out.notebook(self.stem)
-        linked = None if self.linked is None else [
-            d for d in self.linked if out.path(d, out.link_format).is_file()]
-        nb = renderer.execute(TEAM_NOTEBOOK, {
-            "team": self.team, "store": self.store.parameter, "as_of": self.as_of,
-            "today": self.today, "settings": self.settings, "link_format": out.link_format,
-            "linked": linked,
-        }, keep=keep, env=self.store.env)
-        csv = renderer.output_of(nb, "text/csv")
-        if csv is None:
-            raise RuntimeError("the team notebook gave no CSV output")
-        title = f"Team {self.team}" if self.team else "All deals"
-        html = renderer.html(nb, f"{title} · coachkit team report", footer=title)
-        written = write_report(renderer, out, self.stem, html)
-        csv_path = write_atomic(out.path(self.stem, "csv"), csv)
-        return [*written, csv_path] + ([keep] if keep else [])
-
-
-@dataclass(frozen=True)
-class CohortJob:
-    """A workshop cohort's report for the debrief: ``cohort-<slug>.html`` (and ``.pdf``)."""
-
-    cohort: str
-    store: StoreRef
-    output: Output
-    as_of: str = ""
-    today: str = ""
-    settings: str = ""
-
-    @property
-    def stem(self) -> str:
-        return f"cohort-{team_slug(self.cohort)}"
-
-    @property
-    def name(self) -> str:
-        return f"cohort report ({self.cohort})"
-
-    def files(self) -> list[Path]:
-        return self.output.files(self.stem)
-
-    def run(self, renderer: Renderer) -> list[Path]:
-        out = self.output
-        keep = out.notebook(self.stem)
-        nb = renderer.execute(COHORT_NOTEBOOK, {
-            "cohort": self.cohort, "store": self.store.parameter, "as_of": self.as_of,
-            "today": self.today, "settings": self.settings,
-        }, keep=keep, env=self.store.env)
-        title = f"Cohort {self.cohort}"
-        html = renderer.html(nb, f"{title} · coachkit cohort report", footer=title)
-        return write_report(renderer, out, self.stem, html) + ([keep] if keep else [])
-
-
-Job = DealJob | TeamJob | CohortJob
-
-
-def team_slug(team: str) -> str:
-    """A team name as a file name part: ``"EMEA / Industry"`` -> ``EMEA-Industry``."""
-    if not team:
-        return "all"
-    return slug(team, 60, lower=False, fallback="team-")
+        kind, out, stem = self.of, self.output, self.stem
+        if kind.subject == "deal_id" and not _SAFE_ID.fullmatch(self.subject):
+            raise ValueError(f"'{self.subject}' is not a deal id that can name a file")
+        keep = out.notebook(stem)
+        parameters = {kind.subject: self.subject, "store": self.store.parameter,
+                      **{name: getattr(self, name) for name in kind.parameters}}
+        if kind.links:
+            parameters["link_format"] = out.link_format
+            parameters["linked"] = None if self.linked is None else [
+                d for d in self.linked if out.path(d, out.link_format).is_file()]
+        nb = renderer.execute(kind.notebook, parameters, keep=keep, env=self.store.env)
+        attached: dict[str, str] = {}
+        for suffix, mimetype in kind.attachments:
+            data = renderer.output_of(nb, mimetype)
+            if data is None:
+                raise RuntimeError(f"the {kind.name} notebook gave no {suffix.upper()} output")
+            attached[suffix] = data
+        heading = self.heading or kind.heading(self.subject, None)
+        html = renderer.html(nb, kind.title_of(heading),
+                             footer=kind.footer_of(self.subject, heading))
+        written = write_report(renderer, out, stem, html)
+        written += [write_atomic(out.path(stem, s), data) for s, data in attached.items()]
+        return written + ([keep] if keep else [])
 
 
 def write_report(renderer: Renderer, out: Output, stem: str, html: str) -> list[Path]:
@@ -353,8 +294,8 @@ class WorkerPool(ProcessPoolExecutor):
 class Batch:
     """Deal reports and, optionally, the team report that links them."""
 
-    deals: list[DealJob]
-    team: TeamJob | None = None
+    deals: list[Job]
+    team: Job | None = None
     results: list[Result] = field(default_factory=list)
     started: float = field(default_factory=time.time)
 
@@ -403,7 +344,7 @@ def render_all(
     try:
         batch.results += _collect(pool, batch.deals, pending, bar, on_result)
         if batch.team:
-            rendered = tuple(d.deal_id for d, r in zip(batch.deals, batch.results, strict=True)
+            rendered = tuple(d.subject for d, r in zip(batch.deals, batch.results, strict=True)
                              if r.ok)
             batch.results += _collect(pool, [replace(batch.team, linked=rendered)], pending,
                                       bar, on_result)
@@ -444,13 +385,13 @@ def _collect(executor: Executor, jobs: Sequence[Job], pending: list[Future[Resul
     return [r for r in results if r is not None]
 
 
-def deal_jobs(summaries: Iterable[Any], **common: Any) -> list[DealJob]:
-    """A job per deal summary (``coachkit.store.DealSummary``), titled by its customer."""
-    return [DealJob(s.id, f"{s.customer or s.id} · coachkit deal report", **common)
-            for s in summaries]
+def jobs_of(kind: Kind, summaries: Iterable[Any], **common: Any) -> list[Job]:
+    """A job of ``kind`` per deal summary (``coachkit.store.DealSummary``), its heading in
+    the summary's words."""
+    return [Job(kind.name, s.id, heading=kind.heading(s.id, s), **common) for s in summaries]
 
 
-def links_of(team: TeamJob) -> Iterator[str]:
+def links_of(team: Job) -> Iterator[str]:
     """The deal reports an existing team report links to (its CSV's ``report`` column, and
     the HTML's links when there is one)."""
     import csv
@@ -468,7 +409,7 @@ def links_of(team: TeamJob) -> Iterator[str]:
         yield from re.findall(r'<a [^>]*href="([A-Za-z0-9_-]+\.(?:html|pdf))"', page)
 
 
-def drop_broken_team_report(team: TeamJob) -> list[Path]:
+def drop_broken_team_report(team: Job) -> list[Path]:
     """When this batch wrote no team report (it failed, or the batch was interrupted), an
     older one that links a report that does not exist is removed (html, pdf, csv); returns
     what was removed."""
