@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from coachkit.model import Deal
-from coachkit.reports.batch import WorkerPool
+from coachkit.engine.batch import WorkerPool
 from coachkit.store import Store
 from coachkit.store.tables import reviews_table
 from coachkit.training.demo import demo_deals
