@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from coachkit.model import Deal
 from coachkit.engine.batch import WorkerPool
+from coachkit.model import Deal
 from coachkit.store import Store
 from coachkit.store.tables import reviews_table
 from coachkit.training.demo import demo_deals
