@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 from coachkit.coaching.scores import completeness, confidence_index, consensus_index
 from coachkit.coaching.settings import Settings
 from coachkit.errors import InvalidWorkbook
+from coachkit.reports.markup import Safe, esc
 from coachkit.store import VersionInfo
 
 SERIES = (("completeness", "#334155"), ("confidence", "#2563eb"), ("consensus", "#15803d"))
@@ -51,10 +51,11 @@ def daily(versions: Sequence[VersionInfo], settings: Settings) -> list[Point]:
 
 
 def chart(points: Sequence[Point], width: int = 640, height: int = 220,
-          legend: bool = True) -> str:
-    """The three scores against the date, as inline SVG (0-100 up, days across)."""
+          legend: bool = True) -> Safe:
+    """The three scores against the date, as inline SVG (0-100 up, days across): numbers
+    and colours made here, the series' names escaped."""
     if not points:
-        return ""
+        return Safe("")
     left, right, top, bottom = (34, 12, 10, 34) if legend else (2, 2, 2, 2)
     plot_w, plot_h = width - left - right, height - top - bottom
     first, last = points[0].day, points[-1].day
@@ -88,14 +89,14 @@ def chart(points: Sequence[Point], width: int = 640, height: int = 220,
                    f"stroke-width='{2 if legend else 1.5}'/>")
         px, py = values[-1]
         out.append(f"<circle cx='{px:.1f}' cy='{py:.1f}' r='{3 if legend else 2}' "
-                   f"fill='{colour}'><title>{escape(name)} {getattr(points[-1], name) or 0:.0f}"
+                   f"fill='{colour}'><title>{esc(name)} {getattr(points[-1], name) or 0:.0f}"
                    "</title></circle>")
     if legend:
         x0 = left
         for name, colour in SERIES:
             out.append(f"<rect x='{x0}' y='{height - 12}' width='10' height='3' "
                        f"fill='{colour}'/><text x='{x0 + 14}' y='{height - 8}' font-size='10' "
-                       f"fill='#334155'>{escape(name)}</text>")
+                       f"fill='#334155'>{esc(name)}</text>")
             x0 += 110
     out.append("</svg>")
-    return "".join(out)
+    return Safe("".join(out))

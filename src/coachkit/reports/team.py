@@ -205,7 +205,7 @@ class TeamReport:
     linked: frozenset[str] | None = None
     week: tuple[Change, ...] = ()
     """This week's changes of every deal."""
-    trends: dict[str, str] = field(default_factory=dict)
+    trends: dict[str, Safe] = field(default_factory=dict)
     """Each deal's health over the last ``reports.trend_days``, as a small SVG."""
 
     @classmethod
