@@ -8,7 +8,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from coachkit.processes import free_port
 
 
 @contextlib.contextmanager
@@ -41,12 +42,6 @@ def run_as(user: str, script: str, *args: str) -> subprocess.CompletedProcess[st
     folder only root can enter) and the standard library only."""
     return subprocess.run(["runuser", "-u", user, "--", "/usr/bin/python3", "-c", script, *args],
                           capture_output=True, text=True, timeout=600, cwd="/")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
@@ -16,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from coachkit.processes import free_port
 from conftest import TODAY
 
 BASE = "https://coach.example.com"
@@ -38,12 +38,6 @@ class Inbox:
         assert isinstance(auth_data, LoginPassword)
         self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
         return AuthResult(success=auth_data.password.decode() == PASSWORD)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ from coachkit.model import DEAL_ID_PATTERN, DO_NOTHING, Deal, Milestone, Period,
 from coachkit.model.sharing import for_customer
 from coachkit.model.vocabulary import field_title, value_words
 from coachkit.reports.markup import Safe, day, el, money, number, pill, section, table, text
-from coachkit.reports.reading import Dates, find_version, open_store, read_deal
+from coachkit.reports.reading import Dates, find_version, read_deal
+from coachkit.store import Store
 
 if TYPE_CHECKING:
     from coachkit.reports.batch import Output, StoreRef
@@ -77,7 +78,7 @@ class CustomerPage:
              ) -> CustomerPage:
         """The deal as saved by ``as_of`` (default: the latest); a one-line error if not."""
         dates = Dates.of(as_of)
-        with open_store(store) as st:
+        with Store(store) as st:
             found = find_version(st, deal_id, dates.as_of)
         return cls.of(read_deal(found), found.saved_at, settings=load_settings(settings or None))
 

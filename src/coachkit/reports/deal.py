@@ -42,7 +42,6 @@ from coachkit.reports.markup import (
     section,
     table,
     text,
-    words,
 )
 from coachkit.reports.reading import (
     Baseline,
@@ -50,12 +49,11 @@ from coachkit.reports.reading import (
     default_since,
     find_baseline,
     find_version,
-    open_store,
     read_deal,
     review_baseline,
     reviews_by,
 )
-from coachkit.store import VersionInfo
+from coachkit.store import Store, VersionInfo
 from coachkit.views.maps import risk_map, role_label, stakeholder_map
 
 STORY_FIELDS = ("current_state", "future_state", "root_cause", "business_impact",
@@ -93,7 +91,7 @@ class DealReport:
         dates = Dates.of(as_of, today)
         coach = Coach(load_settings(settings or None))
         since_when = parse_when(since, "since")
-        with open_store(store) as st:
+        with Store(store) as st:
             found = find_version(st, deal_id, dates.as_of)
             deal = read_deal(found)
             reviews = reviews_by(st, deal_id, dates.as_of)
@@ -138,7 +136,7 @@ class DealReport:
 
         training = self.deal.training
         facts = [
-            about("stage", words(info.stage.value)),
+            about("stage", value_words(info.stage)),
             about("value", money(info.value, info.currency)),
             about("close_date", day(info.close_date)),
             about("seller", info.seller),
@@ -468,7 +466,7 @@ class DealReport:
         if not risks:
             return section("risks", "Risk map", blank())
         rows = [(str(i),
-                 el("div", text(r.description), el("div", words(r.category.value), " risk of ",
+                 el("div", text(r.description), el("div", value_words(r.category), " risk of ",
                                                     r.applies_to or "the change",
                                                     class_="small")),
                  _exposure(r), text(r.carried_by, empty=""), text(r.owner, empty="nobody"),
@@ -609,7 +607,8 @@ def _score_text(score: Score) -> str:
 
 def _parts_table(score: Score) -> Safe:
     return table(("part", "points", "note"), [
-        (words(p.name), f"{p.points:.0f} of {p.max_points:.0f}", p.note) for p in score.parts],
+        (value_words(p.name), f"{p.points:.0f} of {p.max_points:.0f}", p.note)
+        for p in score.parts],
         class_="parts", widths=("45%", "20%", "35%"))
 
 

@@ -20,9 +20,9 @@ from coachkit.coaching.verdict import LABELS
 from coachkit.errors import NotFound
 from coachkit.model import Deal
 from coachkit.reports.markup import Safe, el, join
-from coachkit.reports.reading import ReportError, open_store, read_deal, reviews_by
+from coachkit.reports.reading import ReportError, read_deal, reviews_by
 from coachkit.reports.week import KINDS, Change, deal_changes
-from coachkit.store import VersionInfo
+from coachkit.store import Store, VersionInfo
 
 VERDICT_ORDER = tuple(LABELS)
 """Verdicts from the most to the least serious (the order of their labels' one home)."""
@@ -140,7 +140,7 @@ def team_week(store: str, team: str, base_url: str, today: dt.date, coach: Coach
     week = TeamWeek(team, folder)
     changes: list[Change] = []
     links: dict[str, str] = {}
-    with open_store(store) as st:
+    with Store(store) as st:
         for summary in st.list_deals(team=team):
             try:
                 found = st.get(summary.id)
