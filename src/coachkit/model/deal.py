@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Final, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-SCHEMA_VERSION: Final = 3
+SchemaVersion = Literal[3]
+"""The file format's version, written here only: a new version changes this and adds a step to
+:mod:`coachkit.model.migrations`, then ``python -m coachkit.training.canonical`` writes the
+demo and scenario files in it."""
+SCHEMA_VERSION: Final[SchemaVersion] = get_args(SchemaVersion)[0]
 
 MAX_TEXT = 20_000
 """Characters in one free-text field: a long page of notes, far below anything hostile."""
@@ -482,7 +486,7 @@ class Training(_Section):
 class Deal(_Section):
     """The whole change story of one deal: the document a workbook file holds."""
 
-    schema_version: Literal[3] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION
     deal: DealInfo = Field(title="Deal")
     problem: Problem = Field(Problem(), title="Problem")
     risks: list[Risk] = Field([], max_length=MAX_ITEMS, title="Risks")
