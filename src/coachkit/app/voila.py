@@ -48,6 +48,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.voila_identity_provider import VoilaLoginHandler
 
+from coachkit.adapters.voila import pool_tasks
 from coachkit.app.page_request import PROOF_HEADER, kernel_proof
 from coachkit.app.server import PREFIX_VARIABLE
 from coachkit.html import Markup, html
@@ -349,12 +350,9 @@ class CoachkitVoila(Voila):
     # -- kernels -----------------------------------------------------------------------------
 
     def _pool_tasks(self, notebook: str | None = None) -> list[asyncio.Task[Any]]:
-        """The preheated kernels, ready or starting. Voila keeps them in ``_pools`` and says
-        nothing public about which kernel is a pool's; this is the one place that looks."""
-        pools: dict[str, list[asyncio.Task[Any]]] = getattr(self.kernel_manager, "_pools", {})
-        if notebook is not None:
-            return list(pools.get(notebook, []))
-        return [task for pool in pools.values() for task in pool]
+        """The preheated kernels, ready or starting (Voila says which only in a private
+        name: :mod:`coachkit.adapters.voila`)."""
+        return pool_tasks(self.kernel_manager, notebook)
 
     def page_kernels(self) -> list[str]:
         """Running kernels that serve (or served) a page: all but the ready preheated ones and
