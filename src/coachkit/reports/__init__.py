@@ -10,7 +10,7 @@ call this package. What each module holds:
   sections, and "what changed since";
 - :mod:`~coachkit.reports.team` and :mod:`~coachkit.reports.charts`: the team table (pandas),
   its formula-safe CSV, and the pipeline charts (matplotlib -> SVG, imported lazily);
-- :mod:`~coachkit.reports.stack`, :mod:`~coachkit.reports.kernel` and
+- :mod:`~coachkit.reports.stack`, :mod:`~coachkit.reports.kernels` and
   :mod:`~coachkit.reports.render`: papermill, nbconvert and WeasyPrint, loaded once per
   process; one report from notebook to HTML and PDF;
 - :mod:`~coachkit.reports.batch`: many reports in parallel on any ``concurrent.futures``
