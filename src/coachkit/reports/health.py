@@ -16,8 +16,9 @@ from coachkit.coaching.settings import Settings
 from coachkit.errors import InvalidWorkbook
 from coachkit.reports.markup import Safe, esc
 from coachkit.store import VersionInfo
+from coachkit.views.palette import GOOD, GRID, INFO, MUTED, TEXT
 
-SERIES = (("completeness", "#334155"), ("confidence", "#2563eb"), ("consensus", "#15803d"))
+SERIES = (("completeness", TEXT), ("confidence", INFO), ("consensus", GOOD))
 """The three lines, in the order of the legend, with their colours."""
 
 
@@ -74,12 +75,12 @@ def chart(points: Sequence[Point], width: int = 640, height: int = 220,
     if legend:
         for level in (0, 50, 100):
             out.append(f"<line x1='{left}' y1='{y(level):.1f}' x2='{left + plot_w}' "
-                       f"y2='{y(level):.1f}' stroke='#e2e8f0'/>"
+                       f"y2='{y(level):.1f}' stroke='{GRID}'/>"
                        f"<text x='{left - 6}' y='{y(level) + 4:.1f}' font-size='10' "
-                       f"text-anchor='end' fill='#475569'>{level}</text>")
+                       f"text-anchor='end' fill='{MUTED}'>{level}</text>")
         for day_, anchor in dict.fromkeys(((first, "start"), (last, "end"))):
             out.append(f"<text x='{x(day_):.1f}' y='{top + plot_h + 14}' font-size='10' "
-                       f"text-anchor='{anchor}' fill='#475569'>{day_.isoformat()}</text>")
+                       f"text-anchor='{anchor}' fill='{MUTED}'>{day_.isoformat()}</text>")
     for name, colour in SERIES:
         values = [(x(p.day), y(v)) for p in points if (v := getattr(p, name)) is not None]
         if not values:
@@ -96,7 +97,7 @@ def chart(points: Sequence[Point], width: int = 640, height: int = 220,
         for name, colour in SERIES:
             out.append(f"<rect x='{x0}' y='{height - 12}' width='10' height='3' "
                        f"fill='{colour}'/><text x='{x0 + 14}' y='{height - 8}' font-size='10' "
-                       f"fill='#334155'>{esc(name)}</text>")
+                       f"fill='{TEXT}'>{esc(name)}</text>")
             x0 += 110
     out.append("</svg>")
     return Safe("".join(out))

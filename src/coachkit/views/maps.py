@@ -11,15 +11,16 @@ from coachkit.html import Markup, html, join
 from coachkit.model import Deal, Role, Stakeholder
 from coachkit.model.deal import SCORES, STANCES
 from coachkit.model.vocabulary import value_words
+from coachkit.views.palette import CRITICAL, FAINT, GOOD, INFO, INK, MUTED, TEXT
 
 ROLE_COLOURS: dict[Role, str] = {
     Role.economic_buyer: "#b45309",
-    Role.champion: "#15803d",
+    Role.champion: GOOD,
     Role.coach: "#0f766e",
-    Role.user: "#2563eb",
+    Role.user: INFO,
     Role.technical: "#7c3aed",
-    Role.influencer: "#475569",
-    Role.blocker: "#b91c1c",
+    Role.influencer: MUTED,
+    Role.blocker: CRITICAL,
 }
 
 role_label = value_words
@@ -44,16 +45,16 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> Markup:
            f"<rect x='{left}' y='{top}' width='{plot_w / 2}' height='{plot_h}' fill='#fef2f2'/>",
            f"<rect x='{left + plot_w / 2}' y='{top}' width='{plot_w / 2}' height='{plot_h}' "
            "fill='#f0fdf4'/>",
-           f"<line x1='{x(0)}' y1='{top}' x2='{x(0)}' y2='{top + plot_h}' stroke='#94a3b8'/>"]
+           f"<line x1='{x(0)}' y1='{top}' x2='{x(0)}' y2='{top + plot_h}' stroke='{FAINT}'/>"]
     for influence in SCORES:
         out.append(f"<text x='{left - 8}' y='{y(influence) + 4}' font-size='11' {FONT} "
-                   f"text-anchor='end' fill='#475569'>{influence}</text>")
+                   f"text-anchor='end' fill='{MUTED}'>{influence}</text>")
     for stance in (STANCES[0], 0, STANCES[-1]):
         out.append(f"<text x='{x(stance)}' y='{top + plot_h + 14}' font-size='11' {FONT} "
-                   f"text-anchor='middle' fill='#475569'>{stance:+d}</text>")
+                   f"text-anchor='middle' fill='{MUTED}'>{stance:+d}</text>")
     out.append(f"<text x='{left + plot_w / 2}' y='{height - 6}' font-size='11' {FONT} "
-               "text-anchor='middle' fill='#334155'>stance: against ← → for</text>")
-    out.append(f"<text x='12' y='{top + plot_h / 2}' font-size='11' {FONT} fill='#334155' "
+               f"text-anchor='middle' fill='{TEXT}'>stance: against ← → for</text>")
+    out.append(f"<text x='12' y='{top + plot_h / 2}' font-size='11' {FONT} fill='{TEXT}' "
                f"text-anchor='middle' transform='rotate(-90 12 {top + plot_h / 2})'>"
                "influence</text>")
     placed: dict[tuple[int, int], int] = {}
@@ -87,8 +88,8 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> Markup:
         out.append(html("<g><title>{}</title><circle cx='{:.1f}' cy='{:.1f}' r='6' "
                         "fill='{}' stroke='{}' stroke-width='2'/>"
                         "<text x='{:.1f}' y='{:.1f}' font-size='11' " + FONT + " "
-                        "text-anchor='{}' fill='#0f172a'>{}</text></g>",
-                        tip, cx, cy, fill, colour, cx + dx, ly, anchor, name))
+                        "text-anchor='{}' fill='{}'>{}</text></g>",
+                        tip, cx, cy, fill, colour, cx + dx, ly, anchor, INK, name))
     out.append("</svg>")
     legend = join((html("<span style='color:{}'>●</span>&nbsp;{}", c, value_words(r))
                    for r, c in ROLE_COLOURS.items() if any(s.role == r for s in deal.stakeholders)),
@@ -125,13 +126,13 @@ def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> Markup:
                        "stroke='white'/>")
     for n in SCORES:
         out.append(f"<text x='{left + (n - 0.5) * cell:.1f}' y='{top + 5 * cell + 14:.1f}' "
-                   f"font-size='11' {FONT} text-anchor='middle' fill='#475569'>{n}</text>")
+                   f"font-size='11' {FONT} text-anchor='middle' fill='{MUTED}'>{n}</text>")
         out.append(f"<text x='{left - 8}' y='{top + (5 - n + 0.5) * cell + 4:.1f}' "
-                   f"font-size='11' {FONT} text-anchor='end' fill='#475569'>{n}</text>")
+                   f"font-size='11' {FONT} text-anchor='end' fill='{MUTED}'>{n}</text>")
     out.append(f"<text x='{left + 2.5 * cell:.1f}' y='{height - 4:.0f}' font-size='11' {FONT} "
-               "text-anchor='middle' fill='#334155'>likelihood →</text>")
+               f"text-anchor='middle' fill='{TEXT}'>likelihood →</text>")
     out.append(f"<text x='10' y='{top + 2.5 * cell:.1f}' font-size='11' {FONT} "
-               f"text-anchor='middle' fill='#334155' "
+               f"text-anchor='middle' fill='{TEXT}' "
                f"transform='rotate(-90 10 {top + 2.5 * cell:.1f})'>impact →</text>")
     in_cell: dict[tuple[int, int], int] = {}
     unrated = []
@@ -147,9 +148,9 @@ def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> Markup:
         weight = "bold" if risk.status.value == "open" else "normal"
         tip = f"{number}. {risk.description} ({risk.status.value})"
         out.append(html("<g><title>{}</title><circle cx='{:.1f}' cy='{:.1f}' r='7.5' "
-                        "fill='white' stroke='#334155'/><text x='{:.1f}' y='{:.1f}' "
+                        "fill='white' stroke='{}'/><text x='{:.1f}' y='{:.1f}' "
                         "font-size='10' font-weight='{}' " + FONT + " text-anchor='middle'>"
-                        "{}</text></g>", tip, cx, cy, cx, cy + 4, weight, number))
+                        "{}</text></g>", tip, cx, cy, TEXT, cx, cy + 4, weight, number))
     out.append("</svg>")
     if unrated:
         out.append(html("<div class='ck-map-note'>Not rated yet: {}</div>",
