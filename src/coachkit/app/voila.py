@@ -166,8 +166,8 @@ class PageHandler(TornadoVoilaHandler):
         self.set_status(429)
         self.set_header("Retry-After", str(int(server.page_grace) + 1))
         self.set_header("Cache-Control", "no-store")
-        self.finish(TOO_MANY_PAGES.format(in_use=in_use, cap=server.max_pages,
-                                          grace=server.page_grace + 1))
+        self.finish(html(TOO_MANY_PAGES, in_use=in_use, cap=server.max_pages,
+                         grace=server.page_grace + 1))
 
 
 class QueryHandler(RequestInfoSocketHandler):
