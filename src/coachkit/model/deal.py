@@ -75,6 +75,17 @@ STANCES: Final = range(-5, 6)
 """A stakeholder's stance, from -5 (against us) through 0 to +5 (for us)."""
 Score = Annotated[int, Field(ge=SCORES[0], le=SCORES[-1])]
 Stance = Annotated[int, Field(ge=STANCES[0], le=STANCES[-1])]
+
+
+def score_share(value: float) -> float:
+    """Where a rating sits on its scale, 0 (lowest) to 1 (highest): 3 of 1-5 is 0.5."""
+    return (value - SCORES[0]) / (SCORES[-1] - SCORES[0])
+
+
+def stance_share(value: float) -> float:
+    """Where a stance sits, 0 (most against) to 1 (most for): 0 is 0.5."""
+    return (value - STANCES[0]) / (STANCES[-1] - STANCES[0])
+
 Money = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 Number = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
 

@@ -26,6 +26,7 @@ from coachkit.model import (
     Risk,
     RiskStatus,
 )
+from coachkit.model.deal import SCORES, score_share
 from coachkit.model.review import ActionState, Review
 from coachkit.model.vocabulary import field_title, value_words
 from coachkit.reports.changes import Changes, change_words, changes_html, compare, field_words
@@ -621,8 +622,8 @@ def _bar(fraction: float, kind: str) -> Safe:
 def _level(value: int | None, kind: str) -> Safe:
     if value is None:
         return el("span", "not assessed", class_="empty")
-    return el("div", _bar((value - 1) / 4 if value > 1 else 0.04, f"bar-{kind}"),
-              el("span", f"{value} of 5", class_="small"))
+    return el("div", _bar(score_share(value) if value > SCORES[0] else 0.04, f"bar-{kind}"),
+              el("span", f"{value} of {SCORES[-1]}", class_="small"))
 
 
 def _exposure(r: Risk) -> str:

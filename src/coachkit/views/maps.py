@@ -9,7 +9,7 @@ from __future__ import annotations
 from coachkit.coaching.settings import RiskSettings
 from coachkit.html import Markup, html, join
 from coachkit.model import Deal, Role, Stakeholder
-from coachkit.model.deal import SCORES, STANCES
+from coachkit.model.deal import SCORES, STANCES, score_share, stance_share
 from coachkit.model.vocabulary import value_words
 from coachkit.views.palette import CRITICAL, FAINT, GOOD, INFO, INK, MUTED, TEXT
 
@@ -35,10 +35,10 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> Markup:
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(stance: float) -> float:
-        return left + (stance + 5) / 10 * plot_w
+        return left + stance_share(stance) * plot_w
 
     def y(influence: float) -> float:
-        return top + (5 - influence) / 4 * plot_h
+        return top + (1 - score_share(influence)) * plot_h
 
     out = [f"<svg width='{width}' height='{height}' "
            f"viewBox='0 0 {width} {height}' role='img' aria-label='Stakeholder map'>",
@@ -114,26 +114,28 @@ def exposure_colour(exposure: int, risks: RiskSettings) -> str:
 def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> Markup:
     """Likelihood (right) against impact (up); each risk is its number in its cell."""
     left, top, bottom = 34, 10, 34
-    cell = (size - left - 10) / 5
-    height = top + cell * 5 + bottom
+    low, high, levels = SCORES[0], SCORES[-1], len(SCORES)  # the 1-5 scale, both ways
+    cell = (size - left - 10) / levels
+    height = top + cell * levels + bottom
     out = [f"<svg width='{size}' height='{height:.0f}' "
            f"viewBox='0 0 {size} {height:.0f}' role='img' aria-label='Risk map'>"]
     for likelihood in SCORES:
         for impact in SCORES:
-            out.append(f"<rect x='{left + (likelihood - 1) * cell:.1f}' "
-                       f"y='{top + (5 - impact) * cell:.1f}' width='{cell:.1f}' "
+            out.append(f"<rect x='{left + (likelihood - low) * cell:.1f}' "
+                       f"y='{top + (high - impact) * cell:.1f}' width='{cell:.1f}' "
                        f"height='{cell:.1f}' fill='{exposure_colour(likelihood * impact, risks)}' "
                        "stroke='white'/>")
     for n in SCORES:
-        out.append(f"<text x='{left + (n - 0.5) * cell:.1f}' y='{top + 5 * cell + 14:.1f}' "
+        out.append(f"<text x='{left + (n - low + 0.5) * cell:.1f}' "
+                   f"y='{top + levels * cell + 14:.1f}' "
                    f"font-size='11' {FONT} text-anchor='middle' fill='{MUTED}'>{n}</text>")
-        out.append(f"<text x='{left - 8}' y='{top + (5 - n + 0.5) * cell + 4:.1f}' "
+        out.append(f"<text x='{left - 8}' y='{top + (high - n + 0.5) * cell + 4:.1f}' "
                    f"font-size='11' {FONT} text-anchor='end' fill='{MUTED}'>{n}</text>")
-    out.append(f"<text x='{left + 2.5 * cell:.1f}' y='{height - 4:.0f}' font-size='11' {FONT} "
-               f"text-anchor='middle' fill='{TEXT}'>likelihood →</text>")
-    out.append(f"<text x='10' y='{top + 2.5 * cell:.1f}' font-size='11' {FONT} "
+    out.append(f"<text x='{left + levels / 2 * cell:.1f}' y='{height - 4:.0f}' font-size='11' "
+               f"{FONT} text-anchor='middle' fill='{TEXT}'>likelihood →</text>")
+    out.append(f"<text x='10' y='{top + levels / 2 * cell:.1f}' font-size='11' {FONT} "
                f"text-anchor='middle' fill='{TEXT}' "
-               f"transform='rotate(-90 10 {top + 2.5 * cell:.1f})'>impact →</text>")
+               f"transform='rotate(-90 10 {top + levels / 2 * cell:.1f})'>impact →</text>")
     in_cell: dict[tuple[int, int], int] = {}
     unrated = []
     for number, risk in enumerate(deal.risks, 1):
@@ -143,8 +145,8 @@ def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> Markup:
         key = (risk.likelihood, risk.impact)
         k = in_cell.get(key, 0)
         in_cell[key] = k + 1
-        cx = left + (risk.likelihood - 1) * cell + 12 + (k % 3) * 16
-        cy = top + (5 - risk.impact) * cell + 14 + (k // 3) * 16
+        cx = left + (risk.likelihood - low) * cell + 12 + (k % 3) * 16
+        cy = top + (high - risk.impact) * cell + 14 + (k // 3) * 16
         weight = "bold" if risk.status.value == "open" else "normal"
         tip = f"{number}. {risk.description} ({risk.status.value})"
         out.append(html("<g><title>{}</title><circle cx='{:.1f}' cy='{:.1f}' r='7.5' "
