@@ -353,3 +353,17 @@ def test_the_apps_own_tags_stay_tags_and_typed_text_stays_text(app: App) -> None
     assert "<br>Title: CFO" in shown(person, conflict)
     assert shown(None, conflict) == "<em>(removed)</em>"
     assert shown([], conflict) == "<em>(none)</em>"
+
+
+def test_the_apps_severity_colours_are_the_palettes() -> None:
+    """The stylesheet writes its colours itself; the findings' and verdicts' severity colours
+    stay the palette's, which the maps and the reports' charts draw in."""
+    import re
+
+    from coachkit.app.style import CSS
+    from coachkit.views import palette
+
+    for css_class, colour in (("ck-critical", palette.CRITICAL), ("ck-warning", palette.WARNING),
+                              ("ck-info", palette.INFO), ("ck-good", palette.GOOD)):
+        rule = re.search(rf"\.{css_class} \{{ border-left-color: (#[0-9a-f]{{6}}); \}}", CSS)
+        assert rule and rule.group(1) == colour, (css_class, rule and rule.group(1), colour)
