@@ -87,11 +87,6 @@ def _below(root: int) -> list[psutil.Process]:
     return found
 
 
-def descendants(root: int) -> set[int]:
-    """Live (not zombie) processes below ``root``."""
-    return {p.pid for p in _below(root)}
-
-
 def reap() -> None:
     """Collect the exit status of ended children (re-parented orphans included)."""
     while True:

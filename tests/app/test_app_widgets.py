@@ -275,3 +275,62 @@ def test_the_brief_sits_beside_every_step(app: App) -> None:
     assert "<details open>" in app.brief.value and "What you will practise" in app.brief.value
     app.open("northwind-plant-maintenance")  # not a training workbook: no brief
     assert all(app.brief not in step.side.children for step in app.steps)
+
+
+def test_the_apps_own_tags_stay_tags_and_typed_text_stays_text(app: App) -> None:
+    """Each piece of the app's HTML is built by :func:`coachkit.html.html`: its own tags reach
+    the page as tags (a plain str joined to Markup would show them as text) while a seller's
+    text is escaped."""
+    from coachkit.app.conflicts import shown
+    from coachkit.app.fields import heading, hint
+    from coachkit.model.merge import FieldConflict
+
+    def markup(value: str, starts: str) -> None:
+        assert value.startswith(starts) and "&lt;" not in value.replace(
+            "&lt;img src=x onerror=alert(1)&gt;", ""), value[:200]
+        assert XSS not in value
+
+    markup(heading(XSS).value, "<h3 class='ck-heading'>")
+    markup(hint(XSS).value, "<div class='ck-hint'>")
+    app.open("tallis-early-discovery")
+    markup(app.status.value, "<span class='ck-status-")
+    markup(app.links.value, "<a class='ck-permalink' href='?deal_id=tallis-early-discovery'>")
+    assert "<a class='ck-download' download='tallis-early-discovery" in app.links.value
+    markup(app.url.value, "<span data-deal-id='tallis-early-discovery'>")
+    show(app, "Problem")
+    field(app, "problem-statement").value = f"They want our analytics module {XSS}"
+    markup(app.steps[1].language_nudge.value, "<div class='ck-nudge ck-warning'>")
+    markup(app.steps[1].coi_result.value, "<div class='ck-coi")
+    show(app, "Stakeholders")
+    step = app.steps[3]
+    names = [p["name"] for p in app.session.doc["stakeholders"]]
+    step.people.add.click()
+    field(app, f"stakeholders-{len(names)}-name").value = XSS
+    step.disagreements.add.click()
+    field(app, "disagreements-0-between").value = (names[0], XSS)
+    step.people._remove(len(names))
+    notice = step.people.notice.children[0].value
+    markup(notice, "Removing <b>&lt;img")
+    assert "</b> also removes the disagreement with" in notice
+    step.people.notice.children[1].click()  # remove them
+    markup(step.people.notice.children[0].value, "Removed <b>&lt;img")
+    person = {"name": XSS, "title": "CFO", "role": None}
+    conflict = FieldConflict(("stakeholders", 0), XSS, None, person, None)
+    markup(shown(person, conflict), "<b>&lt;img")
+    assert "<br>Title: CFO" in shown(person, conflict)
+    assert shown(None, conflict) == "<em>(removed)</em>"
+    assert shown([], conflict) == "<em>(none)</em>"
+
+
+def test_the_apps_severity_colours_are_the_palettes() -> None:
+    """The stylesheet writes its colours itself; the findings' and verdicts' severity colours
+    stay the palette's, which the maps and the reports' charts draw in."""
+    import re
+
+    from coachkit.app.style import CSS
+    from coachkit.views import palette
+
+    for css_class, colour in (("ck-critical", palette.CRITICAL), ("ck-warning", palette.WARNING),
+                              ("ck-info", palette.INFO), ("ck-good", palette.GOOD)):
+        rule = re.search(rf"\.{css_class} \{{ border-left-color: (#[0-9a-f]{{6}}); \}}", CSS)
+        assert rule and rule.group(1) == colour, (css_class, rule and rule.group(1), colour)

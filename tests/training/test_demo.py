@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from importlib import resources
 
 from coachkit.model import Deal, Stage
-from coachkit.model.files import dumps
+from coachkit.shipped import folder
+from coachkit.training.canonical import canonical_text
 from coachkit.training.demo import ANCHOR, demo_deal, demo_ids
+
+REGENERATE = "not canonical: run `python -m coachkit.training.canonical` (make canonical)"
 
 
 def test_four_demo_deals_in_different_states() -> None:
@@ -21,11 +23,11 @@ def test_four_demo_deals_in_different_states() -> None:
 
 def test_demo_files_are_canonical_and_named_by_id() -> None:
     for deal_id in demo_ids():
-        text = resources.files("coachkit.training").joinpath("demo", f"{deal_id}.json") \
-            .read_text("utf-8")
+        path = folder("coachkit.training") / "demo" / f"{deal_id}.json"
+        text = path.read_text("utf-8")
         deal = Deal.model_validate(json.loads(text))
         assert deal.id == deal_id
-        assert dumps(deal) == text
+        assert canonical_text(path) == text, f"{path}: {REGENERATE}"
 
 
 def test_dates_move_with_today() -> None:

@@ -12,7 +12,9 @@ from coachkit.coaching.coach import Coach
 from coachkit.coaching.registry import Severity
 from coachkit.errors import CoachkitError
 from coachkit.model import DEAL_ID_PATTERN, Deal
-from coachkit.model.files import dumps, parse_workbook
+from coachkit.model.files import parse_workbook
+from coachkit.shipped import folder
+from coachkit.training.canonical import canonical_text
 from coachkit.training.scenarios import (
     ReferenceComparison,
     Scenario,
@@ -30,8 +32,8 @@ IDS = scenario_ids()
 
 
 def _file(scenario_id: str, name: str) -> str:
-    folder = resources.files("coachkit.training").joinpath("scenarios", scenario_id)
-    return folder.joinpath(name).read_text("utf-8")
+    return resources.files("coachkit.training").joinpath("scenarios", scenario_id, name) \
+        .read_text("utf-8")
 
 
 def test_at_least_the_three_workshop_scenarios() -> None:
@@ -58,7 +60,10 @@ def test_scenario_files_are_canonical_workbooks(scenario_id: str) -> None:
     for name in ("start.coachkit.json", "reference.coachkit.json"):
         text = _file(scenario_id, name)
         deal = parse_workbook(text, name)
-        assert dumps(deal) == text
+        path = folder("coachkit.training") / "scenarios" / scenario_id / name
+        assert canonical_text(path) == text, (
+            f"{path}: not canonical: run `python -m coachkit.training.canonical` "
+            "(make canonical)")
         assert deal.training.scenario == scenario_id
 
 

@@ -20,8 +20,9 @@ import ipywidgets as w
 from coachkit.app.fields import css_class, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.reports.markup import el
+from coachkit.views.palette import LINE
 
-FRAME_STYLE = "width:100%;height:70vh;border:1px solid #cbd5e1;border-radius:4px;background:#fff"
+FRAME_STYLE = f"width:100%;height:70vh;border:1px solid {LINE};border-radius:4px;background:#fff"
 _RENDERER: Any = None
 
 

@@ -34,7 +34,7 @@ from coachkit.engine.render import Renderer
 from coachkit.fs import write_atomic
 from coachkit.model import DEAL_ID_PATTERN
 from coachkit.reports.kinds import KINDS, Kind
-from coachkit.store.sql import has_secret
+from coachkit.store.location import ENV_VAR, has_secret, is_url
 
 FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
 _SAFE_ID = re.compile(DEAL_ID_PATTERN)
@@ -80,7 +80,7 @@ class StoreRef:
 
     @classmethod
     def of(cls, location: str) -> StoreRef:
-        if "://" not in location:
+        if not is_url(location):
             location = str(Path(location).expanduser().resolve())
         return cls(location)
 
@@ -94,7 +94,7 @@ class StoreRef:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"COACHKIT_STORE": self.location} if self.secret else {}
+        return {ENV_VAR: self.location} if self.secret else {}
 
     def for_cluster(self) -> StoreRef:
         """The store as a cluster's workers find it: this location, or for a URL with a

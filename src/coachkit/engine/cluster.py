@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from coachkit.errors import CoachkitError
+from coachkit.processes import free_port
+from coachkit.store.location import ENV_VAR
 
 try:
     from distributed import Client, WorkerPlugin
@@ -70,7 +71,7 @@ def _start_renderer() -> None:
 
 
 def _has_store() -> bool:
-    return bool(os.environ.get("COACHKIT_STORE"))
+    return bool(os.environ.get(ENV_VAR))
 
 
 @contextlib.contextmanager
@@ -94,19 +95,13 @@ def connect(address: str, *, store_from_workers: bool = False) -> Iterator[Any]:
             if missing:
                 raise CoachkitError(
                     f"the store URL has a password, which is not sent to the cluster, and "
-                    f"{len(missing)} worker(s) have no COACHKIT_STORE (e.g. {missing[0]}): "
+                    f"{len(missing)} worker(s) have no {ENV_VAR} (e.g. {missing[0]}): "
                     "set it in every worker's environment")
         client.register_plugin(ReportKernelPlugin())
         yield client
 
 
 # -- a cluster of local processes, for the tests and the benchmark ------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager

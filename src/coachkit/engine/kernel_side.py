@@ -81,7 +81,12 @@ def snapshot() -> None:
 
 def _tracking(real_import: Any) -> Any:
     """``__import__`` that adds to the baseline what a new module's import itself does to the
-    warning filters and the environment (not what the notebook does between imports)."""
+    warning filters and the environment (not what the notebook does between imports).
+
+    Python documents ``builtins.__import__`` as replaceable: no library's private name. An
+    import hook (``sys.meta_path``) sees a module's import begin, but its end only by
+    wrapping every loader, which importlib.resources and friends inspect; this wrapper sees
+    both. (``importlib.import_module`` bypasses it: what such an import does is reset.)"""
 
     def tracked(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
                 level: int = 0) -> Any:

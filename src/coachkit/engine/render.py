@@ -151,28 +151,13 @@ def html_exporter(templates: Path) -> Any:
     """coachkit's HTML exporter, its template compiled now (Jinja compiles on first use,
     about 0.2 s: better while a kernel starts than on the first report's path)."""
     import nbformat
-    from nbconvert.exporters.html import Highlight2HTML, HTMLExporter, WidgetsDataTypeFilter
-    from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    class ReportExporter(HTMLExporter):
-        """HTMLExporter without its last step, which parses the whole page with
-        BeautifulSoup to give ``alt`` to images without one and ``tabindex`` to JupyterLab's
-        cells, then prints it again: 70% of an export. coachkit's template has no JupyterLab
-        cells and gives every image an ``alt``, so the pass changes only the serialization
-        (an apostrophe stays ``&#x27;``); the DOM is the same."""
+    from coachkit.adapters.nbconvert import exporter_class
 
-        def from_notebook_node(  # type: ignore[override]  # as HTMLExporter's own
-                self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, dict[str, Any]]:
-            info = nb.metadata.get("language_info", {})
-            lexer = info.get("pygments_lexer", info.get("name", None))
-            resources = self._init_resources(resources)
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
+    # HTMLExporter without its BeautifulSoup pass over the page (70% of an export): why, and
+    # the private names it needs, in coachkit.adapters.nbconvert
+    ReportExporter = exporter_class()
     exporter = ReportExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(templates)],

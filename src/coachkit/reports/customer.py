@@ -26,8 +26,9 @@ from coachkit.model.sharing import for_customer
 from coachkit.model.vocabulary import field_title, value_words
 from coachkit.reports.kinds import whose_change
 from coachkit.reports.markup import Safe, day, el, money, number, pill, section, table, text
-from coachkit.reports.reading import Dates, find_version, open_store, read_deal
+from coachkit.reports.reading import Dates, find_version, read_deal
 from coachkit.reports.sections import Sections
+from coachkit.store import Store
 
 LABELS: dict[tuple[str, ...], str] = {
     ("problem", "glossary", "customer_term"): "Your term",
@@ -72,7 +73,7 @@ class CustomerPage(Sections):
              ) -> CustomerPage:
         """The deal as saved by ``as_of`` (default: the latest); a one-line error if not."""
         dates = Dates.of(as_of)
-        with open_store(store) as st:
+        with Store(store) as st:
             found = find_version(st, deal_id, dates.as_of)
         return cls.of(read_deal(found), found.saved_at, settings=load_settings(settings or None))
 

@@ -27,6 +27,7 @@ from coachkit.model import (
     Risk,
     RiskStatus,
 )
+from coachkit.model.deal import SCORES, score_share
 from coachkit.model.review import ActionState, Review
 from coachkit.model.vocabulary import field_title, value_words
 from coachkit.reports.changes import Changes, change_words, changes_html, compare, field_words
@@ -43,7 +44,6 @@ from coachkit.reports.markup import (
     section,
     table,
     text,
-    words,
 )
 from coachkit.reports.reading import (
     Baseline,
@@ -51,13 +51,12 @@ from coachkit.reports.reading import (
     default_since,
     find_baseline,
     find_version,
-    open_store,
     read_deal,
     review_baseline,
     reviews_by,
 )
 from coachkit.reports.sections import Sections
-from coachkit.store import VersionInfo
+from coachkit.store import Store, VersionInfo
 from coachkit.views.maps import risk_map, role_label, stakeholder_map
 
 STORY_FIELDS = ("current_state", "future_state", "root_cause", "business_impact",
@@ -99,7 +98,7 @@ class DealReport(Sections):
         dates = Dates.of(as_of, today)
         coach = Coach(load_settings(settings or None))
         since_when = parse_when(since, "since")
-        with open_store(store) as st:
+        with Store(store) as st:
             found = find_version(st, deal_id, dates.as_of)
             deal = read_deal(found)
             reviews = reviews_by(st, deal_id, dates.as_of)
@@ -144,7 +143,7 @@ class DealReport(Sections):
 
         training = self.deal.training
         facts = [
-            about("stage", words(info.stage.value)),
+            about("stage", value_words(info.stage)),
             about("value", money(info.value, info.currency)),
             about("close_date", day(info.close_date)),
             about("seller", info.seller),
@@ -474,7 +473,7 @@ class DealReport(Sections):
         if not risks:
             return section("risks", "Risk map", blank())
         rows = [(str(i),
-                 el("div", text(r.description), el("div", words(r.category.value), " risk of ",
+                 el("div", text(r.description), el("div", value_words(r.category), " risk of ",
                                                     r.applies_to or "the change",
                                                     class_="small")),
                  _exposure(r), text(r.carried_by, empty=""), text(r.owner, empty="nobody"),
@@ -608,7 +607,8 @@ def _score_text(score: Score) -> str:
 
 def _parts_table(score: Score) -> Safe:
     return table(("part", "points", "note"), [
-        (words(p.name), f"{p.points:.0f} of {p.max_points:.0f}", p.note) for p in score.parts],
+        (value_words(p.name), f"{p.points:.0f} of {p.max_points:.0f}", p.note)
+        for p in score.parts],
         class_="parts", widths=("45%", "20%", "35%"))
 
 
@@ -621,8 +621,8 @@ def _bar(fraction: float, kind: str) -> Safe:
 def _level(value: int | None, kind: str) -> Safe:
     if value is None:
         return el("span", "not assessed", class_="empty")
-    return el("div", _bar((value - 1) / 4 if value > 1 else 0.04, f"bar-{kind}"),
-              el("span", f"{value} of 5", class_="small"))
+    return el("div", _bar(score_share(value) if value > SCORES[0] else 0.04, f"bar-{kind}"),
+              el("span", f"{value} of {SCORES[-1]}", class_="small"))
 
 
 def _exposure(r: Risk) -> str:
