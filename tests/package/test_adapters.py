@@ -88,7 +88,7 @@ def test_the_fast_export_gives_the_same_page_as_nbconverts() -> None:
     from bs4 import BeautifulSoup
     from nbconvert.exporters.html import HTMLExporter
 
-    from coachkit.reports.render import TEMPLATE_NAME, html_exporter
+    from coachkit.engine.render import TEMPLATE_NAME, html_exporter
     from coachkit.shipped import templates_dir
 
     nb = nbformat.v4.new_notebook(cells=[
