@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from support.helpers import run_async
+
 
 def _upgrade(library: str, version: str, what: str, adapter: str) -> str:
     return (f"{library} {version}: {what}; coachkit.adapters.{adapter} relies on it: follow the "
@@ -51,7 +53,7 @@ def test_voila_keeps_its_preheated_kernels_where_the_adapter_reads_them(tmp_path
             await asyncio.gather(*pool_tasks(preheating), return_exceptions=True)
             pools.clear()
 
-    asyncio.run(fill())
+    run_async(fill())  # off the main thread: Playwright's loop may be running there
     gc.collect()  # the never-started kernel's coroutine goes now, under this test's filter
 
 
