@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from support.helpers import REPO
 
 from coachkit.app.style import CSS, MERGE_CSS
 from coachkit.views import palette
+from support.helpers import REPO
 
 REPORT_CSS = REPO / "templates" / "coachkit" / "report.css"
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\(|\b(?:white|black)\b(?!-)",

@@ -30,7 +30,8 @@ CSS = "<style>\n" + css_variables() + """
   max-height: calc(100vh - 52px); overflow-y: auto !important; }
 .ck-coach-panel { background: var(--ck-panel); border: 1px solid var(--ck-grid); border-radius: 8px;
   padding: 8px 10px; }
-.ck-brief-side { background: var(--ck-warning-tint); border: 1px solid var(--ck-warning-edge); border-radius: 8px;
+.ck-brief-side { background: var(--ck-warning-tint); border: 1px solid var(--ck-warning-edge);
+  border-radius: 8px;
   padding: 4px 10px; margin-top: 8px; }
 .ck-brief-side .ck-brief { max-height: 55vh; overflow-y: auto; padding-right: 4px; }
 .ck-brief-side summary { font-weight: 600; cursor: pointer; padding: 4px 0; }
@@ -42,12 +43,14 @@ CSS = "<style>\n" + css_variables() + """
   background: var(--ck-paper); border-radius: 4px; }
 .ck-finding { border-left: 4px solid var(--ck-faint); background: var(--ck-paper); padding: 6px 8px;
   margin: 6px 0; border-radius: 4px; }
-.ck-critical { border-left-color: var(--ck-critical); } .ck-warning { border-left-color: var(--ck-warning); }
+.ck-critical { border-left-color: var(--ck-critical); }
+.ck-warning { border-left-color: var(--ck-warning); }
 .ck-info { border-left-color: var(--ck-info); } .ck-good { border-left-color: var(--ck-good); }
 .ck-question { color: var(--ck-text); margin-top: 3px; font-style: italic; }
 .ck-rule { color: var(--ck-faint); font-size: 0.8em; margin-top: 2px; }
 .ck-ok { color: var(--ck-good); padding: 4px 0; }
-.ck-verdict { border: 1px solid var(--ck-line); border-left: 6px solid var(--ck-text); border-radius: 8px;
+.ck-verdict { border: 1px solid var(--ck-line); border-left: 6px solid var(--ck-text);
+  border-radius: 8px;
   background: var(--ck-paper); padding: 8px 12px; margin: 4px 0 10px; }
 .ck-verdict-label { font-size: 1.3em; font-weight: 700; }
 .ck-verdict-meaning { color: var(--ck-text); margin: 2px 0 4px; }
@@ -70,8 +73,10 @@ CSS = "<style>\n" + css_variables() + """
 .ck-steps .lm-TabBar-tab { flex: 1 1 auto !important; min-width: max-content !important;
   max-width: none !important; }
 .ck-badge { display: inline-block; font-size: 0.72em; font-weight: 700; letter-spacing: 0.04em;
-  padding: 1px 6px; border-radius: 3px; color: var(--ck-paper); margin-right: 4px; vertical-align: 1px; }
-.ck-badge-critical { background: var(--ck-critical); } .ck-badge-warning { background: var(--ck-warning); }
+  padding: 1px 6px; border-radius: 3px; color: var(--ck-paper); margin-right: 4px;
+  vertical-align: 1px; }
+.ck-badge-critical { background: var(--ck-critical); }
+.ck-badge-warning { background: var(--ck-warning); }
 .ck-badge-info { background: var(--ck-info); }
 .ck-row-summary { flex: 1 1 auto; min-width: 0; }
 .ck-row button, .ck-add { flex: 0 0 auto; min-width: max-content; width: auto !important; }
@@ -90,14 +95,16 @@ CSS = "<style>\n" + css_variables() + """
   font-weight: 600; color: var(--ck-text); width: 100%; }
 .ck-dim { width: 220px; min-width: 220px; }
 .ck-scores { display: flex; gap: 16px; flex-wrap: wrap; }
-.ck-score { border: 1px solid var(--ck-grid); border-radius: 8px; padding: 8px 12px; flex: 1 1 280px; }
+.ck-score { border: 1px solid var(--ck-grid); border-radius: 8px; padding: 8px 12px;
+  flex: 1 1 280px; }
 .ck-score-value { font-size: 2em; font-weight: 700; } .ck-score-value span { font-size: 0.5em;
   color: var(--ck-subtle); }
 .ck-score-name { text-transform: capitalize; color: var(--ck-text); margin-bottom: 4px; }
 .ck-parts { font-size: 0.85em; border-collapse: collapse; width: 100%; }
 .ck-parts td { padding: 1px 4px; border-top: 1px solid var(--ck-neutral-tint); }
 .ck-num { text-align: right; white-space: nowrap; } .ck-note { color: var(--ck-subtle); }
-.ck-banner { background: var(--ck-warning-tint); border: 1px solid var(--ck-warning-edge); border-radius: 8px;
+.ck-banner { background: var(--ck-warning-tint); border: 1px solid var(--ck-warning-edge);
+  border-radius: 8px;
   padding: 8px 12px; margin: 6px 0; }
 .ck-error-box { color: var(--ck-critical); }
 .ck-brief { max-width: 860px; line-height: 1.5; } .ck-brief h1 { font-size: 1.3em; }
@@ -130,23 +137,27 @@ CSS = "<style>\n" + css_variables() + """
 
 MERGE_CSS = """
 <style>
-.ck-conflict { border: 1px solid var(--ck-critical-edge); background: var(--ck-critical-tint); border-radius: 8px;
+.ck-conflict { border: 1px solid var(--ck-critical-edge); background: var(--ck-critical-tint);
+  border-radius: 8px;
   padding: 8px 12px; margin: 6px 0; }
 .ck-conflict-intro { margin-bottom: 6px; }
-.ck-choice { background: var(--ck-paper); border: 1px solid var(--ck-grid); border-radius: 8px; padding: 8px;
+.ck-choice { background: var(--ck-paper); border: 1px solid var(--ck-grid); border-radius: 8px;
+  padding: 8px;
   margin: 6px 0; }
 .ck-choice-title { font-weight: 600; margin-bottom: 4px; }
 .ck-versions { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
   gap: 8px; }
 .ck-version-box { border: 1px solid var(--ck-grid); border-radius: 6px; padding: 6px 8px;
   min-width: 0; }
-.ck-theirs { border-left: 4px solid var(--ck-info); } .ck-mine { border-left: 4px solid var(--ck-warning); }
+.ck-theirs { border-left: 4px solid var(--ck-info); }
+.ck-mine { border-left: 4px solid var(--ck-warning); }
 .ck-version-head { color: var(--ck-muted); font-size: 0.88em; margin-bottom: 4px; }
 .ck-version-value { white-space: pre-wrap; overflow-wrap: anywhere; }
 .ck-pick { margin-top: 6px; }
 .ck-notice { align-items: center; gap: 8px; padding: 6px 10px; margin: 6px 0;
   border-radius: 8px; flex-wrap: wrap; }
-.ck-notice.ck-confirm { background: var(--ck-critical-tint); border: 1px solid var(--ck-critical-edge); }
+.ck-notice.ck-confirm { background: var(--ck-critical-tint);
+  border: 1px solid var(--ck-critical-edge); }
 .ck-notice.ck-removed { background: var(--ck-neutral-tint); border: 1px solid var(--ck-line); }
 .ck-notice-text { flex: 1 1 240px; min-width: 0; }
 .ck-version { align-items: center; gap: 8px; border-bottom: 1px solid var(--ck-neutral-tint);
