@@ -8,7 +8,8 @@ its stylesheet, the report template includes them), so a shade changes here, onc
 
 Each severity has four shades: the colour itself (a finding's edge, a badge, an error),
 its ``_TINT`` (the background of a pill or a box about it), its ``_EDGE`` (that box's
-border) and its ``_TEXT`` (words on the tint, headings of its group).
+border) and its ``_TEXT`` (words on the tint, headings of its group); some also a ``_FILL``
+(a grid's cell) or a ``_WASH`` (a picture's background area).
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ CRITICAL_EDGE: Final = "#fca5a5"
 CRITICAL_TEXT: Final = "#991b1b"
 CRITICAL_FILL: Final = "#fecaca"
 """A cell of a grid at its worst (high exposure, a strong disagreement)."""
+CRITICAL_WASH: Final = "#fef2f2"
+"""A picture's area behind coloured marks (the stakeholder map's "against" half): fainter
+than the tint, so that the marks keep their contrast."""
 
 WARNING: Final = "#d97706"
 WARNING_TINT: Final = "#fef3c7"
@@ -72,6 +76,8 @@ GOOD_EDGE: Final = "#86efac"
 GOOD_TEXT: Final = "#166534"
 GOOD_FILL: Final = "#d9f99d"
 """A grid's quiet cell (low exposure)."""
+GOOD_WASH: Final = "#f0fdf4"
+"""A picture's area behind coloured marks (the stakeholder map's "for" half)."""
 
 CUSTOMER: Final = HEADING
 """The customer's side of a comparison (their words, their score)."""
