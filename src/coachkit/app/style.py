@@ -30,7 +30,7 @@ CSS = "<style>\n" + css_variables() + """
   max-height: calc(100vh - 52px); overflow-y: auto !important; }
 .ck-coach-panel { background: var(--ck-panel); border: 1px solid var(--ck-grid); border-radius: 8px;
   padding: 8px 10px; }
-.ck-brief-side { background: var(--ck-warning-tint); border: 1px solid var(--ck-warning-edge);
+.ck-brief-side { background: var(--ck-warning-wash); border: 1px solid var(--ck-warning-edge);
   border-radius: 8px;
   padding: 4px 10px; margin-top: 8px; }
 .ck-brief-side .ck-brief { max-height: 55vh; overflow-y: auto; padding-right: 4px; }
@@ -103,7 +103,7 @@ CSS = "<style>\n" + css_variables() + """
 .ck-parts { font-size: 0.85em; border-collapse: collapse; width: 100%; }
 .ck-parts td { padding: 1px 4px; border-top: 1px solid var(--ck-neutral-tint); }
 .ck-num { text-align: right; white-space: nowrap; } .ck-note { color: var(--ck-subtle); }
-.ck-banner { background: var(--ck-warning-tint); border: 1px solid var(--ck-warning-edge);
+.ck-banner { background: var(--ck-warning-wash); border: 1px solid var(--ck-warning-edge);
   border-radius: 8px;
   padding: 8px 12px; margin: 6px 0; }
 .ck-error-box { color: var(--ck-critical); }
@@ -137,7 +137,7 @@ CSS = "<style>\n" + css_variables() + """
 
 MERGE_CSS = """
 <style>
-.ck-conflict { border: 1px solid var(--ck-critical-edge); background: var(--ck-critical-tint);
+.ck-conflict { border: 1px solid var(--ck-critical-edge); background: var(--ck-critical-wash);
   border-radius: 8px;
   padding: 8px 12px; margin: 6px 0; }
 .ck-conflict-intro { margin-bottom: 6px; }
@@ -156,7 +156,7 @@ MERGE_CSS = """
 .ck-pick { margin-top: 6px; }
 .ck-notice { align-items: center; gap: 8px; padding: 6px 10px; margin: 6px 0;
   border-radius: 8px; flex-wrap: wrap; }
-.ck-notice.ck-confirm { background: var(--ck-critical-tint);
+.ck-notice.ck-confirm { background: var(--ck-critical-wash);
   border: 1px solid var(--ck-critical-edge); }
 .ck-notice.ck-removed { background: var(--ck-neutral-tint); border: 1px solid var(--ck-line); }
 .ck-notice-text { flex: 1 1 240px; min-width: 0; }

@@ -8,8 +8,9 @@ its stylesheet, the report template includes them), so a shade changes here, onc
 
 Each severity has four shades: the colour itself (a finding's edge, a badge, an error),
 its ``_TINT`` (the background of a pill or a box about it), its ``_EDGE`` (that box's
-border) and its ``_TEXT`` (words on the tint, headings of its group); some also a ``_FILL``
-(a grid's cell) or a ``_WASH`` (a picture's background area).
+border) and its ``_TEXT`` (words on the tint, headings of its group); some also a ``_WASH``
+(the background of a large area: a panel of text, half a map: fainter than the tint) and a
+``_FILL`` (a grid's cell: stronger).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ CRITICAL_TEXT: Final = "#991b1b"
 CRITICAL_FILL: Final = "#fecaca"
 """A cell of a grid at its worst (high exposure, a strong disagreement)."""
 CRITICAL_WASH: Final = "#fef2f2"
-"""A picture's area behind coloured marks (the stakeholder map's "against" half): fainter
-than the tint, so that the marks keep their contrast."""
+"""A large area about it: a panel of text (a conflict to settle), a picture's area behind
+coloured marks (the stakeholder map's "against" half). Fainter than the tint, which a
+small pill needs to show but which would weigh on a whole panel and dim the marks on it."""
 
 WARNING: Final = "#d97706"
 WARNING_TINT: Final = "#fef3c7"
@@ -64,6 +66,8 @@ WARNING_EDGE: Final = "#fcd34d"
 WARNING_TEXT: Final = "#92400e"
 WARNING_FILL: Final = "#fde68a"
 """A grid's middle cell (medium exposure, a mild disagreement)."""
+WARNING_WASH: Final = "#fffbeb"
+"""A large area about it: the scenario brief beside the form, a banner, the seller's words."""
 
 INFO: Final = "#2563eb"
 INFO_TINT: Final = "#e0f2fe"
@@ -77,7 +81,7 @@ GOOD_TEXT: Final = "#166534"
 GOOD_FILL: Final = "#d9f99d"
 """A grid's quiet cell (low exposure)."""
 GOOD_WASH: Final = "#f0fdf4"
-"""A picture's area behind coloured marks (the stakeholder map's "for" half)."""
+"""A large area about it: the reference card, the stakeholder map's "for" half."""
 
 CUSTOMER: Final = HEADING
 """The customer's side of a comparison (their words, their score)."""
