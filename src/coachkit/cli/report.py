@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
-    p = sub.add_parser("report", parents=[parents.store],
+    p = sub.add_parser("report", parents=[parents.coaching],
                        help="render deal, team and cohort reports",
                        description="Render reports with papermill and nbconvert as "
                        "self-contained HTML (and PDF): one deal, a team, every deal, or a "
@@ -70,7 +70,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                        help="run a batch on the dask.distributed cluster of this scheduler "
                             "(tcp://HOST:PORT; needs coachkit[dask]); its workers read the "
                             "store and write to --out themselves")
-    p.add_argument("--settings", metavar="FILE", help="a team settings file for coaching")
     p.add_argument("--for", dest="audience", choices=AUDIENCES, default=MANAGER,
                    help="manager: the deal review reports (default); customer: one deal's "
                         "page for its buying group, DEAL_ID-customer.html, nothing internal "
