@@ -323,8 +323,8 @@ def test_the_apps_own_tags_stay_tags_and_typed_text_stays_text(app: App) -> None
 
 
 def test_the_apps_severity_colours_are_the_palettes() -> None:
-    """The stylesheet writes its colours itself; the findings' and verdicts' severity colours
-    stay the palette's, which the maps and the reports' charts draw in."""
+    """The findings' and verdicts' severity colours are the palette's, which the maps and the
+    reports' charts draw in: the stylesheet names them, the palette's block defines them."""
     import re
 
     from coachkit.app.style import CSS
@@ -332,5 +332,8 @@ def test_the_apps_severity_colours_are_the_palettes() -> None:
 
     for css_class, colour in (("ck-critical", palette.CRITICAL), ("ck-warning", palette.WARNING),
                               ("ck-info", palette.INFO), ("ck-good", palette.GOOD)):
-        rule = re.search(rf"\.{css_class} \{{ border-left-color: (#[0-9a-f]{{6}}); \}}", CSS)
-        assert rule and rule.group(1) == colour, (css_class, rule and rule.group(1), colour)
+        rule = re.search(rf"\.{css_class} \{{ border-left-color: var\(--ck-([a-z]+)\); \}}",
+                         CSS)
+        assert rule, css_class
+        defined = re.search(rf"--ck-{rule.group(1)}: (#[0-9a-f]{{6}});", CSS)
+        assert defined and defined.group(1) == colour, (css_class, defined, colour)

@@ -90,7 +90,7 @@ def test_the_fast_export_gives_the_same_page_as_nbconverts() -> None:
     from bs4 import BeautifulSoup
     from nbconvert.exporters.html import HTMLExporter
 
-    from coachkit.engine.render import TEMPLATE_NAME, html_exporter
+    from coachkit.engine.render import TEMPLATE_NAME, html_exporter, palette_loader
     from coachkit.shipped import templates_dir
 
     nb = nbformat.v4.new_notebook(cells=[
@@ -103,6 +103,7 @@ def test_the_fast_export_gives_the_same_page_as_nbconverts() -> None:
     ours, _ = html_exporter(templates_dir()).from_notebook_node(nb, resources=dict(resources))
     theirs, _ = HTMLExporter(
         template_name=TEMPLATE_NAME, extra_template_basedirs=[str(templates_dir())],
+        extra_loaders=[palette_loader()],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
     ).from_notebook_node(nb, resources=dict(resources))
     assert "It's <i>2</i>" in str(BeautifulSoup(ours, features="html.parser"))

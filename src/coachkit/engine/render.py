@@ -29,6 +29,8 @@ from coachkit.shipped import templates_dir
 
 TEMPLATE_NAME = "coachkit"
 REMOVE_TAG = "remove-cell"
+PALETTE_TEMPLATE = "coachkit-palette.css"
+"""The palette's CSS custom properties, as the report template includes them."""
 EXECUTION_TIMEOUT = 600
 """Seconds one cell may run; past it the kernel is replaced and the report tried again."""
 
@@ -161,6 +163,7 @@ def html_exporter(templates: Path) -> Any:
     exporter = ReportExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(templates)],
+        extra_loaders=[palette_loader()],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -171,6 +174,17 @@ def html_exporter(templates: Path) -> Any:
     exporter.from_notebook_node(nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_markdown_cell("")]), resources={"metadata": {"name": ""}})
     return exporter
+
+
+def palette_loader() -> Any:
+    """The palette's custom properties as the template ``coachkit-palette.css``, which the
+    report template includes before ``report.css`` (nbconvert's public ``extra_loaders``:
+    kept when the exporter rebuilds its Jinja environment, unlike a global)."""
+    from jinja2 import DictLoader
+
+    from coachkit.views.palette import css_variables
+
+    return DictLoader({PALETTE_TEMPLATE: css_variables()})
 
 
 def notebook_of(sections: Iterable[str]) -> Any:

@@ -23,7 +23,7 @@ from coachkit.reports.markup import Safe, el, join
 from coachkit.reports.reading import ReportError, read_deal, reviews_by
 from coachkit.reports.week import KINDS, Change, deal_changes
 from coachkit.store import Store, VersionInfo
-from coachkit.views.palette import FAINT, INK, MUTED, SUBTLE
+from coachkit.views.palette import FAINT, HEADING, INK, LINK, MUTED, SUBTLE
 
 VERDICT_ORDER = tuple(LABELS)
 """Verdicts from the most to the least serious (the order of their labels' one home)."""
@@ -84,7 +84,7 @@ class Digest:
 
     def html(self) -> str:
         def item(li: Line) -> Safe:
-            return el("li", el("a", li.customer, href=li.link, style="color:#1d4ed8"), ": ",
+            return el("li", el("a", li.customer, href=li.link, style=f"color:{LINK}"), ": ",
                       li.what, style="margin:0 0 4px")
 
         body: list[object] = [el("h1", "Your teams' week", style="font-size:20px;margin:0"),
@@ -93,9 +93,9 @@ class Digest:
         for t in self.teams:
             body.append(el("h2", "Team ", t.team, " ",
                            el("a", "team report", href=t.link,
-                              style="font-size:13px;font-weight:normal;color:#1d4ed8"),
-                           style="font-size:17px;border-bottom:2px solid #1e3a5f;"
-                                 "color:#1e3a5f;margin:18px 0 6px"))
+                              style=f"font-size:13px;font-weight:normal;color:{LINK}"),
+                           style=f"font-size:17px;border-bottom:2px solid {HEADING};"
+                                 f"color:{HEADING};margin:18px 0 6px"))
             if t.empty:
                 body.append(el("p", "Nothing moved, nothing overdue, nothing got worse.",
                                style=f"color:{SUBTLE}"))

@@ -11,7 +11,20 @@ from coachkit.html import Markup, html, join
 from coachkit.model import Deal, Role, Stakeholder
 from coachkit.model.deal import SCORES, STANCES, score_share, stance_share
 from coachkit.model.vocabulary import value_words
-from coachkit.views.palette import CRITICAL, FAINT, GOOD, INFO, INK, MUTED, TEXT
+from coachkit.views.palette import (
+    CRITICAL,
+    CRITICAL_FILL,
+    CRITICAL_WASH,
+    FAINT,
+    GOOD,
+    GOOD_FILL,
+    GOOD_WASH,
+    INFO,
+    INK,
+    MUTED,
+    TEXT,
+    WARNING_FILL,
+)
 
 ROLE_COLOURS: dict[Role, str] = {
     Role.economic_buyer: "#b45309",
@@ -42,9 +55,10 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> Markup:
 
     out = [f"<svg width='{width}' height='{height}' "
            f"viewBox='0 0 {width} {height}' role='img' aria-label='Stakeholder map'>",
-           f"<rect x='{left}' y='{top}' width='{plot_w / 2}' height='{plot_h}' fill='#fef2f2'/>",
+           f"<rect x='{left}' y='{top}' width='{plot_w / 2}' height='{plot_h}' "
+           f"fill='{CRITICAL_WASH}'/>",
            f"<rect x='{left + plot_w / 2}' y='{top}' width='{plot_w / 2}' height='{plot_h}' "
-           "fill='#f0fdf4'/>",
+           f"fill='{GOOD_WASH}'/>",
            f"<line x1='{x(0)}' y1='{top}' x2='{x(0)}' y2='{top + plot_h}' stroke='{FAINT}'/>"]
     for influence in SCORES:
         out.append(f"<text x='{left - 8}' y='{y(influence) + 4}' font-size='11' {FONT} "
@@ -105,10 +119,10 @@ def stakeholder_map(deal: Deal, width: int = 460, height: int = 300) -> Markup:
 
 def exposure_colour(exposure: int, risks: RiskSettings) -> str:
     if exposure >= risks.high_exposure:
-        return "#fecaca"
+        return CRITICAL_FILL
     if exposure >= risks.medium_exposure:
-        return "#fde68a"
-    return "#d9f99d"
+        return WARNING_FILL
+    return GOOD_FILL
 
 
 def risk_map(deal: Deal, risks: RiskSettings, size: int = 300) -> Markup:
