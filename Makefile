@@ -14,7 +14,7 @@ APP_ARGS ?=
 
 FAKETIME_LIB ?= /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 
-.PHONY: run test test-ahead clean
+.PHONY: run test test-ahead canonical clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coachkit needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -37,6 +37,10 @@ test: $(BIN)/.installed
 test-ahead: $(BIN)/.installed
 	LD_PRELOAD=$(FAKETIME_LIB) FAKETIME="+400d" $(BIN)/python -m pytest \
 		-m "not browser and not slow" $(PYTEST_ARGS)
+
+# the demo deals and scenario workbooks, written back in canonical form (after a model change)
+canonical: $(BIN)/.installed
+	$(BIN)/python -m coachkit.training.canonical
 
 clean:
 	rm -rf $(VENV) .demo test-artifacts .pytest_cache .hypothesis .mypy_cache build

@@ -48,7 +48,7 @@ from app import (  # bench/app.py
     start,
 )
 from coachkit.hub.config import SHARED_FILL_DELAY
-from hubserver import Hub, running_hub  # tests/hubserver.py
+from support.hubserver import Hub, running_hub  # tests/support/hubserver.py
 
 SEARCH = ".ck-search input"
 GOALS = {"cold": 2.0, "worst": 15.0, "mb": 150.0}

@@ -33,8 +33,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from coachkit.engine.cluster import subprocess_cluster
 from coachkit.model import Deal
-from coachkit.reports.cluster import subprocess_cluster
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
 

@@ -1,10 +1,13 @@
-"""HTML escaped by construction for the app and the maps, on markupsafe (as Jinja2, Voila and
-JupyterHub's templates are).
+"""HTML escaped by construction for the app, its sign-in page, the maps and the team server's
+reports service, on markupsafe (as Jinja2, Voila and JupyterHub's templates are).
 
 A template is code, a literal; every value put into it is escaped unless it is already
 :class:`Markup` (made here, from escaped parts). A seller's ``<script>`` shows as text.
-``html.escape`` is not called anywhere else in the app and the maps. (The reports build theirs
-with :mod:`coachkit.reports.markup`, the same rule on its own ``Safe`` type.)
+Nothing else escapes by hand. (The reports build theirs with :mod:`coachkit.reports.markup`,
+the same rule on its own ``Safe`` type.)
+
+Beware: ``"<b>" + html(...)`` is escaped whole (Markup escapes a plain str added to it), so
+the tags show as text; put the tags in the template instead.
 """
 
 from __future__ import annotations

@@ -16,13 +16,20 @@ import ctypes
 import os
 import signal
 import socket
+import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
 
 import psutil
 
 LOCALHOST = "127.0.0.1"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+"""What asks a supervisor to stop: a service manager, Ctrl-C, a closed terminal."""
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_DUMPABLE = 4
@@ -88,11 +95,6 @@ def _below(root: int) -> list[psutil.Process]:
     return found
 
 
-def descendants(root: int) -> set[int]:
-    """Live (not zombie) processes below ``root``."""
-    return {p.pid for p in _below(root)}
-
-
 def reap() -> None:
     """Collect the exit status of ended children (re-parented orphans included)."""
     while True:
@@ -123,3 +125,60 @@ def end_descendants(grace: float = 5.0) -> list[int]:
     time.sleep(0.1)
     reap()
     return sorted(p.pid for p in found)
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a supervised server ended."""
+
+    code: int
+    stopped: bool
+    """A stop signal reached the supervisor (the server did not just exit)."""
+    ready: bool
+    """The server had said it was ready."""
+
+
+def supervise(start: Callable[[], subprocess.Popen[Any]], *, ready: Callable[[], bool],
+              on_ready: Callable[[], None] = lambda: None, stop_grace: float,
+              hold_stop_for: float = 0.0, poll: float = 0.2) -> Ended:
+    """Start a server and wait for it; the one loop of ``coachkit app`` and ``coachkit hub``.
+
+    ``on_ready`` is called once ``ready()`` says the server answers (an address printed
+    before then would be refused). A stop signal (:data:`STOP_SIGNALS`; handled from before
+    the start, so none is lost) becomes one SIGTERM to the server, and SIGKILL
+    ``stop_grace`` seconds later; until the server is ready that SIGTERM waits up to
+    ``hold_stop_for`` seconds (JupyterHub stopped before its own handlers are set leaves
+    everything it started running). Then every process left below this one is ended."""
+    stop = threading.Event()
+
+    def ask_stop(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, ask_stop) for sig in STOP_SIGNALS}
+    is_ready = False
+    signalled: float | None = None
+    try:
+        proc = start()
+        started = time.monotonic()
+        while True:
+            try:
+                code = proc.wait(timeout=poll)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if not is_ready and ready():
+                is_ready = True
+                on_ready()
+            now = time.monotonic()
+            if signalled is None:
+                if stop.is_set() and (is_ready or now - started >= hold_stop_for):
+                    signalled = now
+                    with suppress(ProcessLookupError):
+                        proc.send_signal(signal.SIGTERM)
+            elif now - signalled > stop_grace:
+                proc.kill()
+    finally:
+        end_descendants()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return Ended(code, stop.is_set(), is_ready)

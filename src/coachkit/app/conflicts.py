@@ -14,23 +14,24 @@ import ipywidgets as w
 
 from coachkit.app.fields import css_class, text_html
 from coachkit.app.session import WorkbookSession
-from coachkit.html import escape
+from coachkit.html import Markup, html, join
 from coachkit.model.merge import MINE, THEIRS, FieldConflict, item_label
 from coachkit.model.vocabulary import field_title, value_words
 
 
-def shown(value: Any, conflict: FieldConflict) -> str:
+def shown(value: Any, conflict: FieldConflict) -> Markup:
     """A value as the seller reads it (HTML, escaped)."""
     if value is None:
-        return "<em>(removed)</em>" if conflict.item else "<em>(empty)</em>"
+        return html("<em>(removed)</em>" if conflict.item else "<em>(empty)</em>")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return html("yes" if value else "no")
     if isinstance(value, str):
-        return escape(value) if value.strip() else "<em>(empty)</em>"
+        return html("{}", value) if value.strip() else html("<em>(empty)</em>")
     if isinstance(value, list):
-        return escape(", ".join(map(str, value))) or "<em>(none)</em>"
+        listed = ", ".join(map(str, value))
+        return html("{}", listed) if listed else html("<em>(none)</em>")
     if isinstance(value, dict):
-        lines = [f"<b>{escape(item_label(str(conflict.path[-2]), value))}</b>"]
+        lines = [html("<b>{}</b>", item_label(str(conflict.path[-2]), value))]
         for key, v in value.items():
             if v in (None, "", [], False) or key == "name":
                 continue
@@ -39,9 +40,9 @@ def shown(value: Any, conflict: FieldConflict) -> str:
             except (KeyError, StopIteration):
                 title = key
             text = ", ".join(map(str, v)) if isinstance(v, list) else value_words(v)
-            lines.append(f"{escape(title)}: {escape(text)}")
-        return "<br>".join(lines)
-    return escape(value_words(value))
+            lines.append(html("{}: {}", title, text))
+        return join(lines, "<br>")
+    return html("{}", value_words(value))
 
 
 def _css_safe(text: str) -> str:
@@ -87,12 +88,12 @@ class ConflictPanel:
         theirs = self.session.theirs
         who = theirs.who if theirs else "the other page"
         if conflicts and theirs:
-            self.head.value = (
-                f"<div class='ck-conflict-intro'>You and {escape(who)} both changed "
-                + ("this field. Keep one of the two values" if len(conflicts) == 1
-                   else f"these {len(conflicts)} fields. Keep one value for each")
-                + ": everything else either of you changed is merged by itself, and the "
-                "result is saved as one new version.</div>")
+            which = ("this field. Keep one of the two values" if len(conflicts) == 1
+                     else f"these {len(conflicts)} fields. Keep one value for each")
+            self.head.value = html(
+                "<div class='ck-conflict-intro'>You and {} both changed {}: everything else "
+                "either of you changed is merged by itself, and the result is saved as one new "
+                "version.</div>", who, which)
         else:
             self.head.value = ""
         self.choices = {}
@@ -103,16 +104,17 @@ class ConflictPanel:
                 style={"button_width": "auto"}), "ck-pick")
             pick.observe(lambda _: self._ready(), names="value")
             self.choices[c.pointer] = pick
-            saved = (f"{escape(who)} · version {theirs.version} · {_when(theirs.saved_at)}"
+            saved = (f"{who} · version {theirs.version} · {_when(theirs.saved_at)}"
                      if theirs else "saved")
-            table = (
-                f"<div class='ck-choice-title'>{escape(c.title)}</div>"
+            table = html(
+                "<div class='ck-choice-title'>{}</div>"
                 "<div class='ck-versions'>"
-                f"<div class='ck-version-box ck-theirs'><div class='ck-version-head'>{saved}</div>"
-                f"<div class='ck-version-value'>{shown(c.theirs, c)}</div></div>"
+                "<div class='ck-version-box ck-theirs'><div class='ck-version-head'>{}</div>"
+                "<div class='ck-version-value'>{}</div></div>"
                 "<div class='ck-version-box ck-mine'><div class='ck-version-head'>Yours · not "
                 "saved yet</div>"
-                f"<div class='ck-version-value'>{shown(c.mine, c)}</div></div></div>")
+                "<div class='ck-version-value'>{}</div></div></div>",
+                c.title, saved, shown(c.theirs, c), shown(c.mine, c))
             rows.append(css_class(w.VBox([text_html(table), pick]), "ck-choice",
                                   f"ck-choice-{_css_safe(c.pointer)}"))
         self.rows.children = rows
@@ -129,4 +131,4 @@ class ConflictPanel:
         if refused:
             self._shown = ()
             self.refresh()
-            self.message.value = f"<span>{escape(refused)}</span>"
+            self.message.value = html("<span>{}</span>", refused)

@@ -3,7 +3,7 @@ Review step.
 
 The page is the one ``coachkit report ID --for customer`` writes: the same sections
 (:class:`~coachkit.reports.customer.CustomerPage`, so only what the customer may see), through
-the same nbconvert template, made here without a kernel (:func:`page_html`). The preview shows
+the same nbconvert template, made here without a kernel. The preview shows
 it in a sandboxed ``<iframe srcdoc>``, so its stylesheet stays out of the app and nothing in
 it can run; the download is a ``data:`` link (Voila has no download widget). The page is made
 only while the preview is open, and again only when what the customer sees has changed.
@@ -20,8 +20,9 @@ import ipywidgets as w
 from coachkit.app.fields import css_class, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.reports.markup import el
+from coachkit.views.palette import LINE
 
-FRAME_STYLE = "width:100%;height:70vh;border:1px solid #cbd5e1;border-radius:4px;background:#fff"
+FRAME_STYLE = f"width:100%;height:70vh;border:1px solid {LINE};border-radius:4px;background:#fff"
 _RENDERER: Any = None
 
 
@@ -29,7 +30,7 @@ def renderer() -> Any:
     """This kernel's report renderer, made on first use (it imports nbconvert, ~1 s)."""
     global _RENDERER
     if _RENDERER is None:
-        from coachkit.reports.render import Renderer
+        from coachkit.engine.render import Renderer
 
         _RENDERER = Renderer()
     return _RENDERER
@@ -63,17 +64,21 @@ class CustomerPanel:
         if not self.toggle.value or deal is None:
             self.preview.value = self.link.value = self._shown = ""
             return
-        from coachkit.reports.customer import CustomerPage, page_html
+        from coachkit.engine.render import notebook_of
+        from coachkit.reports.customer import CustomerPage
+        from coachkit.reports.kinds import KINDS
 
         updated = dt.datetime.combine(self.session.today(), dt.time())
         page = CustomerPage.of(deal, updated, settings=self.session.coach.settings)
         key = page.deal.model_dump_json() + str(updated)
         if key == self._shown:
             return
-        html = page_html(page, renderer())
+        kind = KINDS["customer"]
+        html = renderer().html(notebook_of(page.sections()), kind.title_of(page.title),
+                               footer=kind.footer_of(deal.id, page.title))
         data = base64.b64encode(html.encode("utf-8")).decode("ascii")
         self.link.value = el("a", "Download the customer's page", class_="ck-download",
-                             download=f"{deal.id}-customer.html",
+                             download=f"{kind.stem_of(deal.id)}.html",
                              href=f"data:text/html;charset=utf-8;base64,{data}")
         self.preview.value = el("iframe", srcdoc=html, sandbox="", class_="ck-customer-frame",
                                 title="The customer's page", style=FRAME_STYLE)

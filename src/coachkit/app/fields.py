@@ -15,7 +15,7 @@ from typing import Any, get_args
 import ipywidgets as w
 
 from coachkit.app.session import Path, Removal, WorkbookSession, kernel_loop
-from coachkit.html import escape
+from coachkit.html import Markup, html
 from coachkit.model.deal import SCORES, STANCES
 from coachkit.model.merge import item_label
 from coachkit.model.vocabulary import field_hint, field_info, field_title, value_words
@@ -53,17 +53,18 @@ def shared_looks(widget_class: type[w.Widget], width: str = "") -> dict[str, w.W
     return looks
 
 
-def text_html(value: str = "", *classes: str) -> w.HTML:
-    """An HTML widget for labels, hints and messages, with the shared looks."""
+def text_html(value: Markup | str = "", *classes: str) -> w.HTML:
+    """An HTML widget for labels, hints and messages, with the shared looks (``value`` built
+    with :func:`coachkit.html.html`, or a literal)."""
     return css_class(w.HTML(value, **shared_looks(w.HTML)), *classes)
 
 
 def heading(text: str, level: int = 3) -> w.HTML:
-    return text_html(f"<h{level} class='ck-heading'>{escape(text)}</h{level}>")
+    return text_html(html("<h{0} class='ck-heading'>{1}</h{0}>", level, text))
 
 
 def hint(text: str) -> w.HTML:
-    return text_html(f"<div class='ck-hint'>{escape(text)}</div>", "ck-hint-box")
+    return text_html(html("<div class='ck-hint'>{}</div>", text), "ck-hint-box")
 
 
 def parse_number(text: str) -> float | None:
@@ -107,7 +108,7 @@ class Form:
                 message.value = "<span>Not a number: type digits, like 1,200.</span>"
                 return
             refused = self.session.set(path, value)
-            message.value = f"<span>{escape(_plain(refused))}</span>" if refused else ""
+            message.value = html("<span>{}</span>", _plain(refused)) if refused else ""
 
         widget.observe(changed, names="value")
         field_name = ".".join(str(p) for p in path)
@@ -115,7 +116,7 @@ class Form:
         css_class(widget, kind, f"ck-field-{_css_safe(field_name)}")
         parts: list[w.Widget] = []
         if label:
-            parts.append(text_html(f"<label>{escape(label)}</label>", "ck-label"))
+            parts.append(text_html(html("<label>{}</label>", label), "ck-label"))
         if description:
             parts.append(hint(description))
         parts += [widget, message]
@@ -237,7 +238,7 @@ class ListEditor:
         self._notice_of: Removal | None = None
         self.widget = css_class(w.VBox([self.rows, self.message, self.notice, self.add]),
                                 "ck-list")
-        self._lines: list[tuple[w.HTML, str]] = []
+        self._lines: list[tuple[w.HTML, Markup]] = []
         form.lists.append(self)
         self.rebuild()
 
@@ -246,7 +247,7 @@ class ListEditor:
         self.opened = {i for i in self.opened if i < len(items)}
         self._lines = []
         self.rows.children = [self._row(i, item) for i, item in enumerate(items)] or [
-            text_html(f"<em>{escape(self.empty_text)}</em>", "ck-empty")]
+            text_html(html("<em>{}</em>", self.empty_text), "ck-empty")]
         if self.on_rebuild:
             self.on_rebuild()
 
@@ -258,7 +259,7 @@ class ListEditor:
             return css_class(w.VBox([self.build_row(self.form, (*self.list_path, i), i),
                                      remove]), "ck-row")
         summary = self.summary
-        header = f"<b>{escape(summary(item))}</b>"
+        header = html("<b>{}</b>", summary(item))
         line = text_html(header, "ck-row-summary")
         self._lines.append((line, header))
         toggle = css_class(w.Button(description="Close" if i in self.opened else "Edit",
@@ -293,14 +294,14 @@ class ListEditor:
         if len(items) != len(self._lines):
             return  # an add or remove rebuilds the rows itself
         for i, (item, (line, shown)) in enumerate(zip(items, self._lines, strict=True)):
-            header = f"<b>{escape(self.summary(item))}</b>"
+            header = html("<b>{}</b>", self.summary(item))
             if header != shown:
                 line.value = header
                 self._lines[i] = (line, header)
 
     def _add(self) -> None:
         refused = self.form.session.add_item(self.list_path, self.new_item())
-        self.message.value = escape(refused) if refused else ""
+        self.message.value = html("<span>{}</span>", refused) if refused else ""
         if not refused:
             self.opened.add(len(self.form.session.get(self.list_path)) - 1)
         self.rebuild()
@@ -313,7 +314,7 @@ class ListEditor:
             self._removed(index)
             return
         item = self.form.session.get((*self.list_path, index))
-        what = escape(item_label(str(self.list_path[-1]), item))
+        what = item_label(str(self.list_path[-1]), item)
         go = css_class(w.Button(description="Remove them", button_style="danger",
                                 layout=w.Layout(width="auto")), "ck-confirm-remove")
         stay = css_class(w.Button(description="Cancel", layout=w.Layout(width="auto")),
@@ -321,13 +322,13 @@ class ListEditor:
         go.on_click(lambda _: self._removed(index))
         stay.on_click(lambda _: self._hide_notice())
         self._show_notice(
-            f"Removing <b>{what}</b> also removes {escape(_listed(linked))}.", [go, stay],
+            html("Removing <b>{}</b> also removes {}.", what, _listed(linked)), [go, stay],
             "ck-confirm")
 
     def _removed(self, index: int) -> None:
         session = self.form.session
         refused = session.remove_item(self.list_path, index)
-        self.message.value = escape(refused) if refused else ""
+        self.message.value = html("<span>{}</span>", refused) if refused else ""
         self.opened = {i - (i > index) for i in self.opened if i != index}
         self.rebuild()
         removal = session.removal
@@ -338,7 +339,7 @@ class ListEditor:
                          "ck-undo")
         undo.on_click(lambda _: self._undo(removal))
         also = f", with {_listed(list(removal.linked))}" if removal.linked else ""
-        self._show_notice(f"Removed <b>{escape(removal.what)}</b>{escape(also)}.", [undo],
+        self._show_notice(html("Removed <b>{}</b>{}.", removal.what, also), [undo],
                           "ck-removed")
         self._notice_of = removal
         loop = kernel_loop()
@@ -352,7 +353,7 @@ class ListEditor:
             self._hide_notice()
             return
         refused = session.undo_removal()
-        self.message.value = escape(refused) if refused else ""
+        self.message.value = html("<span>{}</span>", refused) if refused else ""
         self._hide_notice()
         self.rebuild()
 
@@ -360,8 +361,8 @@ class ListEditor:
         if self._notice_of is removal:
             self._hide_notice()
 
-    def _show_notice(self, html: str, buttons: list[w.Button], kind: str) -> None:
-        self.notice.children = [text_html(html, "ck-notice-text"), *buttons]
+    def _show_notice(self, text: Markup, buttons: list[w.Button], kind: str) -> None:
+        self.notice.children = [text_html(text, "ck-notice-text"), *buttons]
         self.notice._dom_classes = ("ck-notice", kind)
         self.notice.layout.display = None
         self._notice_of = None

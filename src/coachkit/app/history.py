@@ -11,7 +11,7 @@ import ipywidgets as w
 from coachkit.app.fields import css_class, text_html
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError
-from coachkit.html import escape, html
+from coachkit.html import html
 from coachkit.model.merge import changes, summary
 
 SHOWN = 25
@@ -31,7 +31,7 @@ class HistoryPanel:
         try:
             versions = self.session.history()
         except CoachkitError as exc:
-            self.message.value = f"<span>{escape(str(exc))}</span>"
+            self.message.value = html("<span>{}</span>", exc)
             return
         if not versions:
             self.rows.children = [text_html("<em>Open a deal to see its history.</em>")]
@@ -63,5 +63,5 @@ class HistoryPanel:
 
     def _restore(self, version: int) -> None:
         refused = self.session.restore(version)
-        self.message.value = f"<span>{escape(refused)}</span>" if refused else ""
+        self.message.value = html("<span>{}</span>", refused) if refused else ""
         self.refresh()

@@ -12,7 +12,7 @@ from coachkit.app.fields import css_class, grid, hint, parse_number, text_html
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError, InvalidWorkbook
 from coachkit.fs import size_text
-from coachkit.html import Markup, escape, html
+from coachkit.html import Markup, html
 from coachkit.model import Stage
 from coachkit.model.files import MAX_FILE_BYTES, too_large
 from coachkit.model.vocabulary import field_hint, field_title, value_words
@@ -152,10 +152,10 @@ class Picker:
             self.create,
             w.HTML("<h3 class='ck-heading'>Open a file</h3>"),
             # data-ck-max-bytes: the page refuses a bigger file before sending it
-            text_html(f"<div class='ck-hint' data-ck-max-bytes='{MAX_FILE_BYTES}'>A "
-                      f".coachkit.json workbook of at most {size_text(MAX_FILE_BYTES)}: it is "
-                      "checked, then saved as the newest version of its deal.</div>",
-                      "ck-hint-box"),
+            text_html(html("<div class='ck-hint' data-ck-max-bytes='{}'>A .coachkit.json "
+                           "workbook of at most {}: it is checked, then saved as the newest "
+                           "version of its deal.</div>", MAX_FILE_BYTES,
+                           size_text(MAX_FILE_BYTES)), "ck-hint-box"),
             self.upload,
         ]), "ck-picker")
 
@@ -227,4 +227,4 @@ class Picker:
         try:
             action()
         except CoachkitError as exc:
-            self.message.value = f"<div class='ck-upload-error'>{escape(str(exc))}</div>"
+            self.message.value = html("<div class='ck-upload-error'>{}</div>", exc)

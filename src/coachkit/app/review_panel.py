@@ -21,7 +21,7 @@ from coachkit.app.fields import css_class, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.coaching.dismissals import dismissal_of
 from coachkit.errors import CoachkitError
-from coachkit.html import Markup, escape, html, join
+from coachkit.html import Markup, html, join
 from coachkit.model.review import Action, Review, ReviewEvent
 
 ACTION_LINE = re.compile(r"^(?P<text>.*?)\s*(?:@(?P<due>\d{4}-\d{2}-\d{2}))?\s*$")
@@ -129,7 +129,7 @@ class ReviewPanel:
         try:
             self.session.store.add_review_event(deal.id, review.number, event)
         except CoachkitError as exc:
-            self.message.value = f"<span>{escape(str(exc))}</span>"
+            self.message.value = html("<span>{}</span>", exc)
             return
         self.session.reviews_changed()
 
@@ -207,10 +207,10 @@ class ReviewForm:
                                      note=self.note.value.strip(), dismissed=dismissed,
                                      actions=actions)
         except CoachkitError as exc:
-            self.message.value = f"<span>{escape(str(exc))}</span>"
+            self.message.value = html("<span>{}</span>", exc)
             return
         except ValueError as exc:
-            self.message.value = f"<span>{escape(str(exc).splitlines()[0])}</span>"
+            self.message.value = html("<span>{}</span>", str(exc).splitlines()[0])
             return
         self.note.value = self.action_lines.value = ""
         self._for = ""

@@ -13,26 +13,20 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 
 from coachkit.errors import CoachkitError
 from coachkit.processes import (
     become_subreaper,
     bind_error,
-    end_descendants,
     free_port,
     stop_with_parent,
+    supervise,
 )
 from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
-
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 PREFIX_VARIABLE = "COACHKIT_APP_PREFIX"
 """The secret first path segment of every URL the app serves (``coachkit app`` draws it):
@@ -85,14 +79,17 @@ def run_app(args: argparse.Namespace) -> int:
     env = {**os.environ, STORE_VAR: location, "JUPYTER_TOKEN": token,
            PREFIX_VARIABLE: prefix}
     become_subreaper()
-    proc = subprocess.Popen(
-        voila_command(notebook, port, pool_size=args.pool_size, max_pages=args.max_pages,
-                      open_browser=not args.no_browser),
-        env=env, cwd=notebook.parent, preexec_fn=stop_with_parent)
     url = f"http://127.0.0.1:{port}/{prefix}/"
-    return supervise(proc, ready=lambda: answers(url + STATIC_PROBE), on_ready=lambda: print(
-        f"coachkit app: {url}?token={token}\n"
-        f"  (store: {name}; the address is new on every start; Ctrl-C stops)", flush=True))
+    ended = supervise(
+        lambda: subprocess.Popen(
+            voila_command(notebook, port, pool_size=args.pool_size, max_pages=args.max_pages,
+                          open_browser=not args.no_browser),
+            env=env, cwd=notebook.parent, preexec_fn=stop_with_parent),
+        ready=lambda: answers(url + STATIC_PROBE), stop_grace=STOP_WAIT, poll=0.1,
+        on_ready=lambda: print(
+            f"coachkit app: {url}?token={token}\n"
+            f"  (store: {name}; the address is new on every start; Ctrl-C stops)", flush=True))
+    return 0 if ended.stopped else ended.code
 
 
 STATIC_PROBE = "voila/static/voila.js"
@@ -106,37 +103,3 @@ def answers(url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
-
-
-def supervise(proc: subprocess.Popen[bytes], *, ready: Callable[[], bool] = lambda: True,
-              on_ready: Callable[[], None] = lambda: None) -> int:
-    """Wait for Voila, calling ``on_ready`` once ``ready()`` says it answers (the URL is
-    printed then, not before: opened at once it would be refused). A stop signal is passed on
-    as SIGTERM (once); Voila then gets :data:`STOP_WAIT` seconds before SIGKILL, and every
-    process left below this one is ended."""
-    stopped_at: list[float] = []
-    started = False
-
-    def stop(signum: int, frame: object) -> None:
-        if not stopped_at:
-            stopped_at.append(time.monotonic())
-            with suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
-    try:
-        while True:
-            try:
-                code = proc.wait(timeout=0.5 if started else 0.1)
-                break
-            except subprocess.TimeoutExpired:
-                if stopped_at and time.monotonic() - stopped_at[0] > STOP_WAIT:
-                    proc.kill()
-                elif not started and not stopped_at and ready():
-                    started = True
-                    on_ready()
-    finally:
-        end_descendants()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0 if stopped_at else code

@@ -24,7 +24,7 @@ from coachkit.app.training import TEMPORARY, TrainingPanel, brief_html, training
 from coachkit.author import default_author
 from coachkit.coaching.coach import Coach
 from coachkit.errors import CoachkitError
-from coachkit.html import escape
+from coachkit.html import html
 from coachkit.model.files import SUFFIX
 from coachkit.store.scoped import ScopedStore, page_store
 
@@ -73,7 +73,7 @@ class App:
                                  selected_index=None)
         self.deals.observe(lambda _: self._show_section(), names="selected_index")
         self.brief = css_class(w.HTML(), "ck-brief-box", "ck-brief-side")
-        self.banner = css_class(w.HTML(f"<div class='ck-banner'>{escape(TEMPORARY)}</div>",
+        self.banner = css_class(w.HTML(html("<div class='ck-banner'>{}</div>", TEMPORARY),
                                        layout=w.Layout(display="none")), "ck-training-banner")
         self.steps: list[Step] = [step(self.session) for step in STEPS]
         self.tabs = css_class(w.Tab(children=[s.widget for s in self.steps],
@@ -144,7 +144,7 @@ class App:
             self.session.open(deal_id)
         except CoachkitError as exc:
             self.deals.selected_index = 0
-            self.picker.message.value = escape(str(exc))
+            self.picker.message.value = html("{}", exc)
             return
         self._opened()
 
@@ -176,7 +176,7 @@ class App:
         back and bookmarks come back to it (Voila pages run no code the kernel sends)."""
         deal = self.session.deal
         if deal is not None:
-            self.url.value = f"<span data-deal-id='{escape(deal.id)}'></span>"
+            self.url.value = html("<span data-deal-id='{}'></span>", deal.id)
 
     def _show_step(self) -> None:
         """Steps are built when first shown: opening a deal sends one step to the page."""
@@ -199,9 +199,9 @@ class App:
             except CoachkitError:  # a workbook of a scenario this coachkit does not ship
                 scenario = None
             if scenario is not None:
-                self.brief.value = (
-                    "<details open><summary>Scenario brief</summary>"
-                    f"{brief_html(scenario)}</details>")
+                self.brief.value = html(
+                    "<details open><summary>Scenario brief</summary>{}</details>",
+                    brief_html(scenario))
                 brief = self.brief
         for step in self.steps:
             step.show_brief(brief)
@@ -226,24 +226,25 @@ class App:
 
     def _incident(self, reference: str) -> None:
         """Something failed in this kernel; the details are in the server's log."""
-        self.incident.value = (
-            f"<span class='ck-status-error'>Something went wrong here (reference "
-            f"<code>{escape(reference)}</code>). What was saved is safe; reload the page to go "
-            "on. The reference finds the details in the log of the app's server.</span>")
+        self.incident.value = html(
+            "<span class='ck-status-error'>Something went wrong here (reference "
+            "<code>{}</code>). What was saved is safe; reload the page to go "
+            "on. The reference finds the details in the log of the app's server.</span>",
+            reference)
         self.incident.layout.display = None
 
     def _status(self) -> None:
         status = self.session.status
-        saved = escape(self.session.last_saved())
-        self.status.value = (f"<span class='ck-status-{status.state}' data-last-saved='{saved}'>"
-                             f"{escape(status.message)}</span>")
+        self.status.value = html("<span class='ck-status-{}' data-last-saved='{}'>{}</span>",
+                                 status.state, self.session.last_saved(), status.message)
         self.conflicts.refresh()
         deal = self.session.deal
         if deal is None or status.state == "pending":
             return
         data = base64.b64encode(self.session.download_text().encode("utf-8")).decode("ascii")
-        name = escape(training_file_name(deal) or f"{deal.id}{SUFFIX}")
-        self.links.value = (
-            f"<a class='ck-permalink' href='?deal_id={quote(deal.id)}'>Link to this deal</a>"
-            f" &nbsp;·&nbsp; <a class='ck-download' download='{name}' "
-            f"href='data:application/json;charset=utf-8;base64,{data}'>Download workbook</a>")
+        name = training_file_name(deal) or f"{deal.id}{SUFFIX}"
+        self.links.value = html(
+            "<a class='ck-permalink' href='?deal_id={}'>Link to this deal</a>"
+            " &nbsp;·&nbsp; <a class='ck-download' download='{}' "
+            "href='data:application/json;charset=utf-8;base64,{}'>Download workbook</a>",
+            quote(deal.id), name, data)

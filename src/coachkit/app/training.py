@@ -10,7 +10,7 @@ import ipywidgets as w
 from coachkit.app.fields import css_class, grid, hint
 from coachkit.app.session import WorkbookSession
 from coachkit.errors import CoachkitError
-from coachkit.html import Markup, escape, html, join
+from coachkit.html import Markup, html, join
 from coachkit.model import Deal
 from coachkit.training.scenarios import Scenario, download_name, load_scenario, scenarios
 
@@ -67,7 +67,7 @@ class TrainingPanel:
             self.summary,
             self.start,
             self.message,
-            css_class(w.HTML(f"<div class='ck-banner'>{escape(TEMPORARY)}</div>"), "ck-temp"),
+            css_class(w.HTML(html("<div class='ck-banner'>{}</div>", TEMPORARY)), "ck-temp"),
         ]), "ck-training")
         self._show_summary()
 
@@ -75,7 +75,7 @@ class TrainingPanel:
         try:
             load_scenario(scenario_id)
         except CoachkitError as exc:
-            self.message.value = escape(str(exc))
+            self.message.value = html("{}", exc)
             return
         self.scenario.value = scenario_id
         self.cohort = cohort
@@ -84,7 +84,7 @@ class TrainingPanel:
 
     def _show_summary(self) -> None:
         if self.scenario.value:
-            self.summary.value = f"<em>{escape(load_scenario(self.scenario.value).summary)}</em>"
+            self.summary.value = html("<em>{}</em>", load_scenario(self.scenario.value).summary)
 
     def _start(self) -> None:
         self.message.value = ""
@@ -97,6 +97,6 @@ class TrainingPanel:
             else:
                 self.session.open_document(deal, author_note=" (training)")
         except CoachkitError as exc:
-            self.message.value = escape(str(exc))
+            self.message.value = html("{}", exc)
             return
         self.opened()

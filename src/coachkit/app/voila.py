@@ -32,7 +32,6 @@ import threading
 import time
 import webbrowser
 from collections import Counter
-from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -50,8 +49,10 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.voila_identity_provider import VoilaLoginHandler
 
+from coachkit.adapters.voila import pool_tasks
 from coachkit.app.page_request import PROOF_HEADER, kernel_proof
 from coachkit.app.server import PREFIX_VARIABLE
+from coachkit.html import Markup, html
 from coachkit.model.files import MAX_FILE_BYTES
 from coachkit.shipped import jupyter_data_dir
 
@@ -174,8 +175,8 @@ class PageHandler(TornadoVoilaHandler):
         self.set_status(429)
         self.set_header("Retry-After", str(int(server.page_grace) + 1))
         self.set_header("Cache-Control", "no-store")
-        self.finish(TOO_MANY_PAGES.format(in_use=in_use, cap=server.max_pages,
-                                          grace=server.page_grace + 1))
+        self.finish(html(TOO_MANY_PAGES, in_use=in_use, cap=server.max_pages,
+                         grace=server.page_grace + 1))
 
 
 class QueryHandler(RequestInfoSocketHandler):
@@ -237,8 +238,8 @@ that <code>coachkit app</code> printed in its terminal: the part of the address 
 a restart, use the one it printed then.</p>
 </body></html>"""
 
-WRONG_TOKEN = ("That token does not open this app. Copy it again from the terminal where "
-               "<code>coachkit app</code> runs now.")
+WRONG_TOKEN = Markup("That token does not open this app. Copy it again from the terminal where "
+                      "<code>coachkit app</code> runs now.")
 
 
 class SignInHandler(VoilaLoginHandler):
@@ -248,11 +249,12 @@ class SignInHandler(VoilaLoginHandler):
     def _render(self, message: dict[str, str] | None = None) -> None:
         action = url_path_join(self.base_url, "login") + "?" + urlencode(
             {"next": self.get_argument("next", default=self.base_url)})
-        error = f'<p id="ck-sign-in-error" style="color: #b91c1c">{WRONG_TOKEN}</p>' \
+        error = html('<p id="ck-sign-in-error" style="color: #b91c1c">{}</p>', WRONG_TOKEN) \
             if message and message.get("error") else ""
         self.set_header("Cache-Control", "no-store")
-        self.finish(SIGN_IN.format(action=escape(action), xsrf=self.xsrf_form_html(),
-                                   error=error))
+        # tornado's xsrf field is markup it built (its value escaped)
+        self.finish(html(SIGN_IN, action=action, xsrf=Markup(self.xsrf_form_html()),
+                         error=error))
 
 
 def _retrieve(sent: asyncio.Future[None]) -> None:
@@ -370,12 +372,9 @@ class CoachkitVoila(Voila):
     # -- kernels -----------------------------------------------------------------------------
 
     def _pool_tasks(self, notebook: str | None = None) -> list[asyncio.Task[Any]]:
-        """The preheated kernels, ready or starting. Voila keeps them in ``_pools`` and says
-        nothing public about which kernel is a pool's; this is the one place that looks."""
-        pools: dict[str, list[asyncio.Task[Any]]] = getattr(self.kernel_manager, "_pools", {})
-        if notebook is not None:
-            return list(pools.get(notebook, []))
-        return [task for pool in pools.values() for task in pool]
+        """The preheated kernels, ready or starting (Voila says which only in a private
+        name: :mod:`coachkit.adapters.voila`)."""
+        return pool_tasks(self.kernel_manager, notebook)
 
     def page_kernels(self, owner: str | None = None) -> list[str]:
         """Running kernels that serve (or served) a page: all but the ready preheated ones and
@@ -514,9 +513,8 @@ class CoachkitVoila(Voila):
         not (Jupyter does the same)."""
         url = f"{self.connection_url}?{urlencode({'token': self.token})}"
         opener = Path(self.connection_dir) / "open.html"
-        opener.write_text(f'<!doctype html><meta http-equiv="refresh" content="0;url='
-                          f'{escape(url)}"><a href="{escape(url)}">Open coachkit</a>\n',
-                          encoding="utf-8")
+        opener.write_text(html('<!doctype html><meta http-equiv="refresh" content="0;url={0}">'
+                               '<a href="{0}">Open coachkit</a>\n', url), encoding="utf-8")
         with contextlib.suppress(webbrowser.Error):
             browser = webbrowser.get(self.browser or None)
             threading.Thread(target=browser.open, args=(opener.as_uri(),), daemon=True).start()

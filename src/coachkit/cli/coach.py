@@ -8,7 +8,7 @@ from coachkit.cli.common import Parents, add_dates, open_store, print_json
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
-    p = sub.add_parser("coach", parents=[parents.store],
+    p = sub.add_parser("coach", parents=[parents.coaching],
                        help="coach a deal: findings, scores, questions",
                        description="Coach a deal (a workbook file or a deal id in the store): "
                        "findings by severity with the question to ask, the scores with their "
@@ -18,8 +18,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     add_dates(p, as_of="the version saved by DATE (a store's deal)")
     p.add_argument("--json", action="store_true",
                    help='one JSON object: {"deal", "today", "scores", "findings", "questions"}')
-    p.add_argument("--settings", metavar="FILE",
-                   help="a team settings file (default: $COACHKIT_SETTINGS, else the defaults)")
     p.set_defaults(run=coach)
 
 

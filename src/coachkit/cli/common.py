@@ -26,6 +26,8 @@ class Parents:
     """``--store PATH_OR_URL``."""
     writer: argparse.ArgumentParser
     """``--store`` and ``--author``: commands that save versions."""
+    coaching: argparse.ArgumentParser
+    """``--store`` and ``--settings``: commands that coach."""
 
 
 def parents() -> Parents:
@@ -37,7 +39,11 @@ def parents() -> Parents:
     writer.add_argument("--author", default=default_author(),
                         help="who the saved versions are recorded as (default: $COACHKIT_AUTHOR "
                              "or $USER)")
-    return Parents(store, writer)
+    coaching = argparse.ArgumentParser(add_help=False, parents=[store])
+    coaching.add_argument("--settings", metavar="FILE",
+                          help="a team settings file (default: $COACHKIT_SETTINGS, else the "
+                               "defaults)")
+    return Parents(store, writer, coaching)
 
 
 def when_arg(text: str) -> When:

@@ -9,7 +9,7 @@ from coachkit.cli.common import Parents, day_arg, err
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
-    p = sub.add_parser("digest", parents=[parents.store],
+    p = sub.add_parser("digest", parents=[parents.coaching],
                        help="email each manager their teams' week",
                        description="For each manager of TEAMS.toml with an address in "
                        "[digest.addresses]: their teams' changes this week, overdue actions "
@@ -29,7 +29,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                         "folder)")
     p.add_argument("--today", type=day_arg, metavar="DATE",
                    help="the week ending on DATE (default: today, UTC)")
-    p.add_argument("--settings", metavar="FILE", help="a team settings file for coaching")
     p.set_defaults(run=digest)
 
 

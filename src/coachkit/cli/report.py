@@ -28,26 +28,32 @@ from typing import TYPE_CHECKING, Any
 
 from coachkit.cli.common import Parents, add_dates, err, when_arg
 from coachkit.errors import CoachkitError
+from coachkit.reports.kinds import AUDIENCES, DATES, KINDS, MANAGER, Kind
 
 if TYPE_CHECKING:
-    from coachkit.reports.batch import Batch, CohortJob, DealJob, Output, StoreRef
-    from coachkit.reports.customer import CustomerJob
-    from coachkit.reports.kernels import KernelThread
-    from coachkit.store import DealSummary, Store, VersionInfo
+    from coachkit.engine.batch import Batch, Job, Output, StoreRef
+    from coachkit.engine.kernels import KernelThread
+    from coachkit.store import DealSummary, Store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
-    p = sub.add_parser("report", parents=[parents.store],
+    p = sub.add_parser("report", parents=[parents.coaching],
                        help="render deal, team and cohort reports",
                        description="Render reports with papermill and nbconvert as "
                        "self-contained HTML (and PDF): one deal, a team, every deal, or a "
                        "training cohort. Batch work runs in parallel; one failing deal never "
                        "stops the others (their failures are listed and the exit code is 1).")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("deal", metavar="DEAL_ID", nargs="?", help="one deal's report")
-    which.add_argument("--team", metavar="T", help="every deal of team T, plus a team report")
-    which.add_argument("--all", action="store_true", help="every deal, plus a team report")
-    which.add_argument("--cohort", metavar="NAME", help="a training cohort's report")
+    options: dict[str, Kind] = {}
+    for kind in KINDS.values():  # each option once, with the help of its first kind
+        options.setdefault(kind.option, kind)
+    for kind in options.values():
+        if kind.option.startswith("-"):
+            which.add_argument(kind.option, metavar=kind.metavar, help=kind.what)
+        else:
+            which.add_argument(kind.option, metavar=kind.metavar, nargs="?", help=kind.what)
+        if kind.every:
+            which.add_argument(kind.every, action="store_true", help=kind.every_help)
     p.add_argument("--out", metavar="DIR", default="reports",
                    help="folder to write (default: ./reports)")
     p.add_argument("--format", choices=("html", "pdf", "both"), default="html")
@@ -64,9 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                        help="run a batch on the dask.distributed cluster of this scheduler "
                             "(tcp://HOST:PORT; needs coachkit[dask]); its workers read the "
                             "store and write to --out themselves")
-    p.add_argument("--settings", metavar="FILE", help="a team settings file for coaching")
-    p.add_argument("--for", dest="audience", choices=("manager", "customer"),
-                   default="manager",
+    p.add_argument("--for", dest="audience", choices=AUDIENCES, default=MANAGER,
                    help="manager: the deal review reports (default); customer: one deal's "
                         "page for its buying group, DEAL_ID-customer.html, nothing internal "
                         "on it")
@@ -82,20 +86,49 @@ def _when(value: dt.date | dt.datetime | None) -> str:
 def run_report(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise CoachkitError("--workers must be 1 or more")
-    if args.scheduler and not (args.team or args.all):
-        raise CoachkitError("--scheduler runs a batch: use it with --team T or --all")
-    if args.audience == "customer":
-        return _customer(args)
-    if args.deal:
-        return _one(args)
-    if args.cohort:
-        return _cohort(args)
+    batches = [k for k in KINDS.values() if k.each]
+    if args.scheduler and not any(_given(k, args) is not None for k in batches):
+        raise CoachkitError("--scheduler runs a batch: use it with " + _listed(
+            [w for k in batches for w in (f"{k.option} {k.metavar}", k.every) if w]))
+    kind, subject = _chosen(args)
+    if kind.each:
+        return _batch(kind, subject, args)
+    return _one(kind, subject, args)
+
+
+def _given(kind: Kind, args: argparse.Namespace) -> str | None:
+    """The subject the command line gives ``kind`` (``""``: every one), or None."""
+    if kind.every and getattr(args, kind.every.lstrip("-"), False):
+        return ""
+    value = getattr(args, kind.dest, None)
+    return value if isinstance(value, str) else None
+
+
+def _chosen(args: argparse.Namespace) -> tuple[Kind, str]:
+    """The kind of report the options ask for, and what of."""
+    mine = [k for k in KINDS.values() if k.audience == args.audience]
+    for kind in mine:
+        subject = _given(kind, args)
+        if subject is not None:
+            return kind, subject
+    flags = [k.flag for k in mine]
+    others = [w for k in KINDS.values() for w in (k.flag, k.every) if w and w not in flags]
+    raise CoachkitError(f"--for {args.audience} makes {_listed([k.what for k in mine])}: "
+                        f"give a {_listed(flags)}, not {_listed(list(dict.fromkeys(others)))}")
+
+
+def _listed(words: Sequence[str], last: str = "or") -> str:
+    """``a, b or c``."""
+    return ", ".join(words[:-1]) + f" {last} " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def _batch(kind: Kind, team: str, args: argparse.Namespace) -> int:
+    """Every deal of ``team`` (``""``: every deal), then ``kind``'s report of them all."""
     from coachkit.store import Store
 
     settings, output = _settings_and_output(args)
     with Store(args.store) as store:
         ref = _ref(store.location)
-        team = "" if args.all else args.team
         summaries = store.list_deals(team=team or None)
         if args.as_of is not None:  # only the deals that existed then
             summaries = [s for s in summaries if _existed(store, s.id, args.as_of)]
@@ -103,7 +136,7 @@ def run_report(args: argparse.Namespace) -> int:
         when = f" on {args.as_of}" if args.as_of else ""
         raise CoachkitError(f"no deals in team '{team}'{when}" if team else
                             f"no deals in the store{when} (coachkit demo loads the demo deals)")
-    return _many(summaries, team, ref, output, args, since=_when(args.since),
+    return _many(kind, summaries, team, ref, output, args, since=_when(args.since),
                  as_of=_when(args.as_of), today=_when(args.today), settings=settings)
 
 
@@ -118,15 +151,15 @@ def _existed(store: Store, deal_id: str, as_of: dt.date | dt.datetime) -> bool:
 
 
 def _ref(location: str) -> StoreRef:
-    from coachkit.reports.batch import StoreRef
+    from coachkit.engine.batch import StoreRef
 
     return StoreRef.of(location)
 
 
 def _settings_and_output(args: argparse.Namespace) -> tuple[str, Output]:
     from coachkit.coaching.settings import load_settings
-    from coachkit.reports.batch import FORMATS, Output
-    from coachkit.reports.render import templates_dir
+    from coachkit.engine.batch import FORMATS, Output
+    from coachkit.engine.render import templates_dir
 
     templates_dir()  # missing report templates fail before any work, on one line
     settings = str(Path(args.settings).resolve()) if args.settings else ""
@@ -135,37 +168,34 @@ def _settings_and_output(args: argparse.Namespace) -> tuple[str, Output]:
                             args.keep_notebook)
 
 
-def _one(args: argparse.Namespace) -> int:
-    """One deal, rendered in this process."""
-    with _kernel("coachkit.reports.deal") as kernel:
-        from coachkit.reports.batch import DealJob
-
-        settings, output = _settings_and_output(args)
-        found, ref = _stored(args)
-        try:
-            customer = found.deal.deal.customer
-        except ValueError:  # unreadable: the report says why
-            customer = ""
-        return _run_here(DealJob(found.deal_id, f"{customer or found.deal_id} · coachkit "
-                                 "deal report", ref, output, as_of=_when(args.as_of),
-                                 since=_when(args.since), today=_when(args.today),
-                                 settings=settings), kernel)
-
-
-def _stored(args: argparse.Namespace) -> tuple[VersionInfo, StoreRef]:
-    """The deal as saved by ``--as-of`` (not there: one line, exit 1), and the store as the
-    kernel will open it."""
+def _one(kind: Kind, subject: str, args: argparse.Namespace) -> int:
+    """One report, rendered in this process, in a kernel launched first thing."""
+    from coachkit.engine.batch import Job
     from coachkit.store import Store
 
-    with Store(args.store) as store:
-        return store.get(args.deal, as_of=args.as_of), _ref(store.location)
+    if kind.audience != MANAGER:  # takes its own options only
+        refused = [d for d in DATES if d not in kind.parameters]
+        if any(getattr(args, d) is not None for d in refused):
+            takes = [f"--{p.replace('_', '-')}" for p in ("as_of", *DATES)
+                     if p in kind.parameters]
+            raise CoachkitError(f"{_listed([f'--{d}' for d in refused], 'and')} are for the "
+                                f"manager's report; {kind.called} takes {_listed(takes)} only")
+    with _kernel(kind.content) as kernel:
+        settings, output = _settings_and_output(args)
+        with Store(args.store) as store:
+            about = kind.find(store, subject, args.as_of) if kind.find else None
+            ref = _ref(store.location)
+        return _run_here(Job(kind.name, subject, ref, output,
+                             heading=kind.heading(subject, about), as_of=_when(args.as_of),
+                             since=_when(args.since), today=_when(args.today),
+                             settings=settings), kernel)
 
 
 @contextlib.contextmanager
 def _kernel(preload: str) -> Iterator[KernelThread]:
     """A report kernel launched first thing: it boots and imports ``preload`` on another
     core while this process reads the store and loads nbconvert; shut down at the end."""
-    from coachkit.reports.kernels import KernelThread, WarmKernel
+    from coachkit.engine.kernels import KernelThread, WarmKernel
 
     kernel = KernelThread(WarmKernel((preload,)))
     try:
@@ -174,31 +204,10 @@ def _kernel(preload: str) -> Iterator[KernelThread]:
         kernel.close()
 
 
-def _customer(args: argparse.Namespace) -> int:
-    """One deal's page for its buying group, rendered in this process."""
-    if not args.deal:
-        raise CoachkitError("--for customer makes one deal's page: give a DEAL_ID, not "
-                            "--team, --all or --cohort")
-    if args.since is not None or args.today is not None:
-        raise CoachkitError("--since and --today are for the manager's report; the "
-                            "customer's page takes --as-of only")
-    with _kernel("coachkit.reports.customer") as kernel:
-        from coachkit.reports.customer import CustomerJob, page_title
-
-        settings, output = _settings_and_output(args)
-        found, ref = _stored(args)
-        try:
-            title = page_title(found.deal)
-        except ValueError:  # unreadable: the page says why
-            title = found.deal_id
-        return _run_here(CustomerJob(found.deal_id, title, ref, output,
-                                     as_of=_when(args.as_of), settings=settings), kernel)
-
-
-def _run_here(job: DealJob | CohortJob | CustomerJob, kernel: KernelThread) -> int:
+def _run_here(job: Job, kernel: KernelThread) -> int:
     """Render one job in this process; print what it wrote; a failure is one line."""
-    from coachkit.reports.batch import reason
-    from coachkit.reports.render import Renderer
+    from coachkit.engine.batch import reason
+    from coachkit.engine.render import Renderer
 
     try:
         written = job.run(Renderer(kernel=kernel))
@@ -211,22 +220,6 @@ def _run_here(job: DealJob | CohortJob | CustomerJob, kernel: KernelThread) -> i
     return 0
 
 
-def _cohort(args: argparse.Namespace) -> int:
-    """A workshop cohort's report, in this process (one notebook: no pool to start)."""
-    from coachkit.reports.batch import CohortJob
-    from coachkit.store import Store
-
-    settings, output = _settings_and_output(args)
-    with Store(args.store) as store:
-        ref = _ref(store.location)
-        if not store.list_deals(cohort=args.cohort):
-            raise CoachkitError(f"no workbooks in cohort '{args.cohort}' (coachkit collect "
-                                "PATH --cohort NAME imports them)")
-    with _kernel("coachkit.reports.cohort") as kernel:
-        return _run_here(CohortJob(args.cohort, ref, output, as_of=_when(args.as_of),
-                                   today=_when(args.today), settings=settings), kernel)
-
-
 class Stopped(KeyboardInterrupt):
     """SIGTERM, turned into an interrupt so that a batch stops the way Ctrl-C stops it."""
 
@@ -235,10 +228,10 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Stopped()
 
 
-def _many(summaries: Sequence[DealSummary], team: str, ref: StoreRef, output: Output,
-          args: argparse.Namespace, *, since: str, as_of: str, today: str,
+def _many(kind: Kind, summaries: Sequence[DealSummary], team: str, ref: StoreRef,
+          output: Output, args: argparse.Namespace, *, since: str, as_of: str, today: str,
           settings: str) -> int:
-    from coachkit.reports.batch import Batch, TeamJob, deal_jobs, render_all
+    from coachkit.engine.batch import Batch, Job, jobs_of, render_all
 
     if args.scheduler:
         from coachkit.clock import today as clock_today
@@ -247,9 +240,9 @@ def _many(summaries: Sequence[DealSummary], team: str, ref: StoreRef, output: Ou
         # and the same coaching day everywhere
         ref = ref.for_cluster()
         today = today or ("" if as_of else clock_today().isoformat())
-    team_job = TeamJob(team, ref, output, as_of=as_of, today=today, settings=settings)
-    batch = Batch(deal_jobs(summaries, store=ref, output=output, since=since, as_of=as_of,
-                            today=today, settings=settings), team_job)
+    team_job = Job(kind.name, team, ref, output, as_of=as_of, today=today, settings=settings)
+    batch = Batch(jobs_of(KINDS[kind.each], summaries, store=ref, output=output, since=since,
+                          as_of=as_of, today=today, settings=settings), team_job)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         with _executor(args, ref) as executor:
@@ -281,7 +274,7 @@ def _executor(args: argparse.Namespace, ref: StoreRef) -> Iterator[Any]:
     if not args.scheduler:
         yield None
         return
-    from coachkit.reports.cluster import connect
+    from coachkit.engine.cluster import connect
 
     with connect(args.scheduler, store_from_workers=not ref.location) as client:
         yield client.get_executor(pure=False)
@@ -301,7 +294,7 @@ def _interrupted(batch: Batch, code: int) -> int:
 
 def _drop_broken_team_report(batch: Batch) -> None:
     """No team report written now: an older one must not link reports that are not there."""
-    from coachkit.reports.batch import drop_broken_team_report
+    from coachkit.engine.batch import drop_broken_team_report
 
     team = batch.team
     if team is None or any(r.ok for r in batch.results if r.name == team.name):

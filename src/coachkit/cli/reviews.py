@@ -13,7 +13,7 @@ ACTION = re.compile(r"^(?P<text>.*?)\s*(?:@(?P<due>\d{4}-\d{2}-\d{2}))?\s*$", re
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: Parents) -> None:
-    p = sub.add_parser("review", parents=[parents.store],
+    p = sub.add_parser("review", parents=[parents.coaching],
                        help="record a manager's review of a deal",
                        description="Record a review of the deal's latest version: a note, "
                        "findings dismissed with a reason (they stay listed, no longer counted, "
@@ -28,7 +28,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                    help="an action for the seller, due by the date after @ (repeatable)")
     p.add_argument("--today", type=day_arg, metavar="DATE",
                    help="coach as on DATE to find what to dismiss (default: today, UTC)")
-    p.add_argument("--settings", metavar="FILE", help="a team settings file for coaching")
     p.set_defaults(run=review)
 
     p = sub.add_parser("reviews", parents=[parents.store], help="list a deal's reviews",

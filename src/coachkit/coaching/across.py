@@ -17,8 +17,8 @@ from pydantic import Field
 
 from coachkit.coaching.questions import asked
 from coachkit.coaching.registry import Hit, RuleContext, RuleOptions, SeverityName, rule
-from coachkit.coaching.rulebook import _and, _blank, _customer, _short
 from coachkit.coaching.whose import event_is_ours, matches, plan_is_ours, risk_is_ours
+from coachkit.coaching.wording import blank, customer_name, join_and, shortened
 from coachkit.model import (
     DIMENSION_WORDS,
     DIMENSIONS,
@@ -105,13 +105,13 @@ def silent_key_person(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             continue
         since = f"for {days} days"
         role = value_words(p.role)
-        steps = _and([f"'{_short(m.milestone, 'a milestone', 50)}'" for m in owned])
+        steps = join_and([f"'{shortened(m.milestone, 'a milestone', 50)}'" for m in owned])
         yield Hit(
             f"stakeholders[{i}].last_contact",
             f"{p.name} ({role}) has not been in touch {since}, while "
-            f"{_and([q.name for q in others[:3]])} {'was' if len(others) == 1 else 'were'} "
+            f"{join_and([q.name for q in others[:3]])} {'was' if len(others) == 1 else 'were'} "
             f"recently" + (f"; {p.name} still owns {steps}." if owned else "."),
-            f"Is {p.name} still at {_customer(deal)} and behind this, and if not, who "
+            f"Is {p.name} still at {customer_name(deal)} and behind this, and if not, who "
             + (f"takes over {steps}?" if owned else f"now speaks for the {role}'s view?"),
             severity=o["severity_when_owner"] if owned else None,
             about=f"person:{p.name}",
@@ -155,19 +155,19 @@ def key_pair_disagree(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         pair = set(d.between) & leaders
         if d.resolved or len(pair) < 2:
             continue
-        if (d.severity or 0) >= high and _blank(d.resolution_plan):
+        if (d.severity or 0) >= high and blank(d.resolution_plan):
             continue  # unresolved-disagreement's finding
-        if d.severity is not None and not _blank(d.resolution_plan):
+        if d.severity is not None and not blank(d.resolution_plan):
             continue
-        who = _and(sorted(pair))
-        missing = _and([w for w, gap in (("no severity", d.severity is None),
-                                         ("no plan", _blank(d.resolution_plan))) if gap])
-        about = f" about {_short(d.about, '', 60)}" if d.about.strip() else ""
+        who = join_and(sorted(pair))
+        missing = join_and([w for w, gap in (("no severity", d.severity is None),
+                                         ("no plan", blank(d.resolution_plan))) if gap])
+        about = f" about {shortened(d.about, '', 60)}" if d.about.strip() else ""
         yield Hit(
             f"disagreements[{i}].resolution_plan",
             f"{who}, the most influential people in the buying group, disagree{about}, "
             f"with {missing} recorded.",
-            f"What would {who} each need to see to agree, and who at {_customer(deal)} can "
+            f"What would {who} each need to see to agree, and who at {customer_name(deal)} can "
             "bring them to one table before the proposal?",
             about=f"disagreement:{i}",
         )
@@ -193,8 +193,8 @@ def stage_ahead_of_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     stage = deal.deal.stage
     yield Hit(
         "deal.stage",
-        f"The deal is at {stage.value} while {_and(why)}: the stage is ahead of the customer.",
-        f"If {_customer(deal)} had to sign next week, who in the buying group would stop it, "
+        f"The deal is at {stage.value} while {join_and(why)}: the stage is ahead of the customer.",
+        f"If {customer_name(deal)} had to sign next week, who in the buying group would stop it, "
         "and what would they need first?",
         severity=ctx.options["severity_at_negotiation"] if stage == Stage.negotiation else None,
         about="consensus",
@@ -208,13 +208,13 @@ def confidence_without_evidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     quoted = " ".join(e.field.lower() for e in deal.problem.evidence)
     seller = deal.confidence.seller.scores()
     bare = [d for d in DIMENSIONS if (seller[d] or 0) >= ctx.options["high_from"]
-            and _blank(evidence[d]) and d not in quoted]
+            and blank(evidence[d]) and d not in quoted]
     if len(bare) >= ctx.options["min_dimensions"]:
-        listed = _and([f"{DIMENSION_WORDS[d]} ({seller[d]}/5)" for d in bare])
+        listed = join_and([f"{DIMENSION_WORDS[d]} ({seller[d]}/5)" for d in bare])
         yield Hit(
             "confidence.evidence",
-            f"We rate {listed} high with no evidence from {_customer(deal)}.",
-            f"What has {_customer(deal)} said or done that shows they are sure about "
+            f"We rate {listed} high with no evidence from {customer_name(deal)}.",
+            f"What has {customer_name(deal)} said or done that shows they are sure about "
             f"{asked(bare[0])}, and who said it?",
             about="confidence.ours",
         )
@@ -234,16 +234,16 @@ def plan_after_close(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             if (m.date - close).days > ctx.options["grace_days"]]  # type: ignore[operator]
     if not late:
         return
-    names = [f"'{_short(m.milestone, f'milestone {i + 1}', 50)}' ({m.date})" for i, m in late]
+    names = [f"'{shortened(m.milestone, f'milestone {i + 1}', 50)}' ({m.date})" for i, m in late]
     every = len(late) == len(dated)
     i, m = late[0]
     yield Hit(
         f"plan[{i}].date" if len(late) == 1 else "plan",
         ("Every open milestone falls" if every and len(late) > 1 else
          f"{len(late)} milestone{'s fall' if len(late) > 1 else ' falls'}")
-        + f" after the close date {close}: {_and(names)}.",
-        f"Can {_customer(deal)} decide by {close} before "
-        f"'{_short(m.milestone, 'that step', 50)}' is done, or is the real close date later?",
+        + f" after the close date {close}: {join_and(names)}.",
+        f"Can {customer_name(deal)} decide by {close} before "
+        f"'{shortened(m.milestone, 'that step', 50)}' is done, or is the real close date later?",
         severity=ctx.options["severity_when_all"] if every else None,
         about="plan.dates",
     )
@@ -263,9 +263,9 @@ def small_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         cur = deal.deal.currency
         yield Hit(
             "problem.cost_of_inaction.amount",
-            f"Changing nothing costs {_customer(deal)} {yearly:,.0f} {cur} a year against a "
+            f"Changing nothing costs {customer_name(deal)} {yearly:,.0f} {cur} a year against a "
             f"deal of {value:,.0f} {cur}: {years:.1f} years to pay for itself.",
-            f"What else does living with this cost {_customer(deal)} that is not in the "
+            f"What else does living with this cost {customer_name(deal)} that is not in the "
             f"{yearly:,.0f} {cur} a year: people, customers, risk?",
             severity="critical" if years > ctx.options["critical_payback_years"] else None,
             about="problem.cost_of_inaction",
@@ -281,7 +281,7 @@ _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}s?\b")
 def jargon_as_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """"The customer's own words" ticked over a statement in seller jargon."""
     p = deal.problem
-    if not p.in_customer_words or _blank(p.statement):
+    if not p.in_customer_words or blank(p.statement):
         return
     theirs = " ".join([g.customer_term for g in p.glossary] + [m.name for m in p.metrics]
                       + [deal.deal.customer]).upper()
@@ -296,12 +296,12 @@ def jargon_as_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             acronyms.append(word)
     found = matches(p.statement, ctx.options["phrases"]) + acronyms
     if found:
-        words = _and([f"'{w}'" for w in found[:4]])
+        words = join_and([f"'{w}'" for w in found[:4]])
         yield Hit(
             "problem.in_customer_words",
             f"Ticked as the customer's own words, but {words} "
             f"{'is' if len(found) == 1 else 'are'} our jargon, not in their glossary.",
-            f"How did {_customer(deal)} put it when they first told us, and what do they call "
+            f"How did {customer_name(deal)} put it when they first told us, and what do they call "
             f"{found[0]}?",
             about="problem.words",
         )
@@ -316,12 +316,12 @@ def our_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     for i, r in enumerate(deal.risks):
         why = risk_is_ours(r, deal, ctx.settings)
         if why and r.status.value == "open":
-            name = _short(r.description, f"risk {i + 1}", 60)
+            name = shortened(r.description, f"risk {i + 1}", 60)
             yield Hit(
                 f"risks[{i}].carried_by",
-                f"'{name}' is our risk ({_and(why[:2])}), not a risk of {_customer(deal)}'s "
-                "change: coached apart from theirs.",
-                f"What would {_customer(deal)} lose or gain by choosing the alternative in "
+                f"'{name}' is our risk ({join_and(why[:2])}), not a risk of "
+                f"{customer_name(deal)}'s change: coached apart from theirs.",
+                f"What would {customer_name(deal)} lose or gain by choosing the alternative in "
                 f"'{name}', in their own numbers?",
                 about=f"risk:{i}",
             )
@@ -334,9 +334,9 @@ def our_compelling_event(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     if why:
         yield Hit(
             "deal.compelling_event",
-            f"The compelling event '{_short(deal.deal.compelling_event, '', 60)}' is ours "
-            f"({_and(why[:2])}): it gives {_customer(deal)} no reason to decide by a date.",
-            f"What happens at {_customer(deal)} if this is not done by "
+            f"The compelling event '{shortened(deal.deal.compelling_event, '', 60)}' is ours "
+            f"({join_and(why[:2])}): it gives {customer_name(deal)} no reason to decide by a date.",
+            f"What happens at {customer_name(deal)} if this is not done by "
             f"{deal.deal.close_date or 'the date they name'}: which of their dates, audits or "
             "seasons makes it matter?",
             about="problem.why_now",
@@ -349,9 +349,9 @@ def plan_all_ours(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     if plan_is_ours(deal, ctx.settings):
         yield Hit(
             "plan",
-            f"None of the {len(deal.plan)} milestones has an owner at {_customer(deal)}: "
+            f"None of the {len(deal.plan)} milestones has an owner at {customer_name(deal)}: "
             "the mutual plan is our to-do list.",
-            f"Which of these steps would {_customer(deal)} put in their own project plan, "
+            f"Which of these steps would {customer_name(deal)} put in their own project plan, "
             "and who there owns each one?",
             about="plan",
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from coachkit.coaching.registry import Finding, Severity
 from coachkit.coaching.settings import Settings
+from coachkit.coaching.wording import blank, customer_name
 from coachkit.model import DIMENSION_WORDS, Deal, RiskStatus, Role
 
 STORY = "story"
@@ -47,23 +48,15 @@ def asked(dimension: str) -> str:
     return ASKED_AS.get(dimension, DIMENSION_WORDS[dimension])
 
 
-def _customer(deal: Deal) -> str:
-    return deal.deal.customer.strip() or "the customer"
-
-
-def _blank(text: str) -> bool:
-    return not text.strip()
-
-
 def _gaps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]]:
     """(about, field, question) for what the story lacks, in the order a coach asks."""
-    who = _customer(deal)
+    who = customer_name(deal)
     p = deal.problem
-    if _blank(p.statement):
+    if blank(p.statement):
         yield ("problem.statement", "problem.statement",
                f"What made {who} start looking at this, and what happens in their business "
                "if they change nothing?")
-    if _blank(p.business_impact) or _blank(p.current_state):
+    if blank(p.business_impact) or blank(p.current_state):
         yield ("problem.business_impact", "problem.business_impact",
                f"Where does the problem show up in {who}'s numbers today, and who notices "
                "it first?")
@@ -71,7 +64,7 @@ def _gaps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]]:
         yield ("problem.cost_of_inaction", "problem.cost_of_inaction.amount",
                f"What does a month of living with this cost {who}, in money, people or "
                "customers?")
-    if _blank(p.why_now) and _blank(deal.deal.compelling_event):
+    if blank(p.why_now) and blank(deal.deal.compelling_event):
         yield ("problem.why_now", "problem.why_now",
                f"Why would {who} act this year rather than next: what date, audit or season "
                "makes it matter?")
@@ -81,7 +74,7 @@ def _gaps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]]:
                "to fund it?")
     people = [s for s in deal.stakeholders if s.active]
     for s in people:
-        if _blank(s.view_of_problem) or _blank(s.business_goal):
+        if blank(s.view_of_problem) or blank(s.business_goal):
             yield (f"person:{s.name}", "stakeholders",
                    f"How does {s.name} see the problem, and what does {s.name} want from "
                    "a change for the business and for themselves?")
@@ -91,13 +84,13 @@ def _gaps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]]:
         yield ("buying-group", "stakeholders",
                f"Besides {named}, who else at {who} will live with this change or have to "
                "agree to it?")
-    if _blank(p.root_cause):
+    if blank(p.root_cause):
         yield ("problem.root_cause", "problem.root_cause",
                f"What does {who} think causes the problem, and what have they tried already?")
     if len(p.alternatives) < 2:
         yield ("problem.alternatives", "problem.alternatives",
                f"What else is {who} considering, doing nothing included, and who favours it?")
-    if _blank(deal.confidence.decision_process):
+    if blank(deal.confidence.decision_process):
         yield ("decision", "confidence.decision_process",
                f"How will {who} decide, who signs, and what happens between their yes and a "
                "signature?")
@@ -105,9 +98,9 @@ def _gaps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]]:
 
 def _next_steps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]]:
     """(about, field, question) that move a deal in good shape to its next step."""
-    who = _customer(deal)
+    who = customer_name(deal)
     for i, m in enumerate(deal.plan):
-        if not m.done and not _blank(m.milestone):
+        if not m.done and not blank(m.milestone):
             owner = m.customer_owner.strip() or who
             when = f" by {m.date.isoformat()}" if m.date else ""
             yield (f"milestone:{i}", f"plan[{i}].date",
@@ -135,7 +128,7 @@ def _next_steps(deal: Deal, settings: Settings) -> Iterator[tuple[str, str, str]
         yield (f"risk:{i}", f"risks[{i}].mitigation",
                f"How is '{name}' developing for {r.carried_by.strip() or who}, and what "
                "would tell them early that it is getting worse?")
-    if _blank(deal.confidence.paper_process):
+    if blank(deal.confidence.paper_process):
         yield ("paper", "confidence.paper_process",
                f"Who at {who} handles purchasing and legal, and how long did their last "
                "contract of this size take?")

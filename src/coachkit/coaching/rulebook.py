@@ -16,6 +16,7 @@ from coachkit.coaching.questions import asked
 from coachkit.coaching.registry import Hit, RuleContext, RuleOptions, SeverityName, rule
 from coachkit.coaching.settings import Settings
 from coachkit.coaching.whose import customer_risks, plan_is_ours
+from coachkit.coaching.wording import blank, customer_name, join_and, names_of, shortened
 from coachkit.model import (
     DIMENSION_WORDS,
     DIMENSIONS,
@@ -24,7 +25,6 @@ from coachkit.model import (
     RiskStatus,
     Role,
     Stage,
-    Stakeholder,
 )
 from coachkit.model.deal import Score, Stance
 
@@ -90,45 +90,17 @@ class FitOptions(RuleOptions):
     severity_when_no: SeverityName
 
 
-def _blank(text: str) -> bool:
-    return not text.strip()
-
-
-def _customer(deal: Deal, fallback: str = "the customer") -> str:
-    """The customer's name for a question, so it names who is asked about."""
-    return deal.deal.customer.strip() or fallback
-
-
-def _and(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _names(people: list[Stakeholder], limit: int = 3) -> str:
-    """Up to ``limit`` people by name, for a question ("them" when nobody is named)."""
-    names = [p.name for p in people[:limit]]
-    if not names:
-        return "them"
-    return _and(names + (["the others"] if len(people) > limit else []))
-
-
-def _short(text: str, fallback: str, limit: int = 80) -> str:
-    """A field's text cut to fit in a one-line message."""
-    text = " ".join(text.split()) or fallback
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 # -- problem -----------------------------------------------------------------------------------
 
 
 @rule("problem-missing", "problem")
 def problem_missing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """No problem statement: nobody has said what the customer is trying to solve."""
-    if _blank(deal.problem.statement):
+    if blank(deal.problem.statement):
         yield Hit(
             "problem.statement",
             "No problem statement yet: we don't know what the customer is trying to solve.",
-            f"What made {_customer(deal)} start looking at this now, and what happens in "
+            f"What made {customer_name(deal)} start looking at this now, and what happens in "
             "their business if they change nothing?",
             about="problem.statement",
         )
@@ -140,7 +112,7 @@ def problem_as_product(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     from coachkit.coaching.language import check
 
     statement = deal.problem.statement
-    if _blank(statement) or ctx.language is None:
+    if blank(statement) or ctx.language is None:
         return
     verdict = check(statement, ctx.language)
     if verdict.is_product:
@@ -149,7 +121,7 @@ def problem_as_product(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "problem.statement",
             f"The problem is stated as something to buy ({words}), not as what the customer "
             "is trying to achieve.",
-            f"If {_customer(deal)} had it tomorrow, what would be different in their numbers, "
+            f"If {customer_name(deal)} had it tomorrow, what would be different in their numbers, "
             "and for whom?",
             about="problem.statement",
         )
@@ -158,11 +130,11 @@ def problem_as_product(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 @rule("not-in-customer-words", "problem")
 def not_in_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """The problem is written in the seller's words, not the customer's."""
-    if not _blank(deal.problem.statement) and not deal.problem.in_customer_words:
+    if not blank(deal.problem.statement) and not deal.problem.in_customer_words:
         yield Hit(
             "problem.in_customer_words",
             "The problem is in our words; the customer has not said it this way.",
-            f"How would {_customer(deal)} describe this problem to their own boss, in their "
+            f"How would {customer_name(deal)} describe this problem to their own boss, in their "
             "terms?",
             about="problem.words",
         )
@@ -175,7 +147,7 @@ def no_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "problem.cost_of_inaction.amount",
             "No cost of inaction: nothing shows what it costs the customer to change nothing.",
-            f"What does each month of living with this cost {_customer(deal)}, and who feels "
+            f"What does each month of living with this cost {customer_name(deal)}, and who feels "
             "it first?",
             about="problem.cost_of_inaction",
         )
@@ -188,7 +160,7 @@ def no_metric(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "problem.metrics",
             "No metric with both a baseline and a target: success is not yet measurable.",
-            f"How does {_customer(deal)} measure this today, and what number would tell them "
+            f"How does {customer_name(deal)} measure this today, and what number would tell them "
             "it worked?",
             about="problem.metrics",
         )
@@ -197,11 +169,11 @@ def no_metric(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 @rule("no-why-now", "problem")
 def no_why_now(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """Nothing says why the customer must act now rather than next year."""
-    if _blank(deal.problem.why_now):
+    if blank(deal.problem.why_now):
         yield Hit(
             "problem.why_now",
             "No 'why now': nothing says why this must change now rather than later.",
-            f"What happens if {_customer(deal)} decides this in a year instead: what changes "
+            f"What happens if {customer_name(deal)} decides this in a year instead: what changes "
             "for them by then?",
             about="problem.why_now",
         )
@@ -215,7 +187,7 @@ def no_do_nothing(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "problem.alternatives",
             "'Do nothing' is not among the alternatives, yet it is always the customer's "
             "easiest choice.",
-            f"What would staying as they are look like for {_customer(deal)} in a year, and "
+            f"What would staying as they are look like for {customer_name(deal)} in a year, and "
             "who would defend it?",
             about="problem.alternatives",
         )
@@ -236,7 +208,7 @@ def single_threaded(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "stakeholders",
             f"Only {active} active stakeholder{'s' if active != 1 else ''}; a deal of this "
             f"size needs at least {needed} people engaged in the decision.",
-            f"Besides {_names(deal.active_stakeholders)}, who else at {_customer(deal)} will "
+            f"Besides {names_of(deal.active_stakeholders)}, who else at {customer_name(deal)} will "
             "live with this change, and who would have to agree before they sign?",
             about="buying-group",
         )
@@ -249,7 +221,7 @@ def no_economic_buyer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "stakeholders",
             "No economic buyer is active in the decision.",
-            f"Who at {_customer(deal)} owns the budget this comes from, and what would they "
+            f"Who at {customer_name(deal)} owns the budget this comes from, and what would they "
             "need to believe to fund it?",
             about="role:economic_buyer",
         )
@@ -263,7 +235,7 @@ def no_champion(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "stakeholders",
             "No champion: nobody inside the customer is driving this change.",
-            f"Who inside {_customer(deal)} would gain most if this changed, and would they "
+            f"Who inside {customer_name(deal)} would gain most if this changed, and would they "
             "argue for it when we are not in the room?",
             about="role:champion",
         )
@@ -272,7 +244,7 @@ def no_champion(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 @rule("opposed-influencer", "stakeholders", OpposedOptions)
 def opposed_influencer(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """An influential person strongly against it, with no plan for their concerns."""
-    planned = {name for d in deal.disagreements if not _blank(d.resolution_plan)
+    planned = {name for d in deal.disagreements if not blank(d.resolution_plan)
                for name in d.between}
     for i, s in enumerate(deal.stakeholders):
         if (s.influence or 0) >= ctx.options["min_influence"] and s.stance is not None \
@@ -307,9 +279,9 @@ def unresolved_disagreement(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """A severe disagreement in the buying group with no plan to resolve it."""
     for i, d in enumerate(deal.disagreements):
         if not d.resolved and (d.severity or 0) >= ctx.settings.disagreements.high_severity \
-                and _blank(d.resolution_plan):
+                and blank(d.resolution_plan):
             who = " and ".join(d.between)
-            about = f": {_short(d.about, '')}" if d.about.strip() else "."
+            about = f": {shortened(d.about, '')}" if d.about.strip() else "."
             yield Hit(
                 f"disagreements[{i}].resolution_plan",
                 f"{who} disagree (severity {d.severity}) with no plan to resolve it{about}",
@@ -330,7 +302,7 @@ def low_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "disagreements",
             f"The consensus index is {score.value:.0f} of 100: the buying group is far from "
             "one view.",
-            f"If {_names(deal.stakeholders)} each described the problem alone, how different "
+            f"If {names_of(deal.stakeholders)} each described the problem alone, how different "
             "would the stories be, and where do they overlap?",
             about="consensus",
         )
@@ -343,15 +315,15 @@ def low_consensus(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 def unowned_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     """Open risks of the customer's that nobody owns (one finding listing them)."""
     found = [(i, r) for i, r in customer_risks(deal, ctx.settings)
-             if r.status == RiskStatus.open and _blank(r.owner)]
+             if r.status == RiskStatus.open and blank(r.owner)]
     if found:
-        names = [f"'{_short(r.description, f'risk {i + 1}', 60)}'" for i, r in found]
+        names = [f"'{shortened(r.description, f'risk {i + 1}', 60)}'" for i, r in found]
         first = names[0]
         yield Hit(
             f"risks[{found[0][0]}].owner" if len(found) == 1 else "risks",
             f"Nobody owns {'the risk ' if len(found) == 1 else 'the risks '}"
-            f"{_and(names)}.",
-            f"Who at {_customer(deal)} would be blamed if {first} went wrong, and are they "
+            f"{join_and(names)}.",
+            f"Who at {customer_name(deal)} would be blamed if {first} went wrong, and are they "
             "working on it?",
             about=f"risk:{found[0][0]}",
         )
@@ -363,13 +335,13 @@ def unmitigated_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     for i, r in customer_risks(deal, ctx.settings):
         exposure = r.exposure
         if exposure is not None and exposure >= ctx.settings.risks.high_exposure \
-                and r.status == RiskStatus.open and _blank(r.mitigation):
-            name = _short(r.description, f"risk {i + 1}", 60)
+                and r.status == RiskStatus.open and blank(r.mitigation):
+            name = shortened(r.description, f"risk {i + 1}", 60)
             yield Hit(
                 f"risks[{i}].mitigation",
-                f"The risk '{_short(r.description, f'risk {i + 1}')}' is likely and "
+                f"The risk '{shortened(r.description, f'risk {i + 1}')}' is likely and "
                 f"damaging (likelihood x impact = {exposure}) and has no mitigation.",
-                f"If '{name}' happened, what would {r.carried_by.strip() or _customer(deal)} "
+                f"If '{name}' happened, what would {r.carried_by.strip() or customer_name(deal)} "
                 "do that day, and what could they do now to make it less likely?",
                 about=f"risk:{i}",
             )
@@ -384,12 +356,12 @@ def low_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     low = [(d, v) for d, v in deal.confidence.customer.scores().items()
            if v is not None and v <= ctx.options["threshold"]]
     if low:
-        listed = _and([f"{DIMENSION_WORDS[d]} ({v}/5)" for d, v in low])
+        listed = join_and([f"{DIMENSION_WORDS[d]} ({v}/5)" for d, v in low])
         lowest = min(low, key=lambda dv: dv[1])[0]
         yield Hit(
             f"confidence.customer.{low[0][0]}" if len(low) == 1 else "confidence.customer",
-            f"{_customer(deal, 'The customer')} is unsure about {listed}.",
-            f"What would {_customer(deal)} need to learn or see to be sure about "
+            f"{customer_name(deal, 'The customer')} is unsure about {listed}.",
+            f"What would {customer_name(deal)} need to learn or see to be sure about "
             f"{asked(lowest)}?",
             about="confidence.customer",
         )
@@ -404,7 +376,7 @@ def unknown_confidence(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             f"confidence.customer.{unknown[0]}",
             f"Not assessed how sure the customer is about {words}.",
-            f"How sure is {_customer(deal)}, in their own words, that this is the right "
+            f"How sure is {customer_name(deal)}, in their own words, that this is the right "
             "decision, and what still worries them?",
             about="confidence.customer",
         )
@@ -418,13 +390,13 @@ def confidence_gap(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             if customer[d] is not None and seller[d] is not None
             and seller[d] - customer[d] > ctx.options["max_gap"]]  # type: ignore[operator]
     if gaps:
-        listed = _and([f"{DIMENSION_WORDS[d]} ({s} vs {c})" for d, s, c in gaps])
+        listed = join_and([f"{DIMENSION_WORDS[d]} ({s} vs {c})" for d, s, c in gaps])
         widest = max(gaps, key=lambda g: g[1] - g[2])[0]  # type: ignore[operator]
         yield Hit(
             f"confidence.seller.{gaps[0][0]}" if len(gaps) == 1 else "confidence.seller",
-            f"We are surer than {_customer(deal, 'the customer')} about {listed} "
+            f"We are surer than {customer_name(deal, 'the customer')} about {listed} "
             "(ours vs theirs, of 5).",
-            f"What do we believe about {asked(widest)} that {_customer(deal)} "
+            f"What do we believe about {asked(widest)} that {customer_name(deal)} "
             "doesn't yet, and how could they find out for themselves?",
             about="confidence.ours",
         )
@@ -441,7 +413,7 @@ def no_mutual_plan(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "plan",
             "No mutual plan: nothing shows the steps the customer will take to change.",
             f"Between today and the change being live, what has to happen at "
-            f"{_customer(deal)}, and who does it?",
+            f"{customer_name(deal)}, and who does it?",
             about="plan",
         )
 
@@ -454,23 +426,24 @@ def plan_unconfirmed(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     if plan_is_ours(deal, ctx.settings):
         return
     open_steps = [(i, m) for i, m in enumerate(deal.plan) if not m.done]
-    unowned = [(i, m) for i, m in open_steps if _blank(m.customer_owner)]
-    unconfirmed = [(i, m) for i, m in open_steps if not _blank(m.customer_owner)
+    unowned = [(i, m) for i, m in open_steps if blank(m.customer_owner)]
+    unconfirmed = [(i, m) for i, m in open_steps if not blank(m.customer_owner)
                    and not m.confirmed]
     if unowned:
-        names = [f"'{_short(m.milestone, f'milestone {i + 1}', 60)}'" for i, m in unowned]
+        names = [f"'{shortened(m.milestone, f'milestone {i + 1}', 60)}'" for i, m in unowned]
         yield Hit(
             f"plan[{unowned[0][0]}].customer_owner" if len(unowned) == 1 else "plan",
-            f"{_and(names)} {'has' if len(names) == 1 else 'have'} no owner at the customer.",
-            f"Who at {_customer(deal)} will make {names[0]} happen, and what would stop them?",
+            f"{join_and(names)} {'has' if len(names) == 1 else 'have'} no owner at the customer.",
+            f"Who at {customer_name(deal)} will make {names[0]} happen, and what would stop them?",
             about=f"milestone:{unowned[0][0]}",
         )
     if unconfirmed:
-        names = [f"'{_short(m.milestone, f'milestone {i + 1}', 60)}'" for i, m in unconfirmed]
+        names = [f"'{shortened(m.milestone, f'milestone {i + 1}', 60)}'" for i, m in unconfirmed]
         i, m = unconfirmed[0]
         yield Hit(
             f"plan[{i}].confirmed" if len(unconfirmed) == 1 else "plan",
-            f"{_and(names)} {'is' if len(names) == 1 else 'are'} not confirmed by the customer.",
+            f"{join_and(names)} {'is' if len(names) == 1 else 'are'} not confirmed by the "
+            "customer.",
             f"Has {m.customer_owner.strip()} agreed to {names[0]}"
             + (f" on {m.date.isoformat()}" if m.date else "") + ", and what could move it?",
             about=f"milestone:{i}",
@@ -487,7 +460,7 @@ def close_date_passed(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "deal.close_date",
             f"The close date passed {days} day{'s' if days != 1 else ''} ago "
             f"({close.isoformat()}).",
-            f"What happened to the date {_customer(deal)} was working towards, and what is "
+            f"What happened to the date {customer_name(deal)} was working towards, and what is "
             "their new reason to decide?",
             about="deal.close_date",
         )
@@ -503,7 +476,7 @@ def stale_deal(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "stakeholders",
             "No last contact recorded with anyone in the buying group.",
-            f"When did we last talk with {_names(deal.stakeholders)}, and what did we learn?",
+            f"When did we last talk with {names_of(deal.stakeholders)}, and what did we learn?",
             about="contact",
         )
         return
@@ -511,7 +484,7 @@ def stale_deal(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             "stakeholders",
             f"No contact with anyone in the buying group for {days} days.",
-            f"What has changed at {_customer(deal)} since we last spoke, and who would know?",
+            f"What has changed at {customer_name(deal)} since we last spoke, and who would know?",
             about="contact",
         )
 
@@ -526,7 +499,7 @@ def doubtful_fit(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
             "We are not sure buying this is good for the customer"
             + (", yet the deal advances." if answer == FitAnswer.unsure
                else ": if it is not, the honest answer is to walk away."),
-            f"What would have to be true for this to be a good decision for {_customer(deal)}, "
+            f"What would have to be true for this to be a good decision for {customer_name(deal)}, "
             "and what if it isn't?",
             about="fit",
             severity=ctx.options["severity_when_no"] if answer == FitAnswer.no else None,

@@ -13,6 +13,7 @@ from typing import Any
 
 from coachkit.coaching.settings import Settings
 from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal, RiskStatus, Role, vocabulary
+from coachkit.model.deal import SCORES, score_share, stance_share
 
 
 @dataclass(frozen=True)
@@ -194,15 +195,16 @@ def completeness(deal: Deal, settings: Settings) -> Score:
 
 def confidence_index(deal: Deal) -> Score:
     """The customer's decision confidence: each dimension adds up to 100/7 points,
-    ``(score - 1) / 4`` of them; a dimension nobody assessed adds nothing."""
+    :func:`~coachkit.model.deal.score_share` of them; a dimension nobody assessed adds
+    nothing."""
     share = 100 / len(DIMENSIONS)
     parts = []
     for dim, value in deal.confidence.customer.scores().items():
         if value is None:
             parts.append(Part(DIMENSION_WORDS[dim], 0.0, share, "not assessed"))
         else:
-            parts.append(Part(DIMENSION_WORDS[dim], share * (value - 1) / 4, share,
-                              f"{value} of 5"))
+            parts.append(Part(DIMENSION_WORDS[dim], share * score_share(value), share,
+                              f"{value} of {SCORES[-1]}"))
     known = any(deal.confidence.customer.scores()[d] is not None for d in DIMENSIONS)
     return _score("decision confidence", parts, known)
 
@@ -218,7 +220,7 @@ def consensus_index(deal: Deal, settings: Settings) -> Score:
     if rated:
         weight = sum(influence for influence, _ in rated)
         mean = sum(influence * stance for influence, stance in rated) / weight
-        stance = _part("stance of the buying group", cfg.stance_points, (mean + 5) / 10,
+        stance = _part("stance of the buying group", cfg.stance_points, stance_share(mean),
                        f"influence-weighted stance {mean:+.1f} across {len(rated)} "
                        f"{'person' if len(rated) == 1 else 'people'}")
     else:

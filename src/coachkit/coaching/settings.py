@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from coachkit.errors import CoachkitError
 from coachkit.fs import read_regular
 from coachkit.model.deal import Score
+from coachkit.model.messages import first_problem
 
 ENV_VAR = "COACHKIT_SETTINGS"
 MAX_SETTINGS_BYTES = 1_000_000
@@ -232,22 +233,24 @@ _KINDS = {"int_type": "int", "int_parsing": "int", "float_type": "a number",
 
 
 def describe(exc: ValidationError, prefix: str = "") -> str:
-    """The first problem as ``table.key: message``; an unknown key is called one."""
-    first = exc.errors()[0]
-    path = ".".join(str(p) for p in (*([prefix] if prefix else []), *first["loc"]))
-    more = len(exc.errors()) - 1
-    tail = f" (and {more} more)" if more else ""
-    kind = first["type"]
-    shown = first.get("input")
+    """The first problem as ``'table.key': message``, plus how many more there are (the
+    one formatter of :mod:`coachkit.model.messages`); an unknown key is called one."""
+    return first_problem(exc, lambda error: _setting_problem(error, prefix))
+
+
+def _setting_problem(error: Any, prefix: str) -> str:
+    path = ".".join(str(p) for p in (*([prefix] if prefix else []), *error["loc"]))
+    kind = error["type"]
+    shown = error.get("input")
     if kind == "extra_forbidden":
-        return f"unknown setting '{path}'{tail}"
+        return f"unknown setting '{path}'"
     if kind == "missing":
-        return f"'{path}' is missing{tail}"
+        return f"'{path}' is missing"
     if kind in _KINDS:
-        return f"'{path}' must be {_KINDS[kind]}, got {type(shown).__name__}{tail}"
+        return f"'{path}' must be {_KINDS[kind]}, got {type(shown).__name__}"
     got = "" if isinstance(shown, dict | list) else f" (got {shown!r:.40})"
-    message = str(first["msg"]).removeprefix("Value error, ")
-    return f"'{path}': {message}{got}{tail}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"'{path}': {message}{got}"
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

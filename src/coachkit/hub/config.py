@@ -31,6 +31,7 @@ from coachkit.hub.storeroles import is_postgres, user_store_hook, user_store_sto
 from coachkit.hub.teams import Teams, load_teams
 from coachkit.processes import not_dumpable
 from coachkit.shipped import APP_NOTEBOOK, hub_templates_dir, workbooks_dir
+from coachkit.store.location import ENV_VAR
 
 SETTINGS_VAR = "COACHKIT_HUB_SETTINGS"
 REPORTS_SERVICE = "coachkit-reports"
@@ -172,12 +173,12 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
     """What coachkit needs in any JupyterHub (``c`` is the hub's config object)."""
     env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
     if store:
-        env["COACHKIT_STORE"] = store
+        env[ENV_VAR] = store
     user_env = dict(env)
     if is_postgres(store):
         # the second wall: a user's server gets a role of its own, reaching only its user's
         # teams (row-level security), never the store's own credentials
-        del user_env["COACHKIT_STORE"]
+        del user_env[ENV_VAR]
         c.Spawner.pre_spawn_hook = user_store_hook(store)
         c.Spawner.post_stop_hook = user_store_stop_hook(store)
     if load_groups:
@@ -274,7 +275,7 @@ def configure_local(c: Any, settings: HubSettings) -> None:
     not_dumpable()
     teams = load_teams(settings.teams_file)
     runtime = Path(settings.runtime)
-    store = os.environ.pop("COACHKIT_STORE", "")  # not for the proxy, which gets our env
+    store = os.environ.pop(ENV_VAR, "")  # not for the proxy, which gets our env
     configure(c, settings, teams, store=store)
     c.JupyterHub.bind_url = f"http://{settings.ip}:{settings.port}"
     c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{settings.hub_port}"
@@ -334,7 +335,7 @@ def existing_hub_config(teams_file: str, runtime: str, *, python: str = sys.exec
 # Sign-in stays your authenticator's. Teams are hub groups coachkit-team-<team> (sellers)
 # and coachkit-managers-<team> (managers): let your identity provider fill them (e.g.
 # OAuthenticator with manage_groups = True), or keep load_groups below. The store's URL
-# (and its password) comes from the hub's environment: COACHKIT_STORE, or PGPASSWORD beside
+# (and its password) comes from the hub's environment: {ENV_VAR}, or PGPASSWORD beside
 # a URL without one. Never put it in this file or in argv.
 # User servers run `coachkit.hub.config.user_server_command()` (standalone Voila on a Unix
 # socket behind coachkit.hub.userproxy); they need coachkit[hub] installed where they run.
@@ -351,7 +352,7 @@ configure(
     get_config(),  # noqa: F821 (given by JupyterHub)
     settings,
     load_teams(settings.teams_file),
-    store=os.environ.get("COACHKIT_STORE", ""),
+    store=os.environ.get("{ENV_VAR}", ""),
     load_groups=True,  # False when your authenticator manages the groups
 )
 '''

@@ -10,7 +10,8 @@ signal handlers (before "JupyterHub is now running"), or killed, leaves them all
 - starts the hub in its own session with SIGINT at its default (a job started in the
   background of a script inherits SIGINT ignored, and services would ignore the hub's stop);
 - forwards Ctrl-C and SIGTERM to the hub only once it says it is running, then ends what is
-  left over: SIGTERM, and SIGKILL after a grace period.
+  left over: SIGTERM, and SIGKILL after a grace period (:func:`coachkit.processes.supervise`,
+  the loop ``coachkit app`` uses too).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import IO
 
@@ -55,44 +55,30 @@ def run_hub(command: list[str], *, env: dict[str, str], cwd: str, log: IO[str],
     Every line the hub prints goes to ``log``; ``on_running`` is called once the hub says
     it is running."""
     become_subreaper()
-    stop = threading.Event()
     running = threading.Event()
+    readers: list[threading.Thread] = []
 
-    def ask_stop(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    old = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    def start() -> subprocess.Popen[str]:
         # the hub inherits SIGINT at its default: this process handles it (not ignores it)
         hub = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, errors="replace",
                                start_new_session=True)
         assert hub.stdout is not None
-        reader = threading.Thread(target=_copy, args=(hub.stdout, log, running), daemon=True)
-        reader.start()
-        started = time.monotonic()
-        announced = signalled = False
-        while hub.poll() is None:
-            if running.is_set() and not announced:
-                announced = True
-                on_running()
-            if not signalled and stop.is_set() and (
-                    running.is_set() or time.monotonic() - started > START_TIMEOUT):
-                signalled, stopping = True, time.monotonic()
-                hub.send_signal(signal.SIGTERM)
-            if signalled and time.monotonic() - stopping > STOP_GRACE:
-                hub.kill()
-            stop.wait(0.2) if not stop.is_set() else time.sleep(0.2)
+        readers.append(threading.Thread(target=_copy, args=(hub.stdout, log, running),
+                                        daemon=True))
+        readers[0].start()
+        return hub
+
+    ended = processes.supervise(start, ready=running.is_set, on_ready=on_running,
+                                stop_grace=STOP_GRACE, hold_stop_for=START_TIMEOUT)
+    for reader in readers:
         reader.join(timeout=5)
-        code = hub.returncode
-    finally:
-        end_leftovers()
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-    if not running.is_set() and not stop.is_set():
-        raise CoachkitError(f"the hub stopped before it was running (exit code {code}); "
+    if not ended.ready and not ended.stopped:
+        raise CoachkitError(f"the hub stopped before it was running (exit code {ended.code}); "
                             "its last lines are above")
-    return 0 if stop.is_set() and code in (0, -signal.SIGTERM, 128 + signal.SIGTERM) else code
+    if ended.stopped and ended.code in (0, -signal.SIGTERM, 128 + signal.SIGTERM):
+        return 0
+    return ended.code
 
 
 def _copy(stream: IO[str], log: IO[str], running: threading.Event) -> None:

@@ -24,7 +24,6 @@ import os
 import secrets
 import signal
 import threading
-from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -33,9 +32,11 @@ from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 
 from coachkit.access import Access
+from coachkit.html import Markup, html, join
 from coachkit.hub.rendering import SERVED, Renderings
 from coachkit.model.review import Review
 from coachkit.processes import not_dumpable
+from coachkit.store.location import ENV_VAR
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>{refresh}
@@ -54,11 +55,12 @@ REFRESH_SECONDS = 15
 """How often the index reloads itself while a team is being rendered (no script)."""
 
 
-def page(title: str, body: str, *, refresh: bool = False) -> str:
-    """A page; ``title`` is escaped here, ``body`` must already be. ``refresh``: the page
-    reloads itself every :data:`REFRESH_SECONDS` (a rendering is under way)."""
-    meta = (f"<meta http-equiv='refresh' content='{REFRESH_SECONDS}'>" if refresh else "")
-    return PAGE.format(title=escape(title), body=body, refresh=meta)
+def page(title: str, body: Markup, *, refresh: bool = False) -> Markup:
+    """A page: ``body`` built with :func:`coachkit.html.html`, ``title`` escaped here.
+    ``refresh``: the page reloads itself every :data:`REFRESH_SECONDS` (a rendering is under
+    way)."""
+    meta = html("<meta http-equiv='refresh' content='{}'>", REFRESH_SECONDS) if refresh else ""
+    return html(PAGE, title=title, body=body, refresh=meta)
 
 
 def when(at: dt.datetime | None) -> str:
@@ -86,7 +88,7 @@ class Base(HubOAuthenticated, web.RequestHandler):
         reason = {403: "You may not read these reports: they are for the managers of the "
                        "team.",
                   404: "There is no such report."}.get(status_code, "Something went wrong.")
-        self.finish(page(f"{status_code} · coachkit reports", f"<p>{escape(reason)}</p>"))
+        self.finish(page(f"{status_code} · coachkit reports", html("<p>{}</p>", reason)))
 
 
 def review_news(store: str, team: str) -> list[tuple[str, str, Review]]:
@@ -105,23 +107,23 @@ def review_news(store: str, team: str) -> list[tuple[str, str, Review]]:
     return sorted(found, key=lambda f: max(e.at for e in f[2].events), reverse=True)
 
 
-def news_html(prefix: str, team: str, news: list[tuple[str, str, Review]]) -> str:
+def news_html(prefix: str, team: str, news: list[tuple[str, str, Review]]) -> Markup:
     items = []
     for deal_id, customer, review in news:
         marks = []
         answers = [e for e in review.events if e.kind == "answer"]
         if answers:
-            marks.append(f"<span class='answered'>answered</span> by {escape(answers[-1].by)} "
-                         f"({escape(when(answers[-1].at))})")
+            marks.append(html("<span class='answered'>answered</span> by {} ({})",
+                              answers[-1].by, when(answers[-1].at)))
         done = [a for a in review.action_states() if a.done]
         if done:
-            marks.append(f"<span class='action-done'>action done</span> ({len(done)} of "
-                         f"{len(review.actions)})")
+            marks.append(html("<span class='action-done'>action done</span> ({} of {})",
+                              len(done), len(review.actions)))
         if marks:
-            items.append(f"<li data-deal='{escape(deal_id)}'><a href='{escape(prefix)}teams/"
-                         f"{quote(team)}/{quote(deal_id)}.html'>{escape(customer)}</a>, review "
-                         f"{review.number}: {' · '.join(marks)}</li>")
-    return f"<ul class='news'>{''.join(items)}</ul>" if items else ""
+            items.append(html("<li data-deal='{}'><a href='{}teams/{}/{}.html'>{}</a>, review "
+                              "{}: {}</li>", deal_id, prefix, quote(team), quote(deal_id),
+                              customer, review.number, join(marks, " · ")))
+    return html("<ul class='news'>{}</ul>", join(items)) if items else Markup()
 
 
 class IndexHandler(Base):
@@ -131,9 +133,9 @@ class IndexHandler(Base):
         teams = [t for t in self.renderings.teams if access.may_read_reports(t)]
         if not teams:
             self.set_status(403)
-            self.finish(page("coachkit reports", "<p id='no-teams'>You manage no team, so "
-                             "there are no reports for you here. Reports are for the managers "
-                             "of a team.</p>"))
+            self.finish(page("coachkit reports", html(
+                "<p id='no-teams'>You manage no team, so there are no reports for you here. "
+                "Reports are for the managers of a team.</p>")))
             return
         prefix = self.settings["prefix"]
         rows = []
@@ -141,33 +143,36 @@ class IndexHandler(Base):
             state = self.renderings.state(team)
             name = self.renderings.team_report(team)
             pdf = self.renderings.file(team, name[:-5] + ".pdf") if name else None
-            link = (f"<a class='team-report' href='{escape(prefix)}teams/{quote(team)}/'>"
-                    f"{escape(team)}</a>" if name else escape(team)) + (
-                f" · <a class='team-pdf' href='{escape(prefix)}teams/{quote(team)}/"
-                f"{quote(pdf.name)}'>PDF</a>" if pdf else "")
-            status = ("<span class='running'>rendering now…</span>" if state.running
-                      else "<span class='running'>asked, starts soon…</span>" if state.queued
-                      else f"<form method='post' action='{escape(prefix)}teams/{quote(team)}/"
-                      f"render'>{self.xsrf_form_html()}<button>Render now</button></form>")
+            link = (html("<a class='team-report' href='{}teams/{}/'>{}</a>", prefix,
+                         quote(team), team) if name else html("{}", team))
+            pdf_link = (html(" · <a class='team-pdf' href='{}teams/{}/{}'>PDF</a>", prefix,
+                             quote(team), quote(pdf.name)) if pdf else "")
+            status = (html("<span class='running'>rendering now…</span>") if state.running
+                      else html("<span class='running'>asked, starts soon…</span>")
+                      if state.queued
+                      # tornado's xsrf field is markup it built (its value escaped)
+                      else html("<form method='post' action='{}teams/{}/render'>{}"
+                                "<button>Render now</button></form>", prefix, quote(team),
+                                Markup(self.xsrf_form_html())))
             news = news_html(prefix, team, review_news(self.settings["store"], team))
-            problem = (f"<div class='problem'>{escape(state.problem)}</div>"
+            problem = (html("<div class='problem'>{}</div>", state.problem)
                        if state.problem else "")
             at = state.rendered_at.isoformat() if state.rendered_at else ""
-            rows.append(f"<tr data-team='{escape(team)}' data-rendered='{at}'><td>{link}</td>"
-                        f"<td class='rendered'>{escape(when(state.rendered_at))}</td>"
-                        f"<td>{status}{problem}</td></tr>"
-                        + (f"<tr class='news-row'><td colspan='3'>{news}</td></tr>"
-                           if news else ""))
+            rows.append(html("<tr data-team='{}' data-rendered='{}'><td>{}{}</td>"
+                             "<td class='rendered'>{}</td><td>{}{}</td></tr>", team, at, link,
+                             pdf_link, when(state.rendered_at), status, problem))
+            if news:
+                rows.append(html("<tr class='news-row'><td colspan='3'>{}</td></tr>", news))
         every = float(self.settings["every"])
         busy = any(self.renderings.state(t).running or self.renderings.state(t).queued
                    for t in teams)
-        self.finish(page("coachkit reports", (
-            f"<p>Signed in as <b>{escape(access.user)}</b>. Team reports rank every deal of "
-            "the team and link to each deal's report. They are rendered when the hub starts "
-            f"and every {every:g} minutes, or now when you ask. Under each team: the deals "
-            "whose seller answered the last review or ticked one of its actions.</p>"
+        self.finish(page("coachkit reports", html(
+            "<p>Signed in as <b>{}</b>. Team reports rank every deal of the team and link to "
+            "each deal's report. They are rendered when the hub starts and every {:g} "
+            "minutes, or now when you ask. Under each team: the deals whose seller answered "
+            "the last review or ticked one of its actions.</p>"
             "<table><thead><tr><th>Team</th><th>Rendered</th><th></th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>"), refresh=busy))
+            "{}</tbody></table>", access.user, every, join(rows)), refresh=busy))
 
 
 class ReportHandler(Base):
@@ -193,9 +198,9 @@ class RenderHandler(Base):
         refused = self.renderings.render_now(team)
         if refused:
             self.set_status(429)
-            self.finish(page("coachkit reports", f"<p class='refused'>Not now: "
-                             f"{escape(refused)}.</p><p><a href='{escape(self.settings['prefix'])}'"
-                             ">Back to the reports</a></p>"))
+            self.finish(page("coachkit reports", html(
+                "<p class='refused'>Not now: {}.</p><p><a href='{}'>Back to the reports</a></p>",
+                refused, self.settings["prefix"])))
             return
         self.redirect(self.settings["prefix"], status=303)
 
@@ -224,7 +229,7 @@ async def serve() -> None:
     # on one machine the service's URL is on loopback; in a cluster it is a Service name,
     # and COACHKIT_REPORTS_BIND says which address to listen on
     address = os.environ.get("COACHKIT_REPORTS_BIND", url.hostname or "127.0.0.1")
-    server = make_app(renderings, prefix, every, os.environ.get("COACHKIT_STORE", "")
+    server = make_app(renderings, prefix, every, os.environ.get(ENV_VAR, "")
                       ).listen(url.port or 80, address)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 from coachkit.access import Access
 from coachkit.errors import CoachkitError
 from coachkit.store import Store
+from coachkit.store.location import ENV_VAR
 
 ROLES_LOCK = 7_311_427_003
 """Advisory lock: one user's role is made at a time (ten sellers signing in at once)."""
@@ -182,7 +183,7 @@ def user_store_hook(location: str) -> Any:
         access = Access.from_groups(user.name, [g.name for g in user.groups],
                                     admin=bool(user.admin))
         url = await asyncio.to_thread(roles.url_for, access)
-        spawner.environment = {**spawner.environment, "COACHKIT_STORE": url}
+        spawner.environment = {**spawner.environment, ENV_VAR: url}
 
     return hook
 

@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from coachkit.access import managers_group, sellers_group
 from coachkit.errors import CoachkitError
+from coachkit.model.messages import first_problem
 
 TEAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 """Team names are part of group names, URLs and folder names: letters, digits, ``_.-``."""
@@ -93,7 +94,8 @@ def parse_teams(data: dict[str, object], where: str = "TEAMS.toml") -> Teams:
     try:
         file = TeamsFile.model_validate(data)
     except ValidationError as exc:
-        raise CoachkitError(f"{where}: {_describe(exc.errors()[0])}") from None
+        raise CoachkitError(f"{where}: {first_problem(exc, _describe, count_more=False)}"
+                            ) from None
     teams = {name: Team(tuple(dict.fromkeys(t.sellers)), tuple(dict.fromkeys(t.managers)))
              for name, t in file.teams.items()}
     trial = file.trial

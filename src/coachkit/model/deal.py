@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Final, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-SCHEMA_VERSION: Final = 3
+SchemaVersion = Literal[3]
+"""The file format's version, written here only: a new version changes this and adds a step to
+:mod:`coachkit.model.migrations`, then ``python -m coachkit.training.canonical`` writes the
+demo and scenario files in it."""
+SCHEMA_VERSION: Final[SchemaVersion] = get_args(SchemaVersion)[0]
 
 MAX_TEXT = 20_000
 """Characters in one free-text field: a long page of notes, far below anything hostile."""
@@ -71,6 +75,17 @@ STANCES: Final = range(-5, 6)
 """A stakeholder's stance, from -5 (against us) through 0 to +5 (for us)."""
 Score = Annotated[int, Field(ge=SCORES[0], le=SCORES[-1])]
 Stance = Annotated[int, Field(ge=STANCES[0], le=STANCES[-1])]
+
+
+def score_share(value: float) -> float:
+    """Where a rating sits on its scale, 0 (lowest) to 1 (highest): 3 of 1-5 is 0.5."""
+    return (value - SCORES[0]) / (SCORES[-1] - SCORES[0])
+
+
+def stance_share(value: float) -> float:
+    """Where a stance sits, 0 (most against) to 1 (most for): 0 is 0.5."""
+    return (value - STANCES[0]) / (STANCES[-1] - STANCES[0])
+
 Money = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 Number = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
 
@@ -482,7 +497,7 @@ class Training(_Section):
 class Deal(_Section):
     """The whole change story of one deal: the document a workbook file holds."""
 
-    schema_version: Literal[3] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION
     deal: DealInfo = Field(title="Deal")
     problem: Problem = Field(Problem(), title="Problem")
     risks: list[Risk] = Field([], max_length=MAX_ITEMS, title="Risks")

@@ -3,9 +3,10 @@ kept internal, and this is the one place that says which.
 
 The customer's page is made from :func:`for_customer`, a copy of the deal in which every
 internal field is back at its default and unshared risks are gone, so no part of the page can
-show what is not meant for the customer, whatever it reads. ``tests/test_customer_page.py`` walks
-the model (:func:`~coachkit.model.vocabulary.leaf_paths`): a field that is in neither list
-fails it, so a new field is classified before it ships.
+show what is not meant for the customer, whatever it reads.
+``tests/reports/test_customer_page.py`` walks the model
+(:func:`~coachkit.model.vocabulary.leaf_paths`): a field that is in neither list fails it, so a
+new field is classified before it ships.
 
 Paths name fields as ``leaf_paths`` does (``problem.metrics[].name``). :data:`INTERNAL` may
 name a whole part (``stakeholders``: every field of it, those added later too);

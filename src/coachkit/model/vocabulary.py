@@ -20,8 +20,8 @@ STORY_FIELDS: Final = ("current_state", "future_state", "root_cause", "business_
                        "personal_impact", "why_change", "why_now")
 """The Problem's change story after its statement, in the order the form asks for it and
 completeness counts it (the deal report and the customer page keep their own copy until the
-report-kind registry lands: ``tests/test_vocabulary.py`` holds them to this one). Their titles
-are on the fields of :class:`coachkit.model.deal.Problem`."""
+report-kind registry lands: ``tests/model/test_vocabulary.py`` holds them to this one). Their
+titles are on the fields of :class:`coachkit.model.deal.Problem`."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Reports a manager reads in a deal review: the deal report and the team report.
+"""The reports' content: what a report kernel runs to show each report kind's sections.
 
 The report notebooks in ``templates/`` are thin: a ``parameters`` cell and a few cells that
 call this package. What each module holds:
@@ -10,11 +10,15 @@ call this package. What each module holds:
   sections, and "what changed since";
 - :mod:`~coachkit.reports.team` and :mod:`~coachkit.reports.charts`: the team table (pandas),
   its formula-safe CSV, and the pipeline charts (matplotlib -> SVG, imported lazily);
-- :mod:`~coachkit.reports.stack`, :mod:`~coachkit.reports.kernel` and
-  :mod:`~coachkit.reports.render`: papermill, nbconvert and WeasyPrint, loaded once per
-  process; one report from notebook to HTML and PDF;
-- :mod:`~coachkit.reports.batch`: many reports in parallel on any ``concurrent.futures``
-  executor, one failure never stopping the others.
+- :mod:`~coachkit.reports.cohort` and :mod:`~coachkit.reports.customer`: a training
+  cohort's report, and one deal's page for its buying group;
+- :mod:`~coachkit.reports.sections`: a report as its sections in order (``SECTIONS``, the
+  order's one home: the notebooks show ``sections()``);
+- :mod:`~coachkit.reports.kinds`: every report kind declared once (notebook, parameters,
+  file stem, title, what its kernel preloads, how the command selects it).
+
+What renders them (kernels, nbconvert, WeasyPrint, batches, clusters) is the engine,
+:mod:`coachkit.engine`, which sits above this package: nothing here imports it.
 
 Nothing here is imported by ``coachkit`` itself; the report kernels import only the modules
 their notebook needs (the deal report never imports pandas or matplotlib).

@@ -22,7 +22,7 @@ from coachkit.model.diff import changed_fields, path_steps, value_at
 from coachkit.model.merge import item_label
 from coachkit.model.messages import field_path
 from coachkit.model.review import ActionState, Review
-from coachkit.model.vocabulary import ITEM_NOUNS, field_title
+from coachkit.model.vocabulary import ITEM_NOUNS, field_title, value_words
 from coachkit.reports.markup import Safe, blank, day, el, number, pill, section, text
 from coachkit.reports.reading import Baseline
 from coachkit.store import VersionInfo
@@ -134,7 +134,7 @@ def field_words(path: str, doc: Any) -> str:
 def _short(value: Any) -> str:
     out = shown(value, 70)
     if isinstance(value, str) and re.fullmatch(r"[a-z]+(_[a-z]+)+", value):
-        out = value.replace("_", " ")  # an enumeration's value, as words
+        out = value_words(value)  # an enumeration's value
     return out
 
 

@@ -20,9 +20,10 @@ from typing import Any, cast
 
 from coachkit.coaching.settings import ConfidenceSettings
 from coachkit.reports.markup import Safe, el
+from coachkit.views.palette import CRITICAL, FAINT, GOOD, INK, LINE, SUBTLE, TEXT, WARNING
 
-BAND_COLOURS = {"high": "#15803d", "medium": "#d97706", "low": "#b91c1c",
-                "unknown": "#94a3b8"}
+BAND_COLOURS = {"high": GOOD, "medium": WARNING, "low": CRITICAL,
+                "unknown": FAINT}
 STYLE: dict[str, Any] = {
     "svg.fonttype": "path",
     "svg.hashsalt": "coachkit",  # the same picture gives the same file
@@ -31,10 +32,10 @@ STYLE: dict[str, Any] = {
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.edgecolor": "#64748b",
-    "axes.labelcolor": "#334155",
-    "xtick.color": "#334155",
-    "ytick.color": "#334155",
+    "axes.edgecolor": SUBTLE,
+    "axes.labelcolor": TEXT,
+    "xtick.color": TEXT,
+    "ytick.color": TEXT,
 }
 _PROLOGUE = re.compile(r"\A.*?(?=<svg)", re.S)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
@@ -98,13 +99,13 @@ def pipeline_value(deals: Sequence[PipelineDeal], bands: ConfidenceSettings) -> 
         ax.barh(y, [totals[n] for n in names], color=[BAND_COLOURS[n] for n in names],
                 height=0.7)
         ax.set_yticks(y, [labels[n] for n in names])
-        ax.set_title(f"Pipeline in {currency}", loc="left", fontsize=9, color="#0f172a")
+        ax.set_title(f"Pipeline in {currency}", loc="left", fontsize=9, color=INK)
         ax.xaxis.set_major_formatter(_money_formatter())
         top = max(totals.values()) or 1.0
         for yy, n in zip(y, names, strict=True):
             if counts[n]:
                 ax.text(totals[n] + top * 0.01, yy, f"{counts[n]} deal{'s' * (counts[n] != 1)}",
-                        va="center", fontsize=8, color="#334155")
+                        va="center", fontsize=8, color=TEXT)
         ax.set_xlim(0, top * 1.18)
     return svg_image(fig, "Open pipeline value by decision confidence")
 
@@ -127,9 +128,9 @@ def deals_by_confidence(deals: Sequence[PipelineDeal], bands: ConfidenceSettings
     ax.set_xlabel("decision confidence index (customer's side)")
     ax.set_title("Decision confidence of each open deal" + (
         f" (the {len(shown)} least confident)" if len(rated) > len(shown) else ""),
-        loc="left", fontsize=9, color="#0f172a")
+        loc="left", fontsize=9, color=INK)
     for x in (bands.medium, bands.high):
-        ax.axvline(x, color="#cbd5e1", linewidth=0.8, zorder=0)
+        ax.axvline(x, color=LINE, linewidth=0.8, zorder=0)
     return svg_image(fig, "Decision confidence of each open deal")
 
 

@@ -18,9 +18,12 @@ from coachkit.coaching.registry import Finding, registry
 from coachkit.coaching.settings import load_settings
 from coachkit.errors import CoachkitError, NotFound
 from coachkit.model import Deal
+from coachkit.model.vocabulary import value_words
+from coachkit.reports.kinds import NO_WORKBOOKS
 from coachkit.reports.markup import Safe, blank, el, pill, section, table, text
-from coachkit.reports.reading import Dates, ReportError, open_store, read_deal
-from coachkit.store import DealSummary
+from coachkit.reports.reading import Dates, ReportError, read_deal
+from coachkit.reports.sections import Sections
+from coachkit.store import DealSummary, Store
 from coachkit.training.scenarios import (
     ReferenceComparison,
     Scenario,
@@ -42,7 +45,11 @@ class Entry:
 
 
 @dataclass
-class CohortReport:
+class CohortReport(Sections):
+    """A workshop cohort's workbooks, coached and compared with their scenarios' answers."""
+
+    SECTIONS = ("header", "participants", "statements", "reference", "gaps", "problems")
+
     cohort: str
     today: dt.date
     as_of: When | None
@@ -56,11 +63,10 @@ class CohortReport:
         when, today_ = dates.as_of, dates.today
         coach = Coach(load_settings(settings or None))
         entries, bad = [], []
-        with open_store(store) as st:
+        with Store(store) as st:
             summaries = st.list_deals(cohort=cohort)
             if not summaries:
-                raise ReportError(f"no workbooks in cohort '{cohort}' (coachkit collect "
-                                  "PATH --cohort NAME imports them)")
+                raise ReportError(NO_WORKBOOKS.format(cohort))
             for summary in once_per_participant(summaries):
                 try:
                     deal = read_deal(st.get(summary.id, as_of=when))
@@ -148,7 +154,7 @@ class CohortReport:
                 found_people.update(c.stakeholders_found)
                 found_pairs.update(" vs ".join(d) for d in c.disagreements_found)
             answer = scenario.reference(self.today)
-            people = [[s.name, s.title, s.role.value.replace("_", " "),
+            people = [[s.name, s.title, value_words(s.role),
                        f"{found_people[s.name]} of {len(entries)}"]
                       for s in answer.stakeholders]
             pairs = []

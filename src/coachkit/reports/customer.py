@@ -8,32 +8,27 @@ plan. It speaks to the buyer ("you", "we"), never in coaching terms, and it is m
 map, disagreements, confidence, fit, findings, scores) are not even there to show. Empty
 parts are left out rather than marked "not yet filled": the page is for the customer.
 
-``templates/customer_page.ipynb`` shows the sections one cell each (``coachkit report ID
---for customer``, :class:`CustomerJob`); the app's preview and download build the same page
-from the same sections (:func:`page_html`).
+``templates/customer_page.ipynb`` shows the sections (``coachkit report ID --for customer``,
+the ``customer`` kind of :mod:`coachkit.reports.kinds`); the app's preview and download build
+the same page from the same sections, without a kernel.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from coachkit.coaching.rulebook import do_nothing_phrases
 from coachkit.coaching.settings import Settings, load_settings
-from coachkit.model import DEAL_ID_PATTERN, DO_NOTHING, Deal, Milestone, Period, Risk
+from coachkit.model import DO_NOTHING, Deal, Milestone, Period, Risk
 from coachkit.model.sharing import for_customer
 from coachkit.model.vocabulary import field_title, value_words
+from coachkit.reports.kinds import whose_change
 from coachkit.reports.markup import Safe, day, el, money, number, pill, section, table, text
-from coachkit.reports.reading import Dates, find_version, open_store, read_deal
-
-if TYPE_CHECKING:
-    from coachkit.reports.batch import Output, StoreRef
-    from coachkit.reports.render import Renderer
-
-CUSTOMER_NOTEBOOK = "customer_page.ipynb"
+from coachkit.reports.reading import Dates, find_version, read_deal
+from coachkit.reports.sections import Sections
+from coachkit.store import Store
 
 LABELS: dict[tuple[str, ...], str] = {
     ("problem", "glossary", "customer_term"): "Your term",
@@ -48,8 +43,7 @@ STORY = (("current_state", "future_state", "root_cause", "business_impact"),
 
 
 PARTS = ("problem", "why", "metrics", "cost", "options", "glossary", "risks", "plan")
-"""The page's sections after its header, in order: :class:`CustomerPage` methods, one cell
-each in the notebook template."""
+"""The page's sections after its header, in order (:class:`CustomerPage` methods)."""
 
 
 def label(*path: str) -> str:
@@ -57,8 +51,10 @@ def label(*path: str) -> str:
 
 
 @dataclass(frozen=True)
-class CustomerPage:
+class CustomerPage(Sections):
     """One deal as its buying group may see it (see :mod:`coachkit.model.sharing`)."""
+
+    SECTIONS = ("header", *PARTS, "nothing_yet")
 
     deal: Deal
     """Only what the customer may see: internal fields at their defaults."""
@@ -77,7 +73,7 @@ class CustomerPage:
              ) -> CustomerPage:
         """The deal as saved by ``as_of`` (default: the latest); a one-line error if not."""
         dates = Dates.of(as_of)
-        with open_store(store) as st:
+        with Store(store) as st:
             found = find_version(st, deal_id, dates.as_of)
         return cls.of(read_deal(found), found.saved_at, settings=load_settings(settings or None))
 
@@ -85,21 +81,12 @@ class CustomerPage:
     def title(self) -> str:
         return page_title(self.deal)
 
-    def sections(self) -> list[Safe]:
-        """The page, top to bottom, as the notebook template's cells show it; parts with
-        nothing in them are left out."""
-        parts = [self.header(), *(getattr(self, name)() for name in PARTS), self.nothing_yet()]
-        return [p for p in parts if p]
-
     def nothing_yet(self) -> Safe:
         """A line for a page with nothing but its header (a deal just started)."""
         if any(getattr(self, name)() for name in PARTS):
             return Safe("")
         return el("p", "Nothing is written down yet: this page fills in as we work through "
                        "your change together.", class_="empty")
-
-    def all_sections(self) -> Safe:
-        return Safe("".join(self.sections()))
 
     # -- the sections ---------------------------------------------------------------------
 
@@ -291,65 +278,6 @@ def _milestone_status(m: Milestone) -> Safe:
     return pill("to be confirmed", "neutral")
 
 
-# -- the page as a file --------------------------------------------------------------------
-
-
-def page_notebook(page: CustomerPage) -> Any:
-    """The page as an executed notebook, for when it is made without a kernel (the app):
-    the same sections as the notebook template's cells."""
-    import nbformat
-
-    cells = []
-    for html in page.sections():
-        cell = nbformat.v4.new_code_cell("")
-        cell.outputs = [nbformat.v4.new_output(
-            "execute_result", {"text/html": str(html), "text/plain": ""}, execution_count=1)]
-        cells.append(cell)
-    return nbformat.v4.new_notebook(cells=cells)
-
-
 def page_title(deal: Deal) -> str:
-    """Whose change, and what: the page's footer (and, with :data:`TITLE_END`, its title)."""
-    info = deal.deal
-    return " · ".join(v for v in (info.customer, info.title) if v.strip()) or info.id
-
-
-TITLE_END = " · our shared view of the change"
-
-
-def page_html(page: CustomerPage, renderer: Renderer) -> str:
-    """The self-contained page (the same nbconvert template as every report)."""
-    return renderer.html(page_notebook(page), page.title + TITLE_END, footer=page.title)
-
-
-@dataclass(frozen=True)
-class CustomerJob:
-    """One deal's page for its buying group: ``<deal_id>-customer.html`` (and ``.pdf``)."""
-
-    deal_id: str
-    title: str
-    """:func:`page_title` of the deal shown."""
-    store: StoreRef
-    output: Output
-    as_of: str = ""
-    settings: str = ""
-
-    @property
-    def stem(self) -> str:
-        return f"{self.deal_id}-customer"
-
-    @property
-    def name(self) -> str:
-        return f"{self.deal_id} (the customer's page)"
-
-    def run(self, renderer: Renderer) -> list[Path]:
-        from coachkit.reports.batch import write_report
-
-        if not re.fullmatch(DEAL_ID_PATTERN, self.deal_id):
-            raise ValueError(f"'{self.deal_id}' is not a deal id that can name a file")
-        keep = self.output.notebook(self.stem)
-        nb = renderer.execute(CUSTOMER_NOTEBOOK, {
-            "deal_id": self.deal_id, "store": self.store.parameter, "as_of": self.as_of,
-            "settings": self.settings}, keep=keep, env=self.store.env)
-        html = renderer.html(nb, self.title + TITLE_END, footer=self.title)
-        return write_report(renderer, self.output, self.stem, html) + ([keep] if keep else [])
+    """Whose change, and what: the page's heading (see :mod:`~coachkit.reports.kinds`)."""
+    return whose_change(deal.deal.id, deal.deal)

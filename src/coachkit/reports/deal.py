@@ -1,9 +1,10 @@
 """The deal report: one deal's change story as a manager reads it in a deal review.
 
 ``templates/deal_report.ipynb`` loads a :class:`DealReport` from the store and shows its
-sections one cell each. Every section says "not yet filled" where the deal is still empty;
-none of them raises on a partly filled deal. This module never imports pandas or matplotlib:
-the deal report kernel stays lean (the maps are hand-made SVG from :mod:`coachkit.views.maps`).
+sections, in the order of :attr:`DealReport.SECTIONS`. Every section says "not yet filled"
+where the deal is still empty; none of them raises on a partly filled deal. This module
+never imports pandas or matplotlib: the deal report kernel stays lean (the maps are hand-made
+SVG from :mod:`coachkit.views.maps`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from coachkit.model import (
     Risk,
     RiskStatus,
 )
+from coachkit.model.deal import SCORES, score_share
 from coachkit.model.review import ActionState, Review
 from coachkit.model.vocabulary import field_title, value_words
 from coachkit.reports.changes import Changes, change_words, changes_html, compare, field_words
@@ -42,7 +44,6 @@ from coachkit.reports.markup import (
     section,
     table,
     text,
-    words,
 )
 from coachkit.reports.reading import (
     Baseline,
@@ -50,12 +51,12 @@ from coachkit.reports.reading import (
     default_since,
     find_baseline,
     find_version,
-    open_store,
     read_deal,
     review_baseline,
     reviews_by,
 )
-from coachkit.store import VersionInfo
+from coachkit.reports.sections import Sections
+from coachkit.store import Store, VersionInfo
 from coachkit.views.maps import risk_map, role_label, stakeholder_map
 
 STORY_FIELDS = ("current_state", "future_state", "root_cause", "business_impact",
@@ -70,8 +71,12 @@ PERSON_FIELDS = ("business_goal", "personal_goal", "view_of_problem", "concerns"
 
 
 @dataclass(frozen=True)
-class DealReport:
+class DealReport(Sections):
     """A deal as saved on the report's day, coached, with what changed since."""
+
+    SECTIONS = ("header", "verdict", "change_story", "cost_and_metrics", "findings", "scores",
+                "stakeholders", "disagreements", "risks", "confidence", "plan",
+                "changes_since", "health")
 
     found: VersionInfo
     deal: Deal
@@ -93,7 +98,7 @@ class DealReport:
         dates = Dates.of(as_of, today)
         coach = Coach(load_settings(settings or None))
         since_when = parse_when(since, "since")
-        with open_store(store) as st:
+        with Store(store) as st:
             found = find_version(st, deal_id, dates.as_of)
             deal = read_deal(found)
             reviews = reviews_by(st, deal_id, dates.as_of)
@@ -138,7 +143,7 @@ class DealReport:
 
         training = self.deal.training
         facts = [
-            about("stage", words(info.stage.value)),
+            about("stage", value_words(info.stage)),
             about("value", money(info.value, info.currency)),
             about("close_date", day(info.close_date)),
             about("seller", info.seller),
@@ -468,7 +473,7 @@ class DealReport:
         if not risks:
             return section("risks", "Risk map", blank())
         rows = [(str(i),
-                 el("div", text(r.description), el("div", words(r.category.value), " risk of ",
+                 el("div", text(r.description), el("div", value_words(r.category), " risk of ",
                                                     r.applies_to or "the change",
                                                     class_="small")),
                  _exposure(r), text(r.carried_by, empty=""), text(r.owner, empty="nobody"),
@@ -575,13 +580,6 @@ class DealReport:
                  f"{first.day.isoformat()}: completeness {move('completeness')}, decision "
                  f"confidence {move('confidence')}, consensus {move('consensus')}.")
 
-    def all_sections(self) -> Safe:
-        """The whole report in one piece (for tests and for other hosts than a notebook)."""
-        return Safe("".join([self.header(), self.change_story(), self.cost_and_metrics(),
-                             self.findings(), self.scores(), self.stakeholders(),
-                             self.disagreements(), self.risks(), self.confidence(),
-                             self.plan(), self.changes_since(), self.health()]))
-
 
 # -- small pieces ----------------------------------------------------------------------------
 
@@ -609,7 +607,8 @@ def _score_text(score: Score) -> str:
 
 def _parts_table(score: Score) -> Safe:
     return table(("part", "points", "note"), [
-        (words(p.name), f"{p.points:.0f} of {p.max_points:.0f}", p.note) for p in score.parts],
+        (value_words(p.name), f"{p.points:.0f} of {p.max_points:.0f}", p.note)
+        for p in score.parts],
         class_="parts", widths=("45%", "20%", "35%"))
 
 
@@ -622,8 +621,8 @@ def _bar(fraction: float, kind: str) -> Safe:
 def _level(value: int | None, kind: str) -> Safe:
     if value is None:
         return el("span", "not assessed", class_="empty")
-    return el("div", _bar((value - 1) / 4 if value > 1 else 0.04, f"bar-{kind}"),
-              el("span", f"{value} of 5", class_="small"))
+    return el("div", _bar(score_share(value) if value > SCORES[0] else 0.04, f"bar-{kind}"),
+              el("span", f"{value} of {SCORES[-1]}", class_="small"))
 
 
 def _exposure(r: Risk) -> str:

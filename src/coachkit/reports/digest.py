@@ -20,9 +20,10 @@ from coachkit.coaching.verdict import LABELS
 from coachkit.errors import NotFound
 from coachkit.model import Deal
 from coachkit.reports.markup import Safe, el, join
-from coachkit.reports.reading import ReportError, open_store, read_deal, reviews_by
+from coachkit.reports.reading import ReportError, read_deal, reviews_by
 from coachkit.reports.week import KINDS, Change, deal_changes
-from coachkit.store import VersionInfo
+from coachkit.store import Store, VersionInfo
+from coachkit.views.palette import FAINT, HEADING, INK, LINK, MUTED, SUBTLE
 
 VERDICT_ORDER = tuple(LABELS)
 """Verdicts from the most to the least serious (the order of their labels' one home)."""
@@ -83,32 +84,32 @@ class Digest:
 
     def html(self) -> str:
         def item(li: Line) -> Safe:
-            return el("li", el("a", li.customer, href=li.link, style="color:#1d4ed8"), ": ",
+            return el("li", el("a", li.customer, href=li.link, style=f"color:{LINK}"), ": ",
                       li.what, style="margin:0 0 4px")
 
         body: list[object] = [el("h1", "Your teams' week", style="font-size:20px;margin:0"),
                               el("p", f"{self.start.isoformat()} to {self.today.isoformat()}",
-                                 style="color:#475569;margin:2px 0 12px")]
+                                 style=f"color:{MUTED};margin:2px 0 12px")]
         for t in self.teams:
             body.append(el("h2", "Team ", t.team, " ",
                            el("a", "team report", href=t.link,
-                              style="font-size:13px;font-weight:normal;color:#1d4ed8"),
-                           style="font-size:17px;border-bottom:2px solid #1e3a5f;"
-                                 "color:#1e3a5f;margin:18px 0 6px"))
+                              style=f"font-size:13px;font-weight:normal;color:{LINK}"),
+                           style=f"font-size:17px;border-bottom:2px solid {HEADING};"
+                                 f"color:{HEADING};margin:18px 0 6px"))
             if t.empty:
                 body.append(el("p", "Nothing moved, nothing overdue, nothing got worse.",
-                               style="color:#64748b"))
+                               style=f"color:{SUBTLE}"))
             for title, lines in self._parts(t):
                 body.append(el("h3", f"{title} ({len(lines)})", style="font-size:14px;"
                                                                       "margin:10px 0 4px"))
                 body.append(el("ul", [item(li) for li in lines], style="padding-left:18px;"
                                                                       "margin:0"))
         body.append(el("p", "Sent by coachkit's weekly digest.",
-                       style="color:#94a3b8;font-size:12px;margin-top:18px"))
+                       style=f"color:{FAINT};font-size:12px;margin-top:18px"))
         return ("<!doctype html>" + el(
             "html", el("head", el("meta", charset="utf-8"), el("title", self.subject)),
             el("body", el("div", join(body), style="max-width:640px;margin:0 auto"),
-               style="font-family:Arial,Helvetica,sans-serif;color:#0f172a;font-size:14px"),
+               style=f"font-family:Arial,Helvetica,sans-serif;color:{INK};font-size:14px"),
             lang="en"))
 
     @staticmethod
@@ -140,7 +141,7 @@ def team_week(store: str, team: str, base_url: str, today: dt.date, coach: Coach
     week = TeamWeek(team, folder)
     changes: list[Change] = []
     links: dict[str, str] = {}
-    with open_store(store) as st:
+    with Store(store) as st:
         for summary in st.list_deals(team=team):
             try:
                 found = st.get(summary.id)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 from coachkit.coaching.scores import completeness, confidence_index, consensus_index
 from coachkit.coaching.settings import Settings
 from coachkit.errors import InvalidWorkbook
+from coachkit.reports.markup import Safe, esc
 from coachkit.store import VersionInfo
+from coachkit.views.palette import GOOD, GRID, INFO, MUTED, TEXT
 
-SERIES = (("completeness", "#334155"), ("confidence", "#2563eb"), ("consensus", "#15803d"))
+SERIES = (("completeness", TEXT), ("confidence", INFO), ("consensus", GOOD))
 """The three lines, in the order of the legend, with their colours."""
 
 
@@ -51,10 +52,11 @@ def daily(versions: Sequence[VersionInfo], settings: Settings) -> list[Point]:
 
 
 def chart(points: Sequence[Point], width: int = 640, height: int = 220,
-          legend: bool = True) -> str:
-    """The three scores against the date, as inline SVG (0-100 up, days across)."""
+          legend: bool = True) -> Safe:
+    """The three scores against the date, as inline SVG (0-100 up, days across): numbers
+    and colours made here, the series' names escaped."""
     if not points:
-        return ""
+        return Safe("")
     left, right, top, bottom = (34, 12, 10, 34) if legend else (2, 2, 2, 2)
     plot_w, plot_h = width - left - right, height - top - bottom
     first, last = points[0].day, points[-1].day
@@ -73,12 +75,12 @@ def chart(points: Sequence[Point], width: int = 640, height: int = 220,
     if legend:
         for level in (0, 50, 100):
             out.append(f"<line x1='{left}' y1='{y(level):.1f}' x2='{left + plot_w}' "
-                       f"y2='{y(level):.1f}' stroke='#e2e8f0'/>"
+                       f"y2='{y(level):.1f}' stroke='{GRID}'/>"
                        f"<text x='{left - 6}' y='{y(level) + 4:.1f}' font-size='10' "
-                       f"text-anchor='end' fill='#475569'>{level}</text>")
+                       f"text-anchor='end' fill='{MUTED}'>{level}</text>")
         for day_, anchor in dict.fromkeys(((first, "start"), (last, "end"))):
             out.append(f"<text x='{x(day_):.1f}' y='{top + plot_h + 14}' font-size='10' "
-                       f"text-anchor='{anchor}' fill='#475569'>{day_.isoformat()}</text>")
+                       f"text-anchor='{anchor}' fill='{MUTED}'>{day_.isoformat()}</text>")
     for name, colour in SERIES:
         values = [(x(p.day), y(v)) for p in points if (v := getattr(p, name)) is not None]
         if not values:
@@ -88,14 +90,14 @@ def chart(points: Sequence[Point], width: int = 640, height: int = 220,
                    f"stroke-width='{2 if legend else 1.5}'/>")
         px, py = values[-1]
         out.append(f"<circle cx='{px:.1f}' cy='{py:.1f}' r='{3 if legend else 2}' "
-                   f"fill='{colour}'><title>{escape(name)} {getattr(points[-1], name) or 0:.0f}"
+                   f"fill='{colour}'><title>{esc(name)} {getattr(points[-1], name) or 0:.0f}"
                    "</title></circle>")
     if legend:
         x0 = left
         for name, colour in SERIES:
             out.append(f"<rect x='{x0}' y='{height - 12}' width='10' height='3' "
                        f"fill='{colour}'/><text x='{x0 + 14}' y='{height - 8}' font-size='10' "
-                       f"fill='#334155'>{escape(name)}</text>")
+                       f"fill='{TEXT}'>{esc(name)}</text>")
             x0 += 110
     out.append("</svg>")
-    return "".join(out)
+    return Safe("".join(out))

@@ -148,7 +148,3 @@ def day(value: dt.date | dt.datetime | None) -> str:
         return f"{value:%Y-%m-%d %H:%M} UTC"
     return value.isoformat()
 
-
-def words(value: str) -> str:
-    """An enumeration value as words: ``economic_buyer`` -> ``economic buyer``."""
-    return value.replace("_", " ")

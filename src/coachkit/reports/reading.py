@@ -73,11 +73,6 @@ class Baseline:
     """The review whose version this is: "what changed since the last review"."""
 
 
-def open_store(location: str) -> Store:
-    """The store a notebook names; empty: ``$COACHKIT_STORE`` or the user's default store."""
-    return Store(location or None)
-
-
 def find_version(store: Store, deal_id: str, as_of: When | None) -> VersionInfo:
     """The version a report shows: the latest, or the latest saved by ``as_of``."""
     if not deal_id:

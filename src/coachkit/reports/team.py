@@ -26,6 +26,7 @@ from coachkit.coaching.settings import RankingSettings, Settings, load_settings
 from coachkit.errors import NotFound
 from coachkit.model import Deal, Stage
 from coachkit.model.ids import slug
+from coachkit.model.vocabulary import value_words
 from coachkit.reports.health import chart, daily
 from coachkit.reports.markup import (
     Safe,
@@ -35,16 +36,16 @@ from coachkit.reports.markup import (
     pill,
     section,
     table,
-    words,
 )
 from coachkit.reports.reading import (
     Dates,
     ReportError,
-    open_store,
     read_deal,
     reviews_by,
 )
+from coachkit.reports.sections import Sections
 from coachkit.reports.week import Change, deal_changes, week_html
+from coachkit.store import Store
 
 COLUMNS = ("rank", "deal_id", "customer", "title", "team", "seller", "stage", "value",
            "currency", "close_date", "confidence_index", "consensus_index", "critical",
@@ -192,8 +193,11 @@ class CsvOutput:
 
 
 @dataclass
-class TeamReport:
+class TeamReport(Sections):
     """Every deal of a team (or of the store), coached on the report's day and ranked."""
+
+    SECTIONS = ("header", "pipeline_charts", "attention", "week_changes", "sellers",
+                "unreadable", "how_ranked")
 
     team: str
     today: dt.date
@@ -205,7 +209,7 @@ class TeamReport:
     linked: frozenset[str] | None = None
     week: tuple[Change, ...] = ()
     """This week's changes of every deal."""
-    trends: dict[str, str] = field(default_factory=dict)
+    trends: dict[str, Safe] = field(default_factory=dict)
     """Each deal's health over the last ``reports.trend_days``, as a small SVG."""
 
     @classmethod
@@ -220,7 +224,7 @@ class TeamReport:
         week_start = today_ - dt.timedelta(days=cfg.week_days)
         trend_start = today_ - dt.timedelta(days=cfg.trend_days)
         rows, bad, week, trends = [], [], [], {}
-        with open_store(store) as st:
+        with Store(store) as st:
             summaries = st.list_deals(team=team or None)
             if not summaries:
                 raise ReportError(f"no deals in team '{team}'" if team else "no deals in the "
@@ -358,7 +362,7 @@ class TeamReport:
             risk: Safe | str = "closed" if is_closed(r.stage) else f"{r.risk_score:.0f}"
             rows.append((
                 str(r.rank), el("div", deal, el("div", ident, class_="small id")),
-                words(r.stage), money(None if pd.isna(r.value) else r.value, r.currency),
+                value_words(r.stage), money(None if pd.isna(r.value) else r.value, r.currency),
                 _num(r.close_date), _num(r.confidence_index), _num(r.consensus_index),
                 el("div", Safe(self.trends.get(r.deal_id, "")), class_="trend"),
                 pill(str(r.critical), "critical") if r.critical else "0",

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from coachkit.coaching.scores import confidence_index
 from coachkit.model import Deal
-from coachkit.reports.markup import Safe, blank, el, section, words
+from coachkit.model.vocabulary import value_words
+from coachkit.reports.markup import Safe, blank, el, section
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,15 @@ def deal_changes(now: Deal, before: Deal | None, today: dt.date, *, week_days: i
 
     start = today - dt.timedelta(days=week_days)
     if before is None:
-        return [change("new deals", f"{words(info.stage.value)}, {info.title or 'no title'}")]
+        return [change("new deals", f"{value_words(info.stage)}, {info.title or 'no title'}")]
     out = []
     was = before.deal
     if was.close_date != info.close_date:
         out.append(change("close dates moved",
                           f"{_day(was.close_date)} → {_day(info.close_date)}"))
     if was.stage != info.stage:
-        out.append(change("stage changes", f"{words(was.stage.value)} → "
-                                           f"{words(info.stage.value)}"))
+        out.append(change("stage changes", f"{value_words(was.stage)} → "
+                                           f"{value_words(info.stage)}"))
     a, b = confidence_index(before), confidence_index(now)
     if a.known and b.known and abs(b.value - a.value) >= confidence_move:
         kind = "decision confidence up" if b.value > a.value else "decision confidence down"

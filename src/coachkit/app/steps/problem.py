@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ipywidgets as w
 
 from coachkit.app.fields import Form, ListEditor, css_class, format_number, grid, heading, hint
@@ -9,7 +11,7 @@ from coachkit.app.session import Path
 from coachkit.app.steps.base import Step
 from coachkit.coaching.language import check
 from coachkit.errors import CoachkitError
-from coachkit.html import escape
+from coachkit.html import Markup, html
 from coachkit.model import Deal, FactorKind, Period
 from coachkit.model.vocabulary import STORY_FIELDS, field_hint, field_title
 
@@ -115,41 +117,46 @@ class ProblemStep(Step):
             self.session.set(("problem", "cost_of_inaction", "amount"), None)
             self.amount.input.value = ""
 
-    def _nudge_html(self) -> str:
+    def _nudge_html(self) -> Markup:
         statement = self._deal().problem.statement
         if not statement.strip():
-            return ""
+            return Markup("")
         verdict = check(statement, self.session.coach.language)
         if verdict.is_product:
-            words = ", ".join(f"‘{escape(t)}’" for t in verdict.triggers[:4])
-            return (f"<div class='ck-nudge ck-warning'>This reads as something to buy "
-                    f"({words}), not as what the customer is trying to achieve. What would be "
-                    "different for them if they had it?</div>")
+            return html("<div class='ck-nudge ck-warning'>This reads as something to buy "
+                        "({}), not as what the customer is trying to achieve. What would be "
+                        "different for them if they had it?</div>", _quoted(verdict.triggers[:4]))
         problem = self._deal().problem
+        signals = _quoted(verdict.problem_signals[:3])
         if verdict.problem_signals and not problem.in_customer_words:
             # a problem, but ours: it is not "good" until the customer has said it this way
-            signals = ", ".join(f"‘{escape(t)}’" for t in verdict.problem_signals[:3])
-            return (f"<div class='ck-nudge ck-info'>Names a problem ({signals}), but in our "
-                    "words, not the customer's. How would they say it to their own boss? "
-                    "Write it as they said it, then tick "
-                    f"<em>{escape(field_title(('problem', 'in_customer_words')))}</em> and say "
-                    "whose words they are.</div>")
+            return html("<div class='ck-nudge ck-info'>Names a problem ({}), but in our "
+                        "words, not the customer's. How would they say it to their own boss? "
+                        "Write it as they said it, then tick <em>{}</em> and say "
+                        "whose words they are.</div>",
+                        signals, field_title(("problem", "in_customer_words")))
         if verdict.problem_signals:
-            signals = ", ".join(f"‘{escape(t)}’" for t in verdict.problem_signals[:3])
-            return f"<div class='ck-nudge ck-good'>Reads as a customer problem ({signals}).</div>"
-        return ("<div class='ck-nudge ck-info'>Add what it costs them, whom it hurts or how "
-                "they measure it.</div>")
+            return html("<div class='ck-nudge ck-good'>Reads as a customer problem ({}).</div>",
+                        signals)
+        return html("<div class='ck-nudge ck-info'>Add what it costs them, whom it hurts or "
+                    "how they measure it.</div>")
 
-    def _coi_html(self) -> str:
+    def _coi_html(self) -> Markup:
         deal = self._deal()
         coi = deal.problem.cost_of_inaction
         if coi.money_amount() is None:
-            quantity = (f"The assumptions give <b>{escape(coi.quantity())}</b>, not an amount "
-                        "of money. " if coi.quantity() else "")
+            quantity = (html("The assumptions give <b>{}</b>, not an amount of money. ",
+                             coi.quantity()) if coi.quantity() else "")
             missing = coi.missing()
-            return (f"<div class='ck-coi ck-coi-missing'>{quantity}No cost of inaction yet"
-                    + (f": missing {escape(missing)}." if missing else ".") + "</div>")
-        cur = escape(deal.deal.currency)
+            return html("<div class='ck-coi ck-coi-missing'>{}No cost of inaction yet{}</div>",
+                        quantity, f": missing {missing}." if missing else ".")
+        cur = deal.deal.currency
         month, year = coi.per(Period.month), coi.per(Period.year)
-        return (f"<div class='ck-coi'>Changing nothing costs them <b>{format_number(month)} "
-                f"{cur} per month</b> · <b>{format_number(year)} {cur} per year</b>.</div>")
+        return html("<div class='ck-coi'>Changing nothing costs them <b>{} {} per month</b> · "
+                    "<b>{} {} per year</b>.</div>",
+                    format_number(month), cur, format_number(year), cur)
+
+
+def _quoted(words: Sequence[str]) -> str:
+    """‘a’, ‘b’: the words a nudge points at."""
+    return ", ".join(f"‘{t}’" for t in words)
