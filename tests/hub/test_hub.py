@@ -22,6 +22,7 @@ import websocket
 
 from coachkit.store import Store
 from support.helpers import REPO
+from support.hubprobe import coachkit_face, environ_of, listed, unix_sockets, websocket_answer
 from support.hubserver import REPORTS, SOCKETS_SEEN, Hub, run_as, signed_in_page, wait_for_reports
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
@@ -170,13 +171,6 @@ def test_runtime_files_are_private_and_no_secret_is_in_argv_or_logs(hub: Hub, te
 # -- the sellers' app -----------------------------------------------------------------------
 
 
-def listed(page) -> list[str]:
-    """The customers of the deals in the picker's list."""
-    labels = page.eval_on_selector_all(".ck-deal-list option",
-                                       "els => els.map(e => e.textContent)")
-    return sorted(label.replace("\xa0", " ").split(" · ")[0] for label in labels)
-
-
 @pytest.mark.browser
 def test_sellers_see_and_open_only_their_teams_deals(browser, hub: Hub, team_store):
     east, west = team_store["teams"]["east"], team_store["teams"]["west"]  # type: ignore[index]
@@ -228,22 +222,8 @@ def test_a_new_deal_goes_to_the_sellers_team_and_saves_as_the_hub_user(browser, 
         context.close()
 
 
-STOCK_WORDS = ("JupyterHub", "Start My Server", "Stop My Server", "Stop Server", "Token",
-               "Launch Server", "Logout")
-"""JupyterHub's own words, which no page on a seller's or manager's way shows."""
 SHOTS = REPO / ".shots"
 """Screenshots of the coachkit pages, to look at (not committed)."""
-
-
-def coachkit_face(page) -> str:
-    """The page's visible text, checked to be coachkit's: its name, none of the hub's own
-    words, no hub logo."""
-    text = page.inner_text("body")
-    assert page.title() == "coachkit", page.title()
-    assert "coachkit" in text
-    assert not [w for w in STOCK_WORDS if w in text], text
-    assert page.locator("img[src$='/logo'], #jupyterhub-logo").count() == 0
-    return text
 
 
 def shot(page, name: str) -> None:
@@ -362,11 +342,6 @@ def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):
     assert "execute_reply" not in seen and not marker.exists()
 
 
-def environ_of(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_text(errors="replace")
-    return dict(e.split("=", 1) for e in raw.split("\0") if "=" in e)
-
-
 def test_code_run_in_a_sellers_kernel_reaches_no_other_teams_deal(hub: Hub, team_store):
     """The second wall: as if code ran in ana's kernel after all (Voila's filter bypassed on
     purpose: the attack runs with the exact environment her kernel was given), PostgreSQL
@@ -431,20 +406,6 @@ def close_page(hub: Hub, session: requests.Session, user: str, kernel: str) -> s
         f"?session_id={uuid.uuid4()}", cookie=cookie, origin=hub.url.rstrip("/"))
 
 
-def websocket_answer(url: str, *, cookie: str = "", origin: str = "") -> str:
-    """"open" if the websocket opens, else the HTTP status of its refusal."""
-    try:
-        channel = websocket.create_connection(
-            url, header=[f"Cookie: {cookie}"] if cookie else [], origin=origin or None,
-            timeout=180)
-    except websocket.WebSocketBadStatusException as exc:
-        return str(exc.status_code)
-    except (OSError, websocket.WebSocketException) as exc:
-        return f"failed: {exc.__class__.__name__}"
-    channel.close()
-    return "open"
-
-
 def test_a_kernel_websocket_needs_the_hub_sign_in(hub: Hub):
     """jupyter-standaloneproxy checks the sign-in on HTTP only; a kernel's channels opened
     with no cookie, or with another user's, must be refused before reaching Voila."""
@@ -490,27 +451,6 @@ def users_processes(hub: Hub, user: str) -> set[int]:
         if f"JUPYTERHUB_USER={user}".encode() in environ:
             mine.add(pid)
     return mine
-
-
-def unix_sockets(pids: set[int]) -> set[str]:
-    """The paths of the Unix sockets these processes listen on (from /proc)."""
-    inodes = set()
-    for pid in pids:
-        try:
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                target = fd.readlink().name if fd.is_symlink() else ""
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-        except OSError:
-            continue
-    found = set()
-    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
-        fields = line.split()
-        # Flags 00010000: __SO_ACCEPTCON, a listening socket
-        if len(fields) >= 8 and fields[6] in inodes and fields[3] == "00010000" \
-                and fields[7].startswith("/"):
-            found.add(fields[7])
-    return found
 
 
 PROBE = """\

@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 import requests
 from jupyter_client import BlockingKernelClient
-from test_hub import coachkit_face, environ_of, listed, unix_sockets, websocket_answer
 
 from coachkit.access import USER_HEADER, identity_header
+from coachkit.hub.config import SHARED_FILL_DELAY
 from coachkit.store import Store
 from support.attacker import attack
+from support.hubprobe import coachkit_face, environ_of, listed, unix_sockets, websocket_answer
 from support.hubserver import Hub, running_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
@@ -161,6 +162,29 @@ def _claiming_ws(hub: Hub, session: requests.Session, kernel: str) -> str:
         return str(exc.status_code)
     channel.close()
     return "open"
+
+
+def test_pages_at_work_count_against_the_pool(hub: Hub):
+    """``--pool`` is room for pages opening at once, not kernels on top of the pages at work:
+    while a page is open the pool keeps POOL - 1 kernels waiting (at least one), where it
+    used to start a replacement and hold POOL more; once the page is gone it grows back."""
+    wait_for_pool(hub)
+    session, kernel = app_page(hub, "ana")
+    during: set[int] = set()
+    deadline = time.monotonic() + SHARED_FILL_DELAY + 40  # past Voila's refill of the taken one
+    while time.monotonic() < deadline:
+        kernels = app_processes(hub)["kernels"]
+        assert len(kernels) <= POOL, kernels  # her page's kernel and POOL - 1 waiting
+        during = set(kernels)
+        time.sleep(1)
+    close_page(hub, session, kernel)
+    deadline = time.monotonic() + 300
+    while True:  # her page's kernel gone, and a new one waiting in its place
+        kernels = app_processes(hub)["kernels"]
+        if len(kernels) == POOL and set(kernels) != during:
+            break
+        assert time.monotonic() < deadline, (kernels, during)
+        time.sleep(1)
 
 
 def test_report_links_lead_to_the_shared_app(hub: Hub):

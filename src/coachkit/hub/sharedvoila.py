@@ -17,6 +17,10 @@ for many users at once:
   store URL and no hub token in its environment; the page request it receives carries the
   user and the store URL of their own database role (:mod:`coachkit.hub.storeroles`, made
   or refreshed here at page time), added from this server's records, never from the page.
+- **Kernels kept waiting.** ``--pool N`` is room for N pages opening at once, not N kernels
+  on top of the pages at work: every open page counts against it, and at least one kernel
+  always waits (:meth:`SharedVoila.pool_target`). Ten sellers at work hold ten kernels and
+  one more waits, instead of ten more; as pages close the pool grows back to N.
 - **Its own secrets.** This process holds the store's URL (to make roles): it is made
   non-dumpable, so no other process of the same Unix user (code in a kernel) reads its
   memory or ``/proc/<pid>/environ``; kernels inherit neither the URL nor the hub's token.
@@ -187,6 +191,8 @@ class SharedVoila(HubVoila):
         """user -> their access and store URL, as their latest page had them."""
         self.pending: Counter[str] = Counter()
         self.roles_lock = asyncio.Lock()
+        self.pool_full: int | None = None
+        """``--pool``: the kernels waiting when no page is open."""
 
     def init_handlers(self) -> list[Any]:
         handlers = []
@@ -234,10 +240,40 @@ class SharedVoila(HubVoila):
                                                admin=access.admin),
                 PAGE_STORE_VAR: url}
 
+    def pool_target(self) -> int:
+        """Kernels to keep waiting now: the pool less the pages open, at least one."""
+        return max(1, (self.pool_full or 1) - len(self.kernel_owners))
+
+    def size_pool(self) -> int:
+        """Give Voila's refill the target (its public ``kernel_pools_config``, read each time
+        it fills the pool); returns it."""
+        manager = self.kernel_manager
+        config = dict(manager.kernel_pools_config)
+        default = dict(config.get("default", {}))
+        if self.pool_full is None:
+            self.pool_full = max(1, int(default.get("pool_size", 1)))
+        target = self.pool_target()
+        if default.get("pool_size") != target:
+            default["pool_size"] = target
+            config["default"] = default
+            manager.kernel_pools_config = config
+        return target
+
+    def kernel_taken(self, notebook: str, owner: str | None) -> None:
+        """Recorded as ``owner``'s page; the pool's target set before Voila refills it
+        (Voila starts the replacement of a taken kernel only while pages are fewer than
+        ``--pool``)."""
+        super().kernel_taken(notebook, owner)
+        self.size_pool()
+
     async def cull_pages(self) -> None:
-        """Pages gone as usual; then a user with no page left has their database role closed
-        (it no longer signs in; the next page gives it a new password)."""
+        """Pages gone as usual, and the pool grown back by what they held; then a user with
+        no page left has their database role closed (it no longer signs in; the next page
+        gives it a new password)."""
         await super().cull_pages()
+        notebook = self.kernel_manager.notebook_path
+        if notebook is not None and self.size_pool() > len(self._pool_tasks(notebook)):
+            self.kernel_manager.fill_if_needed(delay=0, notebook_name=notebook)
         async with self.roles_lock:
             working = set(self.kernel_owners.values())
             for user in [u for u in self.users if u not in working and not self.pending[u]]:

@@ -1,0 +1,72 @@
+"""What the hub tests look at from outside: a page's visible words, a process's environment
+and listening sockets, a websocket's answer (shared by the per-user and the shared-app hub
+tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import websocket
+
+
+def listed(page) -> list[str]:
+    """The customers of the deals in the picker's list."""
+    labels = page.eval_on_selector_all(".ck-deal-list option",
+                                       "els => els.map(e => e.textContent)")
+    return sorted(label.replace("\xa0", " ").split(" · ")[0] for label in labels)
+
+
+STOCK_WORDS = ("JupyterHub", "Start My Server", "Stop My Server", "Stop Server", "Token",
+               "Launch Server", "Logout")
+"""JupyterHub's own words, which no page on a seller's or manager's way shows."""
+
+
+def coachkit_face(page) -> str:
+    """The page's visible text, checked to be coachkit's: its name, none of the hub's own
+    words, no hub logo."""
+    text = page.inner_text("body")
+    assert page.title() == "coachkit", page.title()
+    assert "coachkit" in text
+    assert not [w for w in STOCK_WORDS if w in text], text
+    assert page.locator("img[src$='/logo'], #jupyterhub-logo").count() == 0
+    return text
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_text(errors="replace")
+    return dict(e.split("=", 1) for e in raw.split("\0") if "=" in e)
+
+
+def websocket_answer(url: str, *, cookie: str = "", origin: str = "") -> str:
+    """"open" if the websocket opens, else the HTTP status of its refusal."""
+    try:
+        channel = websocket.create_connection(
+            url, header=[f"Cookie: {cookie}"] if cookie else [], origin=origin or None,
+            timeout=180)
+    except websocket.WebSocketBadStatusException as exc:
+        return str(exc.status_code)
+    except (OSError, websocket.WebSocketException) as exc:
+        return f"failed: {exc.__class__.__name__}"
+    channel.close()
+    return "open"
+
+
+def unix_sockets(pids: set[int]) -> set[str]:
+    """The paths of the Unix sockets these processes listen on (from /proc)."""
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                target = fd.readlink().name if fd.is_symlink() else ""
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    found = set()
+    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        # Flags 00010000: __SO_ACCEPTCON, a listening socket
+        if len(fields) >= 8 and fields[6] in inodes and fields[3] == "00010000" \
+                and fields[7].startswith("/"):
+            found.add(fields[7])
+    return found
