@@ -58,8 +58,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                         "docs/team-server.md)")
     p.add_argument("--pool", type=int, default=10, metavar="N",
                    help="with --app shared: kernels kept preheated for the next pages, "
-                        "~80 MB each (default 10: ten sellers open a page at once without "
-                        "waiting for Python; 1 at least)")
+                        "~80 MB each, open pages counting against them, one at least "
+                        "(default 10: ten sellers open a page at once without waiting for "
+                        "Python)")
     p.add_argument("--runtime-dir", metavar="DIR",
                    help="the hub's own files: database, secrets, logs of reports "
                         "(default: hub/ in coachkit's data folder)")
