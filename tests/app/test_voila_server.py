@@ -23,9 +23,7 @@ from coachkit.app.server import voila_command
 from coachkit.model.files import MAX_FILE_BYTES
 from coachkit.processes import free_port
 from coachkit.shipped import APP_NOTEBOOK, workbooks_dir
-from coachkit.store import Store
-from coachkit.training.demo import demo_deals
-from support.helpers import TODAY, run_async, wait_until
+from support.helpers import demo_store, run_async, wait_until
 from support.procs import alive, cmdline, descendants
 from support.servers import AppClient, AppServer, Server, kernel_id, message, wait_for_http
 
@@ -192,10 +190,7 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
 def test_a_page_never_opened_in_a_browser_has_its_kernel_ended(tmp_path: Path) -> None:
     """A plain GET (a prefetch, a script, a tab closed while loading) starts a page's kernel
     that no websocket ever reaches: it is ended after ``first_connect_grace``."""
-    location = str(tmp_path / "store.db")
-    with Store(location) as store:
-        for deal in demo_deals(TODAY):
-            store.put(deal, author="demo")
+    location = demo_store(tmp_path, "store.db")
     port = free_port()
     command = [*voila_command(workbooks_dir() / APP_NOTEBOOK, port),
                "--CoachkitVoila.first_connect_grace=5"]
@@ -264,10 +259,7 @@ def test_a_page_that_connects_and_leaves_between_two_checks_gets_the_page_grace(
     """A page whose websocket opened and closed between two of the cull's checks was taken
     for a page never opened (a minute's grace, not the page's): the handler now tells the
     server the page connected. The checks run every 5 s here, the page stays a moment."""
-    location = str(tmp_path / "store.db")
-    with Store(location) as store:
-        for deal in demo_deals(TODAY):
-            store.put(deal, author="demo")
+    location = demo_store(tmp_path, "store.db")
     port = free_port()
     command = [*voila_command(workbooks_dir() / APP_NOTEBOOK, port),
                "--CoachkitVoila.cull_every=5", "--CoachkitVoila.page_grace=1",

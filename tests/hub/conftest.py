@@ -3,8 +3,6 @@ Unix user of the machine. Module-scoped: each test module starts its own hub."""
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from sqlalchemy.engine import URL, make_url
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
 from support.helpers import TODAY, in_team
-from support.hubserver import SOCKETS_SEEN, Hub, other_unix_user, running_hub
+from support.hubserver import SOCKETS_SEEN, Hub, other_unix_user, team_hub
 
 
 @pytest.fixture(scope="module")
@@ -38,17 +36,8 @@ def team_store(postgres) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def hub(team_store, tmp_path_factory) -> Iterator[Hub]:
-    folder = tmp_path_factory.mktemp("hub")
-    password_file = folder / "store-password"
-    password_file.write_text(str(team_store["password"]) + "\n")
-    password_file.chmod(0o600)
-    with running_hub(folder, store=str(team_store["bare"]), password_file=password_file,
-                     marker=str(team_store["database"]), password=secrets.token_urlsafe(9),
-                     admin_password=secrets.token_urlsafe(32)) as running:
+    with team_hub(team_store, tmp_path_factory.mktemp("hub")) as running:
         yield running
-    time.sleep(1)
-    left = running.processes()
-    assert not left, f"processes left after the hub stopped: {left}"
     # the Unix sockets of user servers go with them, and their private folders
     assert not [p for p in SOCKETS_SEEN if Path(p).parent.exists()], SOCKETS_SEEN
 

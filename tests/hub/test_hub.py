@@ -22,7 +22,13 @@ import websocket
 
 from coachkit.store import Store
 from support.helpers import REPO
-from support.hubprobe import coachkit_face, environ_of, listed, unix_sockets, websocket_answer
+from support.hubprobe import (
+    coachkit_face,
+    environ_of,
+    sellers_see_only_their_teams,
+    unix_sockets,
+    websocket_answer,
+)
 from support.hubserver import REPORTS, SOCKETS_SEEN, Hub, run_as, signed_in_page, wait_for_reports
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
@@ -173,26 +179,7 @@ def test_runtime_files_are_private_and_no_secret_is_in_argv_or_logs(hub: Hub, te
 
 @pytest.mark.browser
 def test_sellers_see_and_open_only_their_teams_deals(browser, hub: Hub, team_store):
-    east, west = team_store["teams"]["east"], team_store["teams"]["west"]  # type: ignore[index]
-    customers: dict[str, str] = team_store["customers"]  # type: ignore[assignment]
-    for user, mine, theirs in (("ana", east, west), ("wes", west, east)):
-        context, page = signed_in_page(browser, hub, user)
-        try:
-            assert page.url == f"{hub.url}user/{user}/"
-            assert listed(page) == sorted(customers[i] for i in mine)
-            assert f"Signed in as {user}" in page.inner_text(".ck-who")
-            # a link to another team's deal: one line, none of its data
-            page.goto(f"{hub.url}user/{user}/?deal_id={theirs[0]}")
-            message = page.wait_for_selector(".ck-error-box:has-text('no deal')",
-                                             timeout=120_000)
-            team = "east" if user == "ana" else "west"
-            assert message.inner_text().strip() == (
-                f"no deal '{theirs[0]}' among the deals of your teams ({team})")
-            assert customers[theirs[0]] not in page.inner_text("body")
-            assert not page.is_visible(".ck-steps")
-            assert listed(page) == sorted(customers[i] for i in mine)
-        finally:
-            context.close()
+    sellers_see_only_their_teams(browser, hub, team_store, "user/{user}/")
 
 
 @pytest.mark.browser

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -28,8 +27,14 @@ from coachkit.access import USER_HEADER, identity_header
 from coachkit.hub.config import SHARED_FILL_DELAY
 from coachkit.store import Store
 from support.attacker import attack
-from support.hubprobe import coachkit_face, environ_of, listed, unix_sockets, websocket_answer
-from support.hubserver import Hub, running_hub
+from support.hubprobe import (
+    coachkit_face,
+    environ_of,
+    sellers_see_only_their_teams,
+    unix_sockets,
+    websocket_answer,
+)
+from support.hubserver import Hub, signed_in_page, team_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
@@ -39,18 +44,9 @@ POOL = 2
 
 @pytest.fixture(scope="module")
 def hub(team_store, tmp_path_factory) -> Iterator[Hub]:
-    folder = tmp_path_factory.mktemp("hub-shared")
-    password_file = folder / "store-password"
-    password_file.write_text(str(team_store["password"]) + "\n")
-    password_file.chmod(0o600)
-    with running_hub(folder, store=str(team_store["bare"]), password_file=password_file,
-                     marker=str(team_store["database"]), password=secrets.token_urlsafe(9),
-                     admin_password=secrets.token_urlsafe(32),
-                     extra=("--app", "shared", "--pool", str(POOL))) as running:
+    with team_hub(team_store, tmp_path_factory.mktemp("hub-shared"),
+                  extra=("--app", "shared", "--pool", str(POOL))) as running:
         yield running
-    time.sleep(1)
-    left = running.processes()
-    assert not left, f"processes left after the hub stopped: {left}"
 
 
 def app_processes(hub: Hub) -> dict[str, list[int]]:
@@ -200,36 +196,9 @@ def test_report_links_lead_to_the_shared_app(hub: Hub):
 # -- in the browser --------------------------------------------------------------------------
 
 
-def signed_in(browser, hub: Hub, user: str):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{hub.url}hub/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", hub.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_selector(".ck-deal-list select", timeout=300_000)
-    return context, page
-
-
 @pytest.mark.browser
 def test_sellers_see_only_their_teams_deals(browser, hub: Hub, team_store):
-    east, west = team_store["teams"]["east"], team_store["teams"]["west"]
-    customers: dict[str, str] = team_store["customers"]
-    for user, mine, theirs in (("ana", east, west), ("wes", west, east)):
-        context, page = signed_in(browser, hub, user)
-        try:
-            assert page.url == f"{hub.url}{APP}"
-            assert listed(page) == sorted(customers[i] for i in mine)
-            assert f"Signed in as {user}" in page.inner_text(".ck-who")
-            page.goto(f"{hub.url}{APP}?deal_id={theirs[0]}")
-            message = page.wait_for_selector(".ck-error-box:has-text('no deal')",
-                                             timeout=120_000)
-            team = "east" if user == "ana" else "west"
-            assert message.inner_text().strip() == (
-                f"no deal '{theirs[0]}' among the deals of your teams ({team})")
-            assert customers[theirs[0]] not in page.inner_text("body")
-        finally:
-            context.close()
+    sellers_see_only_their_teams(browser, hub, team_store, APP)
 
 
 @pytest.mark.browser
@@ -259,7 +228,7 @@ def test_a_manager_and_a_seller_sign_in_through_coachkit_pages(browser, hub: Hub
         page.wait_for_selector("text=Sign in to coachkit", timeout=60_000)
     finally:
         context.close()
-    context, page = signed_in(browser, hub, "ana")
+    context, page = signed_in_page(browser, hub, "ana")
     try:
         assert page.locator(".ck-who a.ck-reports").count() == 0
         page.click(".ck-who a.ck-sign-out")
@@ -270,7 +239,7 @@ def test_a_manager_and_a_seller_sign_in_through_coachkit_pages(browser, hub: Hub
 
 @pytest.mark.browser
 def test_saves_are_recorded_as_the_hub_user(browser, hub: Hub, team_store):
-    context, page = signed_in(browser, hub, "ana")
+    context, page = signed_in_page(browser, hub, "ana")
     try:
         assert page.eval_on_selector(".ck-new-team select",
                                      "el => [...el.options].map(o => o.value)") == ["east"]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import websocket
 
+from support.hubserver import signed_in_page
+
 
 def listed(page) -> list[str]:
     """The customers of the deals in the picker's list."""
@@ -70,3 +72,29 @@ def unix_sockets(pids: set[int]) -> set[str]:
                 and fields[7].startswith("/"):
             found.add(fields[7])
     return found
+
+
+def sellers_see_only_their_teams(browser, hub, team_store, app: str) -> None:
+    """ana (east) and wes (west) signed in through the hub land in the app at ``app``
+    (``{user}`` for the user's name), see their own team's deals only, and a link to the
+    other team's deal answers one line and none of its data."""
+    east, west = team_store["teams"]["east"], team_store["teams"]["west"]
+    customers: dict[str, str] = team_store["customers"]
+    for user, mine, theirs in (("ana", east, west), ("wes", west, east)):
+        url = hub.url + app.format(user=user)
+        context, page = signed_in_page(browser, hub, user)
+        try:
+            assert page.url == url
+            assert listed(page) == sorted(customers[i] for i in mine)
+            assert f"Signed in as {user}" in page.inner_text(".ck-who")
+            page.goto(f"{url}?deal_id={theirs[0]}")
+            message = page.wait_for_selector(".ck-error-box:has-text('no deal')",
+                                             timeout=120_000)
+            team = "east" if user == "ana" else "west"
+            assert message.inner_text().strip() == (
+                f"no deal '{theirs[0]}' among the deals of your teams ({team})")
+            assert customers[theirs[0]] not in page.inner_text("body")
+            assert not page.is_visible(".ck-steps")
+            assert listed(page) == sorted(customers[i] for i in mine)
+        finally:
+            context.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -160,6 +161,23 @@ REPORTS = "services/coachkit-reports/"
 
 SOCKETS_SEEN: list[str] = []
 """Unix sockets user servers listened on, checked gone once the hub has stopped."""
+
+
+@contextlib.contextmanager
+def team_hub(team_store: dict[str, object], folder: Path,
+             extra: tuple[str, ...] = ()) -> Iterator[Hub]:
+    """``coachkit hub`` on the hub tests' team store (its password in a 0600 file, fresh
+    trial passwords), and once it has stopped, none of its processes left."""
+    password_file = folder / "store-password"
+    password_file.write_text(str(team_store["password"]) + "\n")
+    password_file.chmod(0o600)
+    with running_hub(folder, store=str(team_store["bare"]), password_file=password_file,
+                     marker=str(team_store["database"]), password=secrets.token_urlsafe(9),
+                     admin_password=secrets.token_urlsafe(32), extra=extra) as running:
+        yield running
+    time.sleep(1)
+    left = running.processes()
+    assert not left, f"processes left after the hub stopped: {left}"
 
 
 def wait_for_reports(hub: Hub, session: requests.Session, teams: list[str]) -> str:
