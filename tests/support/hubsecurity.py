@@ -75,21 +75,32 @@ files, contents, conversions, kernel specs and listings."""
 
 def serves_the_app_only(hub: Hub, session: requests.Session, app: str) -> None:
     """A seller signed in at ``app`` (their page served, so their session holds the app's
-    cookies) gets 403 for every Jupyter page and API, reading or writing."""
+    cookies) gets 403 for every Jupyter page and API, reading or writing (405 for a write
+    sent with the page's _xsrf token)."""
     statuses = {path: session.get(f"{hub.url}{app}{path}", timeout=60).status_code
                 for path in JUPYTER_PATHS}
     assert statuses == {p: 403 for p in statuses}
-    writes = {
-        "POST api/kernels": session.post(f"{hub.url}{app}api/kernels",
-                                         json={"name": "python3"}).status_code,
-        "POST api/terminals": session.post(f"{hub.url}{app}api/terminals").status_code,
-        "POST api/sessions": session.post(f"{hub.url}{app}api/sessions", json={
-            "path": "x.ipynb", "type": "notebook", "kernel": {"name": "python3"}}).status_code,
-        "PUT api/contents": session.put(f"{hub.url}{app}api/contents/x.txt",
-                                        json={"type": "file", "format": "text",
-                                              "content": "x"}).status_code,
-    }
-    assert writes == {k: 403 for k in writes}
+    for token in (False, True):
+        # without the page's _xsrf token, refused for it (403); with it, no route takes the
+        # write at all: the page's handler, which has no such method, answers (405)
+        headers = {"X-XSRFToken": next(c.value for c in session.cookies
+                                       if c.name == "_xsrf" and c.path == f"/{app}")
+                   } if token else {}
+        writes = {
+            "POST api/kernels": session.post(f"{hub.url}{app}api/kernels", headers=headers,
+                                             json={"name": "python3"}).status_code,
+            "POST api/terminals": session.post(f"{hub.url}{app}api/terminals",
+                                               headers=headers).status_code,
+            "POST api/sessions": session.post(f"{hub.url}{app}api/sessions", headers=headers,
+                                              json={"path": "x.ipynb", "type": "notebook",
+                                                    "kernel": {"name": "python3"}}
+                                              ).status_code,
+            "PUT api/contents": session.put(f"{hub.url}{app}api/contents/x.txt",
+                                            headers=headers,
+                                            json={"type": "file", "format": "text",
+                                                  "content": "x"}).status_code,
+        }
+        assert writes == {k: 405 if token else 403 for k in writes}, token
 
 
 KERNEL_PROTOCOL = "v1.kernel.websocket.jupyter.org"
