@@ -101,8 +101,8 @@ def app_page(hub: Hub, user: str, query: str = "",
 
 def page_kernel(hub: Hub, kernel: str) -> list[int]:
     """The process of the app's kernel with this id."""
-    return [p for p in app_processes(hub)["kernels"]
-            if f"kernel-{kernel}.json" in Path(f"/proc/{p}/cmdline").read_text()]
+    return [pid for pid, argv in hub.processes().items()
+            if "ipykernel" in argv and f"kernel-{kernel}.json" in argv]
 
 
 def channels(hub: Hub, kernel: str) -> str:
