@@ -382,7 +382,9 @@ def test_the_shared_app_is_one_hub_service(teams_file, tmp_path, monkeypatch):
     assert app["environment"]["COACHKIT_STORE"] == store
     assert not [a for a in app["command"] if "s3cret" in a]
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
-    assert roles["user"]["scopes"] == ["self", "access:services!service=coachkit-reports",
+    # no "self": it holds "servers", and a server of one's own (via /hub/spawn) is not served
+    assert roles["user"]["scopes"] == ["read:users!user", "users:activity!user", "tokens!user",
+                                       "access:services!service=coachkit-reports",
                                        "access:services!service=coachkit-app"]
     assert services["coachkit-reports"]["environment"]["COACHKIT_APP_PATH"] == \
         "services/coachkit-app/"

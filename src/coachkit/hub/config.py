@@ -38,6 +38,9 @@ REPORTS_SERVICE = "coachkit-reports"
 APP_SERVICE = "coachkit-app"
 """The shared app (``--app shared``): one hub service serving every user's pages."""
 APP_MODES = ("per-user", "shared")
+SHARED_USER_SCOPES = ["read:users!user", "users:activity!user", "tokens!user"]
+"""A user's scopes on themselves with the shared app: JupyterHub's ``self`` without
+``servers``, ``access:servers`` and sharing, so nobody starts a server of their own."""
 IOPUB_TIMEOUT = 60
 SHARED_FILL_DELAY = 20
 """Seconds after a page takes a kernel before the shared app's pool starts its replacement."""
@@ -196,6 +199,8 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
     reports_env = {}
     services: list[dict[str, Any]] = []
     if settings.app == "shared":
+        # no server of one's own: /hub/spawn typed by hand would start one (and its memory)
+        user_scopes[:1] = SHARED_USER_SCOPES
         user_scopes.append(f"access:services!service={APP_SERVICE}")
         app_path = f"services/{APP_SERVICE}/"
         reports_env[APP_PATH_VAR] = app_path  # a report's deal links open the shared app
