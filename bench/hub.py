@@ -390,7 +390,7 @@ def main() -> None:
     with running_hub(tmp, store=str(store), password_file=None, marker=str(store),
                      password=password, admin_password=secrets.token_urlsafe(32),
                      report_every=600, teams_text=teams,
-                     extra=("--preheated", str(args.preheated))) as hub:
+                     extra=("--app", "per-user", "--preheated", str(args.preheated))) as hub:
         statics = asyncio.run(on_hub(hub, sellers, args.chromium, floor, floors))
         time.sleep(10)
         memory = servers_of(hub)

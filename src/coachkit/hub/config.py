@@ -73,8 +73,9 @@ class HubSettings:
     preheated: int = 1
     """Kernels each user's server keeps preheated (0: less memory, slower pages)."""
     python: str = sys.executable
-    app: str = "per-user"
-    """``per-user``: a server per signed-in user; ``shared``: one app service for all."""
+    app: str = "shared"
+    """``shared``: one app service for all (one machine); ``per-user``: a server per
+    signed-in user (an existing hub's spawner, Kubernetes)."""
     pool: int = 10
     """The shared app's preheated kernels, waiting for the next pages."""
     app_port: int = 8083
@@ -331,9 +332,10 @@ def secret_file(path: Path, nbytes: int = 32) -> str:
 def existing_hub_config(teams_file: str, runtime: str, *, python: str = sys.executable,
                         report_every: float = 60.0) -> str:
     """``coachkit hub --print-config``: a jupyterhub_config.py for a hub that already signs
-    people in (any authenticator). It uses the hub's own network, spawner and sign-in."""
+    people in (any authenticator). It uses the hub's own network, spawner and sign-in: user
+    servers (per-user), where that hub's spawner puts them, not a service in the hub's host."""
     settings = HubSettings(teams_file=str(Path(teams_file).resolve()), runtime=runtime,
-                           python=python, report_every=report_every)
+                           python=python, report_every=report_every, app="per-user")
     return f'''\
 # jupyterhub_config.py: coachkit on an existing JupyterHub (coachkit hub --print-config).
 #
