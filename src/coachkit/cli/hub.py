@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     p.add_argument("--report-every", type=float, default=60.0, metavar="MINUTES",
                    help="render the teams' reports every MINUTES (default 60; also at start)")
     p.add_argument("--preheated", type=int, choices=(0, 1), default=1, metavar="N",
-                   help="kernels kept preheated in each user's server: 1 (default: a page "
+                   help="with --app per-user: kernels kept preheated in each user's server: 1 "
+                        "(default: a page "
                         "opens without waiting for Python) or 0 (~80 MB less per signed-in "
                         "seller; each page waits for its kernel)")
     p.add_argument("--app", choices=("shared", "per-user"), default="shared",
@@ -57,7 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
                         "workbook server of their own (more memory, slower first sign-in; "
                         "see docs/team-server.md)")
     p.add_argument("--pool", type=int, default=10, metavar="N",
-                   help="with --app shared: kernels kept preheated for the next pages, "
+                   help="the shared app's kernels kept preheated for the next pages, "
                         "~80 MB each, open pages counting against them, one at least "
                         "(default 10: ten sellers open a page at once without waiting for "
                         "Python)")
