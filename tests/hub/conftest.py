@@ -36,7 +36,8 @@ def team_store(postgres) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def hub(team_store, tmp_path_factory) -> Iterator[Hub]:
-    with team_hub(team_store, tmp_path_factory.mktemp("hub")) as running:
+    with team_hub(team_store, tmp_path_factory.mktemp("hub"),
+                  extra=("--app", "per-user")) as running:
         yield running
     # the Unix sockets of user servers go with them, and their private folders
     assert not [p for p in SOCKETS_SEEN if Path(p).parent.exists()], SOCKETS_SEEN

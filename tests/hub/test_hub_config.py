@@ -110,7 +110,7 @@ def test_the_local_hub_is_on_loopback_with_private_files(teams_file, tmp_path, m
     runtime.mkdir(mode=0o700)
     store = "postgresql+psycopg://coachkit:s3cret-pw@db.example:5432/coachkit"
     c = load_hub_config(HubSettings(str(teams_file), str(runtime), port=8000, hub_port=8101,
-                                    proxy_api_port=8102, reports_port=8103),
+                                    proxy_api_port=8102, reports_port=8103, app="per-user"),
                         tmp_path, monkeypatch, store)
     assert c.JupyterHub.bind_url == "http://127.0.0.1:8000"
     assert c.JupyterHub.hub_bind_url == "http://127.0.0.1:8101"
@@ -147,8 +147,8 @@ def test_the_local_hub_is_on_loopback_with_private_files(teams_file, tmp_path, m
 
 
 def test_user_servers_run_the_app_only(teams_file, tmp_path, monkeypatch):
-    c = load_hub_config(HubSettings(str(teams_file), str(tmp_path)), tmp_path, monkeypatch,
-                        str(tmp_path / "store.db"))
+    c = load_hub_config(HubSettings(str(teams_file), str(tmp_path), app="per-user"), tmp_path,
+                        monkeypatch, str(tmp_path / "store.db"))
     command = c.Spawner.cmd
     assert command == user_server_command(kernel_idle=900)
     # the user's proxy checks the hub's sign-in on websockets too, and reaches Voila over a
@@ -184,8 +184,9 @@ def test_user_servers_run_the_app_only(teams_file, tmp_path, monkeypatch):
 
 def test_no_preheated_kernel_when_asked(teams_file, tmp_path, monkeypatch):
     """``--preheated 0``: the lighter server of docs/team-server.md (no kernel waits)."""
-    c = load_hub_config(HubSettings(str(teams_file), str(tmp_path), preheated=0), tmp_path,
-                        monkeypatch, str(tmp_path / "store.db"))
+    c = load_hub_config(HubSettings(str(teams_file), str(tmp_path), preheated=0,
+                                    app="per-user"), tmp_path, monkeypatch,
+                        str(tmp_path / "store.db"))
     voila = c.Spawner.cmd[c.Spawner.cmd.index("--") + 1:]
     assert {"--preheat_kernel=False", "--pool_size=0"} <= set(voila)
     assert "--pool_size=1" not in voila
@@ -382,7 +383,9 @@ def test_the_shared_app_is_one_hub_service(teams_file, tmp_path, monkeypatch):
     assert app["environment"]["COACHKIT_STORE"] == store
     assert not [a for a in app["command"] if "s3cret" in a]
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
-    assert roles["user"]["scopes"] == ["self", "access:services!service=coachkit-reports",
+    # no "self": it holds "servers", and a server of one's own (via /hub/spawn) is not served
+    assert roles["user"]["scopes"] == ["read:users!user", "users:activity!user", "tokens!user",
+                                       "access:services!service=coachkit-reports",
                                        "access:services!service=coachkit-app"]
     assert services["coachkit-reports"]["environment"]["COACHKIT_APP_PATH"] == \
         "services/coachkit-app/"
@@ -397,9 +400,9 @@ def test_the_shared_app_is_one_hub_service(teams_file, tmp_path, monkeypatch):
     assert c.JupyterHub.default_url(Handler()) == "/services/coachkit-app/"
     assert c.JupyterHub.user_redirect_hook("", Request(), None, "/") == \
         "/services/coachkit-app/?deal_id=d-1"
-    # per-user servers stay the default
+    # the shared app is the default of coachkit hub (one machine)
     default = HubSettings(str(teams_file), str(tmp_path))
-    assert default.app == "per-user"
+    assert default.app == "shared"
 
 
 def test_the_shared_apps_command_sets_each_option_once():

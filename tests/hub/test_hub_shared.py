@@ -205,6 +205,26 @@ def test_report_links_lead_to_the_shared_app(hub: Hub):
     assert f'href="/{APP}"' in home.text and "hub/spawn" not in home.text
 
 
+def test_no_user_can_start_a_server_of_their_own(hub: Hub):
+    """With the shared app nobody has a server: /hub/spawn typed by hand, the hub's API
+    and a user's URL start none (each would cost a per-user server's memory)."""
+    ana, _ = hub.login("ana")
+    before = set(hub.processes())
+    spawn = ana.get(f"{hub.url}hub/spawn", allow_redirects=False, timeout=60)
+    assert spawn.status_code == 403
+    xsrf = ana.cookies.get("_xsrf", "")
+    api = ana.post(f"{hub.url}hub/api/users/ana/server", timeout=60,
+                   headers={"X-XSRFToken": xsrf, "Referer": f"{hub.url}hub/home"})
+    assert api.status_code == 403
+    own = ana.get(f"{hub.url}user/ana/", timeout=60)
+    assert "/user/ana/" not in own.url or own.status_code >= 400
+    time.sleep(3)
+    started = {pid: argv for pid, argv in hub.processes().items()
+               if pid not in before and "coachkit.hub.userproxy" in argv}
+    assert not started, started
+    assert ana.get(f"{hub.url}hub/home", timeout=60).status_code == 200
+
+
 # -- the checks a user's server passes (support.hubsecurity) -------------------------------
 
 

@@ -2,7 +2,7 @@
 
     coachkit hub --teams TEAMS.toml [--store URL] [--store-password-file FILE] [--port N]
                  [--ip ADDRESS] [--report-every MINUTES] [--runtime-dir DIR]
-                 [--preheated N] [--app per-user|shared] [--pool N]
+                 [--preheated N] [--app shared|per-user] [--pool N]
     coachkit hub --teams TEAMS.toml --print-config
 
 The store's password never goes in argv: it comes from ``$COACHKIT_STORE`` (a whole URL),
@@ -48,16 +48,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     p.add_argument("--report-every", type=float, default=60.0, metavar="MINUTES",
                    help="render the teams' reports every MINUTES (default 60; also at start)")
     p.add_argument("--preheated", type=int, choices=(0, 1), default=1, metavar="N",
-                   help="kernels kept preheated in each user's server: 1 (default: a page "
+                   help="with --app per-user: kernels kept preheated in each user's server: 1 "
+                        "(default: a page "
                         "opens without waiting for Python) or 0 (~80 MB less per signed-in "
                         "seller; each page waits for its kernel)")
-    p.add_argument("--app", choices=("per-user", "shared"), default="per-user",
-                   help="per-user (default): each signed-in user gets a workbook server of "
-                        "their own; shared: one app service for everyone, a kernel per open "
-                        "page from a preheated pool (less memory, faster sign-in; see "
-                        "docs/team-server.md)")
+    p.add_argument("--app", choices=("shared", "per-user"), default="shared",
+                   help="shared (default): one app service for everyone, a kernel per open "
+                        "page from a preheated pool; per-user: each signed-in user gets a "
+                        "workbook server of their own (more memory, slower first sign-in; "
+                        "see docs/team-server.md)")
     p.add_argument("--pool", type=int, default=10, metavar="N",
-                   help="with --app shared: kernels kept preheated for the next pages, "
+                   help="the shared app's kernels kept preheated for the next pages, "
                         "~80 MB each, open pages counting against them, one at least "
                         "(default 10: ten sellers open a page at once without waiting for "
                         "Python)")

@@ -38,6 +38,9 @@ REPORTS_SERVICE = "coachkit-reports"
 APP_SERVICE = "coachkit-app"
 """The shared app (``--app shared``): one hub service serving every user's pages."""
 APP_MODES = ("per-user", "shared")
+SHARED_USER_SCOPES = ["read:users!user", "users:activity!user", "tokens!user"]
+"""A user's scopes on themselves with the shared app: JupyterHub's ``self`` without
+``servers``, ``access:servers`` and sharing, so nobody starts a server of their own."""
 IOPUB_TIMEOUT = 60
 SHARED_FILL_DELAY = 20
 """Seconds after a page takes a kernel before the shared app's pool starts its replacement."""
@@ -70,8 +73,9 @@ class HubSettings:
     preheated: int = 1
     """Kernels each user's server keeps preheated (0: less memory, slower pages)."""
     python: str = sys.executable
-    app: str = "per-user"
-    """``per-user``: a server per signed-in user; ``shared``: one app service for all."""
+    app: str = "shared"
+    """``shared``: one app service for all (one machine); ``per-user``: a server per
+    signed-in user (an existing hub's spawner, Kubernetes)."""
     pool: int = 10
     """The shared app's preheated kernels, waiting for the next pages."""
     app_port: int = 8083
@@ -196,6 +200,8 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
     reports_env = {}
     services: list[dict[str, Any]] = []
     if settings.app == "shared":
+        # no server of one's own: /hub/spawn typed by hand would start one (and its memory)
+        user_scopes[:1] = SHARED_USER_SCOPES
         user_scopes.append(f"access:services!service={APP_SERVICE}")
         app_path = f"services/{APP_SERVICE}/"
         reports_env[APP_PATH_VAR] = app_path  # a report's deal links open the shared app
@@ -326,9 +332,10 @@ def secret_file(path: Path, nbytes: int = 32) -> str:
 def existing_hub_config(teams_file: str, runtime: str, *, python: str = sys.executable,
                         report_every: float = 60.0) -> str:
     """``coachkit hub --print-config``: a jupyterhub_config.py for a hub that already signs
-    people in (any authenticator). It uses the hub's own network, spawner and sign-in."""
+    people in (any authenticator). It uses the hub's own network, spawner and sign-in: user
+    servers (per-user), where that hub's spawner puts them, not a service in the hub's host."""
     settings = HubSettings(teams_file=str(Path(teams_file).resolve()), runtime=runtime,
-                           python=python, report_every=report_every)
+                           python=python, report_every=report_every, app="per-user")
     return f'''\
 # jupyterhub_config.py: coachkit on an existing JupyterHub (coachkit hub --print-config).
 #
