@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import stat
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -18,16 +17,24 @@ from pathlib import Path
 
 import pytest
 import requests
-import websocket
 
 from coachkit.store import Store
 from support.helpers import REPO
 from support.hubprobe import (
     coachkit_face,
+    cookie_of,
     environ_of,
+    listening,
     sellers_see_only_their_teams,
     unix_sockets,
     websocket_answer,
+)
+from support.hubsecurity import (
+    HUB_PROGRAMS,
+    code_from_the_browser_is_not_run,
+    listens_on_loopback_only,
+    runtime_is_private,
+    serves_the_app_only,
 )
 from support.hubserver import REPORTS, SOCKETS_SEEN, Hub, run_as, signed_in_page, wait_for_reports
 
@@ -132,46 +139,20 @@ def test_report_urls_cannot_leave_the_teams_folder(hub: Hub, team_store):
 # -- the runtime: loopback, private files, no secret in argv, logs or pages ----------------
 
 
-def listening(pids: set[int]) -> set[str]:
-    """The addresses TCP sockets of these processes listen on (from /proc)."""
-    inodes: dict[str, int] = {}
-    for pid in pids:
-        try:
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                target = fd.readlink().name if fd.is_symlink() else ""
-                if target.startswith("socket:["):
-                    inodes[target[8:-1]] = pid
-        except OSError:
-            continue
-    found = set()
-    for table, width in (("tcp", 8), ("tcp6", 32)):
-        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
-                address, port = fields[1].split(":")
-                if width == 8:
-                    ip = ".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0))
-                else:
-                    ip = "::1" if address.endswith("01000000") and address.startswith("0" * 16) \
-                        else address
-                found.add(f"{ip}:{int(port, 16)}")
-    return found
+PER_USER = ("coachkit.hub.userproxy", "coachkit.hub.uservoila")
+"""A user's server: its proxy (on a loopback port), its Voila (on a Unix socket)."""
 
 
 def test_runtime_files_are_private_and_no_secret_is_in_argv_or_logs(hub: Hub, team_store):
-    assert stat.S_IMODE(hub.runtime.stat().st_mode) == 0o700
-    for secret in ("proxy_auth_token", "jupyterhub_cookie_secret"):
-        assert stat.S_IMODE((hub.runtime / secret).stat().st_mode) == 0o600
-    token = (hub.runtime / "proxy_auth_token").read_text().strip()
-    processes = hub.processes()
-    assert any("jupyterhub" in argv for argv in processes.values())
-    assert any("-m coachkit.hub.proxy" in argv for argv in processes.values())
-    assert any("coachkit.hub.reports" in argv for argv in processes.values())
-    password = str(team_store["password"])
-    for argv in processes.values():
-        assert password not in argv and token not in argv and hub.password not in argv
-    assert password not in hub.log.read_text() and password not in "".join(hub.stdout)
-    assert "***" not in "".join(hub.stdout) or password not in "".join(hub.stdout)
+    open_server(hub, "ana")
+    roles = set()
+    for pid in users_processes(hub, "ana"):
+        try:
+            roles.add(environ_of(pid).get("COACHKIT_STORE"))
+        except OSError:  # a kernel ended meanwhile
+            continue
+    (role,) = roles - {None}
+    runtime_is_private(hub, team_store, HUB_PROGRAMS + PER_USER, str(role))
 
 
 # -- the sellers' app -----------------------------------------------------------------------
@@ -273,60 +254,12 @@ def test_a_manager_and_a_seller_sign_in_through_coachkit_pages(browser, hub: Hub
 
 
 def test_a_users_server_serves_the_app_only(hub: Hub):
-    ana = open_server(hub, "ana")
-    statuses = {}
-    for path in ("lab", "lab/tree", "tree", "api/contents", "api/contents/coachkit.ipynb",
-                 "terminals/1", "api/terminals", "api/kernels", "api/sessions",
-                 "files/coachkit.ipynb", "voila/files/coachkit.ipynb",
-                 "voila/render/coachkit.ipynb", "notebooks/coachkit.ipynb", "edit/x.txt"):
-        statuses[path] = ana.get(f"{hub.url}user/ana/{path}", timeout=60).status_code
-    assert statuses == {p: 403 for p in statuses}
-    writes = {
-        "POST api/kernels": ana.post(f"{hub.url}user/ana/api/kernels",
-                                     json={"name": "python3"}).status_code,
-        "POST api/terminals": ana.post(f"{hub.url}user/ana/api/terminals").status_code,
-        "PUT api/contents": ana.put(f"{hub.url}user/ana/api/contents/x.txt",
-                                    json={"type": "file", "format": "text",
-                                          "content": "x"}).status_code,
-    }
-    assert writes == {k: 403 for k in writes}
+    serves_the_app_only(hub, open_server(hub, "ana"), "user/ana/")
 
 
 def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):
-    """Only widget messages reach a page's kernel: Voila drops execute requests (while it
-    answers others on the same channel), so nobody runs code next to the store's
-    credentials."""
-    ana = open_server(hub, "ana")
-    page = ana.get(f"{hub.url}user/ana/", timeout=120)
-    kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text)
-    assert kernel, page.text[:300]
-    cookie = "; ".join(f"{k}={v}" for k, v in ana.cookies.get_dict().items())
-    channel = websocket.create_connection(
-        f"{hub.url.replace('http', 'ws', 1)}user/ana/api/kernels/{kernel.group(1)}/channels"
-        f"?session_id={uuid.uuid4()}", header=[f"Cookie: {cookie}"],
-        origin=hub.url.rstrip("/"), timeout=15)
-    marker = tmp_path / "ran"
-
-    def message(kind: str, content: dict[str, object]) -> str:
-        return json.dumps({
-            "header": {"msg_id": str(uuid.uuid4()), "username": "ana", "version": "5.3",
-                       "session": str(uuid.uuid4()), "msg_type": kind, "date": ""},
-            "parent_header": {}, "metadata": {}, "content": content, "channel": "shell",
-            "buffers": []})
-
-    try:
-        channel.send(message("execute_request", {
-            "code": f"open({str(marker)!r}, 'w').write('ran')", "silent": False,
-            "store_history": False, "user_expressions": {}, "allow_stdin": False,
-            "stop_on_error": True}))
-        channel.send(message("kernel_info_request", {}))
-        seen = []
-        while "kernel_info_reply" not in seen:
-            seen.append(json.loads(channel.recv())["header"]["msg_type"])
-        time.sleep(3)
-    finally:
-        channel.close()
-    assert "execute_reply" not in seen and not marker.exists()
+    ana, kernel = served_page(hub, "ana")
+    code_from_the_browser_is_not_run(hub, ana, "user/ana/", kernel, tmp_path)
 
 
 def test_code_run_in_a_sellers_kernel_reaches_no_other_teams_deal(hub: Hub, team_store):
@@ -375,9 +308,9 @@ def test_another_users_server_is_refused(hub: Hub):
 
 
 def test_every_listening_socket_is_on_loopback(hub: Hub):
-    addresses = listening(set(hub.processes()))
-    assert addresses and all(a.startswith(("127.0.0.1:", "::1:")) for a in addresses), \
-        addresses
+    open_server(hub, "ana")
+    listens_on_loopback_only(hub, serving=(*HUB_PROGRAMS, PER_USER[0]),
+                             unix_only=PER_USER[1:])
 
 
 # -- what an anonymous client and another Unix user reach (issue 18) ------------------------
@@ -387,10 +320,9 @@ def close_page(hub: Hub, session: requests.Session, user: str, kernel: str) -> s
     """Connect to a served page's kernel as its owner and leave, as a tab would: its kernel
     then ends after the server's grace (a page that never connects holds one of the user's
     pages for a minute). Returns what the websocket answered."""
-    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.get_dict().items())
     return websocket_answer(
         f"{hub.url.replace('http', 'ws', 1)}user/{user}/api/kernels/{kernel}/channels"
-        f"?session_id={uuid.uuid4()}", cookie=cookie, origin=hub.url.rstrip("/"))
+        f"?session_id={uuid.uuid4()}", cookie=cookie_of(session), origin=hub.url.rstrip("/"))
 
 
 def test_a_kernel_websocket_needs_the_hub_sign_in(hub: Hub):
@@ -400,11 +332,10 @@ def test_a_kernel_websocket_needs_the_hub_sign_in(hub: Hub):
     channels = (f"{hub.url.replace('http', 'ws', 1)}user/ana/api/kernels/{kernel}/channels"
                 f"?session_id={uuid.uuid4()}")
     wes, _ = hub.login("wes")
-    wes_cookie = "; ".join(f"{k}={v}" for k, v in wes.cookies.get_dict().items())
     answers = {
         "no cookie": websocket_answer(channels),
         "no cookie, the hub's origin": websocket_answer(channels, origin=hub.url.rstrip("/")),
-        "wes's cookie": websocket_answer(channels, cookie=wes_cookie,
+        "wes's cookie": websocket_answer(channels, cookie=cookie_of(wes),
                                          origin=hub.url.rstrip("/")),
     }
     assert answers == {k: "403" for k in answers}

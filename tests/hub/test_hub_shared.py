@@ -29,10 +29,18 @@ from coachkit.store import Store
 from support.attacker import attack
 from support.hubprobe import (
     coachkit_face,
+    cookie_of,
     environ_of,
     sellers_see_only_their_teams,
     unix_sockets,
     websocket_answer,
+)
+from support.hubsecurity import (
+    HUB_PROGRAMS,
+    code_from_the_browser_is_not_run,
+    listens_on_loopback_only,
+    runtime_is_private,
+    serves_the_app_only,
 )
 from support.hubserver import Hub, signed_in_page, team_hub
 
@@ -40,6 +48,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 APP = "services/coachkit-app/"
 POOL = 2
+SHARED = ("coachkit.hub.appproxy", "coachkit.hub.sharedvoila")
+"""The app service: its proxy (on a loopback port), its Voila (on a Unix socket)."""
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +99,10 @@ def app_page(hub: Hub, user: str, query: str = "",
     return session, kernel.group(1)
 
 
-def cookie_of(session: requests.Session) -> str:
-    return "; ".join(f"{k}={v}" for k, v in session.cookies.get_dict().items())
+def page_kernel(hub: Hub, kernel: str) -> list[int]:
+    """The process of the app's kernel with this id."""
+    return [pid for pid, argv in hub.processes().items()
+            if "ipykernel" in argv and f"kernel-{kernel}.json" in argv]
 
 
 def channels(hub: Hub, kernel: str) -> str:
@@ -211,6 +223,37 @@ def test_no_user_can_start_a_server_of_their_own(hub: Hub):
                if pid not in before and "coachkit.hub.userproxy" in argv}
     assert not started, started
     assert ana.get(f"{hub.url}hub/home", timeout=60).status_code == 200
+
+
+# -- the checks a user's server passes (support.hubsecurity) -------------------------------
+
+
+def test_runtime_files_are_private_and_no_secret_is_in_argv_or_logs(hub: Hub, team_store):
+    ana, kernel = app_page(hub, "ana")
+    (pid,) = page_kernel(hub, kernel)
+    page = json.loads(run_in_kernel(pid, "import os, json; print(json.dumps(dict(os.environ)))"))
+    try:
+        runtime_is_private(hub, team_store, HUB_PROGRAMS + SHARED, page["COACHKIT_PAGE_STORE"])
+    finally:
+        close_page(hub, ana, kernel)
+
+
+def test_the_app_service_serves_the_app_only(hub: Hub):
+    ana, kernel = app_page(hub, "ana")
+    try:
+        serves_the_app_only(hub, ana, APP)
+    finally:
+        close_page(hub, ana, kernel)
+
+
+def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):
+    ana, kernel = app_page(hub, "ana")
+    code_from_the_browser_is_not_run(hub, ana, APP, kernel, tmp_path)
+
+
+def test_every_listening_socket_is_on_loopback(hub: Hub):
+    wait_for_pool(hub)  # the app's kernels are there too
+    listens_on_loopback_only(hub, serving=(*HUB_PROGRAMS, SHARED[0]), unix_only=SHARED[1:])
 
 
 # -- in the browser --------------------------------------------------------------------------
@@ -343,8 +386,7 @@ def test_code_in_a_sellers_kernel_reaches_no_other_team_and_no_service_secret(
     not believe a user named in a header from anyone but the app's proxy."""
     ana, kernel = app_page(hub, "ana")
     app = app_processes(hub)
-    (pid,) = [p for p in app["kernels"]
-              if f"kernel-{kernel}.json" in Path(f"/proc/{p}/cmdline").read_text()]
+    (pid,) = page_kernel(hub, kernel)
     password = str(team_store["password"])
     started_with = environ_of(pid)
     assert "COACHKIT_STORE" not in started_with and "JUPYTERHUB_API_TOKEN" not in started_with

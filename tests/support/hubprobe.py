@@ -39,6 +39,11 @@ def environ_of(pid: int) -> dict[str, str]:
     return dict(e.split("=", 1) for e in raw.split("\0") if "=" in e)
 
 
+def cookie_of(session) -> str:
+    """A requests session's cookies as a ``Cookie`` header (for a websocket)."""
+    return "; ".join(f"{k}={v}" for k, v in session.cookies.get_dict().items())
+
+
 def websocket_answer(url: str, *, cookie: str = "", origin: str = "") -> str:
     """"open" if the websocket opens, else the HTTP status of its refusal."""
     try:
@@ -53,17 +58,42 @@ def websocket_answer(url: str, *, cookie: str = "", origin: str = "") -> str:
     return "open"
 
 
-def unix_sockets(pids: set[int]) -> set[str]:
-    """The paths of the Unix sockets these processes listen on (from /proc)."""
-    inodes = set()
+def socket_inodes(pids: set[int]) -> dict[str, int]:
+    """The inodes of the sockets these processes hold open -> the pid holding each (from
+    /proc)."""
+    inodes: dict[str, int] = {}
     for pid in pids:
         try:
             for fd in Path(f"/proc/{pid}/fd").iterdir():
                 target = fd.readlink().name if fd.is_symlink() else ""
                 if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
+                    inodes[target[8:-1]] = pid
         except OSError:
             continue
+    return inodes
+
+
+def listening(pids: set[int]) -> set[str]:
+    """The addresses TCP sockets of these processes listen on (from /proc)."""
+    inodes = socket_inodes(pids)
+    found = set()
+    for table, width in (("tcp", 8), ("tcp6", 32)):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                address, port = fields[1].split(":")
+                if width == 8:
+                    ip = ".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0))
+                else:
+                    ip = "::1" if address.endswith("01000000") and address.startswith("0" * 16) \
+                        else address
+                found.add(f"{ip}:{int(port, 16)}")
+    return found
+
+
+def unix_sockets(pids: set[int]) -> set[str]:
+    """The paths of the Unix sockets these processes listen on (from /proc)."""
+    inodes = socket_inodes(pids)
     found = set()
     for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
         fields = line.split()
