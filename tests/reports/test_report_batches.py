@@ -27,7 +27,7 @@ from coachkit.store import Store
 from coachkit.store.tables import reviews_table
 from coachkit.training.demo import demo_deals
 from support.helpers import TODAY
-from support.procs import alive, tree_of
+from support.procs import alive, as_a_terminals_job, tree_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-batches")]
 
@@ -48,9 +48,10 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "coachkit.cli", "report", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # its own process group, like a terminal's
+    with as_a_terminals_job():
+        return subprocess.Popen([sys.executable, "-m", "coachkit.cli", "report", *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)  # its own process group, like a terminal's
 
 
 def wait_for(condition: object, timeout: float = 240) -> None:

@@ -5,7 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
+
+
+@contextlib.contextmanager
+def as_a_terminals_job() -> Iterator[None]:
+    """Processes started inside get Ctrl-C as a terminal's foreground job has it (SIGINT
+    at its default), whatever this test process inherited: a shell starts a script's
+    background job (``cmd &``) with SIGINT ignored, its children keep it ignored, and a
+    command that respects that (as ``coachkit report`` does) would then run on after a
+    Ctrl-C sent by the test. A handler here (not SIG_IGN) becomes the default at exec."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def descendants(root: int) -> set[int]:
