@@ -23,12 +23,13 @@ pytestmark = pytest.mark.slow
 
 
 def port_holders(port: int) -> set[int]:
-    """Processes with a TCP socket on ``port`` (listening or connected), from /proc."""
+    """Processes with a TCP socket on ``port`` (listening, accepted, or a client's connected
+    to it), from /proc."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+            if port in (int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16)):
                 inodes.add(fields[9])
     holders = set()
     for entry in os.listdir("/proc"):
@@ -117,6 +118,31 @@ def test_the_url_is_printed_once_the_app_answers(tmp_path: Path) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
+
+
+def test_a_preheated_kernel_interrupted_before_its_page_reports_no_error(tmp_path: Path) -> None:
+    """jupyter_client sends a kernel SIGINT before every shutdown; a preheated kernel is then
+    still waiting for its page, holding nothing. It used to log that KeyboardInterrupt as a page
+    error with its traceback (seen in CI: Ctrl-C's kill came after it). Ctrl-C now kills
+    preheated kernels without the interrupt (``test_ctrl_c_and_closed_tabs_leave_no_traceback``);
+    this checks the kernel's side with the interrupt sent for sure."""
+    server = AppServer(app_command("--store", demo_store(tmp_path, "store.db")), app_env(),
+                       tmp_path / "app.log")
+    try:
+        wait_until(lambda: len(server.kernel_pids()) == 1, 90, "the preheated kernel starts")
+        (kernel,) = server.kernel_pids()
+        # the notebook has reached the wait for its page: the kernel is connected to Voila
+        wait_until(lambda: kernel in port_holders(server.port), 90,
+                   "the preheated kernel waits for its page")
+        os.kill(kernel, signal.SIGINT)  # as jupyter_client's interrupt before a shutdown
+        # the interrupted notebook ends: Voila logs it (its executor's error, no page's)
+        wait_until(lambda: "Error at server while executing cell" in server.log_text(), 30,
+                   "Voila sees the interrupted notebook end")
+        time.sleep(1)
+        log = server.log_text()
+    finally:
+        server.stop()
+    assert "coachkit: error" not in log and "page_request.py" not in log, log
 
 
 @pytest.mark.browser

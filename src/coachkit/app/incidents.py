@@ -36,6 +36,17 @@ def log_error(exc_info: ExcInfo) -> str:
     return reference
 
 
+def log_interrupt(exc: KeyboardInterrupt) -> None:
+    """A page kernel is interrupted only by its server, just before it shuts it down
+    (jupyter_client sends SIGINT first): one line, no traceback, on Ctrl-C too. Nothing at all
+    for a preheated kernel still waiting for its page: it held nothing."""
+    from coachkit.app.page_request import StoppedBeforePage
+
+    if not isinstance(exc, StoppedBeforePage):
+        print(f"coachkit: the page kernel {os.getpid()} was interrupted by its server "
+              "(it is being shut down)", file=sys.__stderr__, flush=True)
+
+
 def in_voila() -> bool:
     """Whether this kernel serves a Voila page (Voila sets these for its kernels)."""
     return "VOILA_BASE_URL" in os.environ or "VOILA_KERNEL_ID" in os.environ
@@ -51,7 +62,11 @@ def install(show: Callable[[str], None]) -> bool:
         return False
 
     def showtraceback(exc_tuple: ExcInfo | None = None, *args: Any, **kwargs: Any) -> None:
-        reference = log_error(exc_tuple or sys.exc_info())
+        exc_info = exc_tuple or sys.exc_info()
+        if isinstance(exc_info[1], KeyboardInterrupt):
+            log_interrupt(exc_info[1])
+            return
+        reference = log_error(exc_info)
         with contextlib.suppress(Exception):  # the page is told if it can be
             show(reference)
 

@@ -27,6 +27,12 @@ SOCKET_WAIT_SECONDS = 3600.0
 """A preheated kernel may wait long for its page; Voila's pool replaces it anyway."""
 
 
+class StoppedBeforePage(KeyboardInterrupt):
+    """Interrupted while waiting for its page. A server interrupts a kernel only to shut it
+    down (jupyter_client sends SIGINT before every shutdown): there is no page and no edit,
+    so nothing to report (:mod:`coachkit.app.incidents` stays silent)."""
+
+
 def kernel_proof(key: bytes, kernel_id: str) -> str:
     """What a kernel sends to show it holds its connection key."""
     return hmac.new(key, f"voila-query:{kernel_id}".encode(), hashlib.sha256).hexdigest()
@@ -90,17 +96,24 @@ def wait_for_request() -> None:
     if not kernel_id or kernel is None:
         return
     proof = kernel_proof(kernel.session.key, kernel_id)
+    try:
+        message = _wait(kernel_id, proof)
+    except KeyboardInterrupt:
+        raise StoppedBeforePage from None
+    if message:
+        os.environ.update(json.loads(message))
+
+
+def _wait(kernel_id: str, proof: str) -> str | None:
     socket = os.environ.get(SOCKET_VAR)
     if socket:  # the team server's user Voila: no TCP port
-        message = _receive_on_socket(socket, kernel_id, proof)
-        if message:
-            os.environ.update(json.loads(message))
-        return
+        return _receive_on_socket(socket, kernel_id, proof)
     found: list[str | None] = []
-    # the kernel's own event loop runs in this thread: the wait gets a thread and loop of its own
+    # the kernel's own event loop runs in this thread: the wait gets a thread and loop of its
+    # own (a daemon: a kernel shut down while waiting must not wait for it to exit)
     thread = threading.Thread(
-        target=lambda: found.append(asyncio.run(_receive(_query_url(kernel_id), proof))))
+        target=lambda: found.append(asyncio.run(_receive(_query_url(kernel_id), proof))),
+        daemon=True)
     thread.start()
     thread.join()
-    if found and found[0]:
-        os.environ.update(json.loads(found[0]))
+    return found[0] if found else None

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_async, run_sync
 from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httputil import HTTPServerRequest
@@ -494,11 +494,16 @@ class CoachkitVoila(Voila):
         super().stop()
 
     async def _end_preheated(self) -> None:
+        """SIGKILL before the shutdown: jupyter_client's shutdown interrupts (SIGINT) before it
+        kills, and a preheated kernel interrupted in the notebook logged that KeyboardInterrupt
+        as a page error whenever it ran before the kill (seen in CI on Ctrl-C)."""
         for task in self._pool_tasks():
             if task.done() and not task.cancelled() and task.exception() is None:
-                with contextlib.suppress(KeyError, RuntimeError, web.HTTPError):
-                    await self.kernel_manager.shutdown_kernel(task.result()["kernel_id"],
-                                                              now=True)
+                kernel_id = task.result()["kernel_id"]
+                with contextlib.suppress(KeyError, RuntimeError, OSError, web.HTTPError):
+                    await ensure_async(self.kernel_manager.signal_kernel(kernel_id,
+                                                                         signal.SIGKILL))
+                    await self.kernel_manager.shutdown_kernel(kernel_id, now=True)
 
     def _stop_on_signal(self, sig: int) -> None:
         if self._stopping:
