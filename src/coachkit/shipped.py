@@ -41,6 +41,12 @@ def hub_templates_dir() -> Path:
     return folder("coachkit.hub") / "templates"
 
 
+def app_pages_dir() -> Path:
+    """The app server's own pages (Jinja2): sign-in, sign-out and errors, in place of
+    Jupyter's."""
+    return folder("coachkit.app") / "pages"
+
+
 def jupyter_data_dir() -> Path:
     """A Jupyter data folder (``JUPYTER_PATH`` entry) holding the app's Voila page template,
     ``voila/templates/coachkit``; Binder's postBuild copies that template into the server's."""

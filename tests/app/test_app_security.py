@@ -269,6 +269,35 @@ def test_the_sign_in_page_is_coachkits(app_server: AppServer) -> None:
     assert status == 302 and location == f"/{app_server.prefix}/?deal_id=fjordbank-onboarding"
 
 
+def test_signing_out_and_errors_are_coachkits_pages(app_server: AppServer) -> None:
+    """The app's own pages besides sign-in: ``logout`` signs this browser out on coachkit's
+    page (Jupyter's needed a setting Voila lacks: a bare 500), the next visit asks for the
+    token again; an error (a form sent without its _xsrf field) is coachkit's page with its
+    status (a 500 before); a template folder with no file in it is a 404 (Voila's 500)."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+
+    def send(url: str, data: bytes | None = None) -> tuple[int, str, str]:
+        try:
+            with browser.open(urllib.request.Request(url, data=data), timeout=60) as response:
+                return response.status, "", response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Location", ""), exc.read().decode("utf-8")
+
+    send(app_server.link())  # signed in: the token traded for a cookie
+    assert send(app_server.url)[0] == 200
+    status, _, body = send(app_server.url + "logout")
+    assert status == 200 and "Signed out" in body and "Your work is saved" in body
+    assert "Jupyter" not in body and app_server.token not in body
+    status, location, _ = send(app_server.url)
+    assert status == 302 and f"/{app_server.prefix}/login?" in location
+    status, _, body = send(app_server.url + "logout", data=b"")
+    assert status == 403 and 'id="ck-error"' in body and "403 Forbidden" in body
+    assert "Jupyter" not in body and "_xsrf" not in body
+    for path in ("voila/templates/coachkit/", "voila/templates/coachkit", "voila/templates/"):
+        assert send(app_server.url + path)[0] == 404, path
+
+
 def test_nothing_answers_outside_the_secret_path(app_server: AppServer) -> None:
     """The app lives under a random first path segment: the port's root and Voila's usual
     paths are not found, and no answer names the real path."""

@@ -26,6 +26,7 @@ from support.hubprobe import (
     environ_of,
     listening,
     sellers_see_only_their_teams,
+    signs_out_at_the_app,
     unix_sockets,
     websocket_answer,
 )
@@ -255,6 +256,10 @@ def test_a_manager_and_a_seller_sign_in_through_coachkit_pages(browser, hub: Hub
 
 def test_a_users_server_serves_the_app_only(hub: Hub):
     serves_the_app_only(hub, open_server(hub, "ana"), "user/ana/")
+
+
+def test_the_apps_own_logout_is_the_hubs(hub: Hub):
+    signs_out_at_the_app(hub, open_server(hub, "ana"), "user/ana/")
 
 
 def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):

@@ -32,6 +32,7 @@ from support.hubprobe import (
     cookie_of,
     environ_of,
     sellers_see_only_their_teams,
+    signs_out_at_the_app,
     unix_sockets,
     websocket_answer,
 )
@@ -244,6 +245,11 @@ def test_the_app_service_serves_the_app_only(hub: Hub):
         serves_the_app_only(hub, ana, APP)
     finally:
         close_page(hub, ana, kernel)
+
+
+def test_the_apps_own_logout_is_the_hubs(hub: Hub):
+    session, _ = hub.login("ana")
+    signs_out_at_the_app(hub, session, APP)
 
 
 def test_code_sent_from_the_browser_is_not_run(hub: Hub, tmp_path: Path):

@@ -50,6 +50,7 @@ def test_a_wheel_in_a_fresh_venv_runs_demo_report_and_app(tmp_path: Path) -> Non
                         "coachkit/app/jupyter/voila/templates/coachkit/conf.json",
                         "coachkit/app/jupyter/voila/templates/coachkit/static/coachkit.js",
                         "coachkit/app/jupyter/voila/templates/coachkit/static/coachkit.css",
+                        "coachkit/app/pages/sign-in.html", "coachkit/app/pages/error.html",
                         "coachkit/coaching/settings.toml"):
             assert shipped in names
         assert archive.read("coachkit/workbooks/coachkit.ipynb") == (

@@ -44,6 +44,22 @@ def cookie_of(session) -> str:
     return "; ".join(f"{k}={v}" for k, v in session.cookies.get_dict().items())
 
 
+def signs_out_at_the_app(hub, session, app: str) -> None:
+    """``<app>logout`` typed by hand (a 500 before): the app's sign-in cookie goes, the hub's
+    sign-out follows, and the app then asks to sign in again."""
+    assert session.get(f"{hub.url}{app}", timeout=300).status_code == 200
+    own = [c.name for c in session.cookies if c.path.rstrip("/") == f"/{app}".rstrip("/")
+           and c.name.startswith(("jupyterhub-user-", "service-"))]
+    assert own, [(c.name, c.path) for c in session.cookies]
+    answer = session.get(f"{hub.url}{app}logout", timeout=60, allow_redirects=False)
+    assert (answer.status_code, answer.headers.get("Location")) == (302, "/hub/logout")
+    assert not [c for c in session.cookies if c.name in own]
+    after = session.get(f"{hub.url}hub/logout", timeout=60)
+    assert after.status_code == 200 and "/hub/login" in after.url
+    again = session.get(f"{hub.url}{app}", timeout=60)
+    assert "/hub/login" in again.url and "Sign in to coachkit" in again.text
+
+
 def websocket_answer(url: str, *, cookie: str = "", origin: str = "") -> str:
     """"open" if the websocket opens, else the HTTP status of its refusal."""
     try:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from jinja2 import ChoiceLoader, FileSystemLoader
 from jupyter_core.utils import ensure_async, run_sync
 from jupyter_server.utils import url_path_join
 from tornado import web
@@ -45,6 +46,7 @@ from tornado.routing import Matcher, Rule
 from traitlets import Bool, Float, Integer, List, TraitError, Unicode
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.voila_identity_provider import VoilaLoginHandler
@@ -54,7 +56,7 @@ from coachkit.app.page_request import PROOF_HEADER, kernel_proof
 from coachkit.app.server import PREFIX_VARIABLE
 from coachkit.html import Markup, html
 from coachkit.model.files import MAX_FILE_BYTES
-from coachkit.shipped import jupyter_data_dir
+from coachkit.shipped import app_pages_dir, jupyter_data_dir
 
 TEMPLATE = "coachkit"
 """The page template shipped in :func:`coachkit.shipped.jupyter_data_dir`."""
@@ -218,30 +220,6 @@ class QueryHandler(RequestInfoSocketHandler):
                 del waiters[kernel_id]
 
 
-SIGN_IN = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in - coachkit</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto;
- padding: 0 1em; color: #0f172a">
-<h1 id="ck-sign-in">Open your coachkit workbook</h1>
-<p>This app holds your deals, so it opens only for the person who started it. Paste the token
-that <code>coachkit app</code> printed in its terminal: the part of the address after
-<code>token=</code>. Opening that whole address again works too.</p>
-{error}
-<form method="post" action="{action}">{xsrf}
-<label for="ck-token">Token</label><br>
-<input id="ck-token" name="password" type="password" autocomplete="off" autofocus
- style="width: 100%; font: inherit; padding: .4em; margin: .3em 0 1em">
-<button type="submit" style="font: inherit; padding: .4em 1em">Open the workbook</button>
-</form>
-<p style="color: #475569">The token is new every time <code>coachkit app</code> starts: after
-a restart, use the one it printed then.</p>
-</body></html>"""
-
-WRONG_TOKEN = Markup("That token does not open this app. Copy it again from the terminal where "
-                      "<code>coachkit app</code> runs now.")
-
-
 class SignInHandler(VoilaLoginHandler):
     """coachkit's sign-in page, in its own words: Jupyter's says to run ``jupyter server
     list`` and shows ``localhost:8888``, neither of which means anything to a seller."""
@@ -249,12 +227,21 @@ class SignInHandler(VoilaLoginHandler):
     def _render(self, message: dict[str, str] | None = None) -> None:
         action = url_path_join(self.base_url, "login") + "?" + urlencode(
             {"next": self.get_argument("next", default=self.base_url)})
-        error = html('<p id="ck-sign-in-error" style="color: #b91c1c">{}</p>', WRONG_TOKEN) \
-            if message and message.get("error") else ""
         self.set_header("Cache-Control", "no-store")
         # tornado's xsrf field is markup it built (its value escaped)
-        self.finish(html(SIGN_IN, action=action, xsrf=Markup(self.xsrf_form_html()),
-                         error=error))
+        self.finish(self.render_template(
+            "sign-in.html", action=action, xsrf=Markup(self.xsrf_form_html()),
+            wrong_token=bool(message and message.get("error"))))
+
+
+class TemplateFileHandler(TemplateStaticFileHandler):
+    """Voila's handler for a template's static files, with a 404 for a path that names no file
+    (``voila/templates/coachkit/``: Voila's raised ValueError, a 500)."""
+
+    def parse_url_path(self, url_path: str) -> str:
+        if url_path.count("/") < 2:
+            raise web.HTTPError(404)
+        return str(super().parse_url_path(url_path))
 
 
 def _retrieve(sent: asyncio.Future[None]) -> None:
@@ -355,13 +342,19 @@ class CoachkitVoila(Voila):
         settings = super().init_settings()
         settings[SETTINGS_KEY] = self
         settings["websocket_max_message_size"] = WEBSOCKET_LIMIT
+        # the server's own pages (sign-in, sign-out, errors) are coachkit's: Jupyter's
+        # need a static_path Voila does not set, and failed as a bare 500
+        server_pages = settings["jinja2_env"]
+        server_pages.loader = ChoiceLoader([FileSystemLoader(str(app_pages_dir())),
+                                            server_pages.loader])
         settings.setdefault("xsrf_cookie_kwargs", {"path": self.base_url})
         self.identity_provider.login_handler_class = SignInHandler
         return settings
 
     def init_handlers(self) -> list[Any]:
         ours = {TornadoVoilaHandler: PageHandler, RequestInfoSocketHandler: QueryHandler,
-                VoilaKernelWebsocketHandler: KernelSocketHandler}
+                VoilaKernelWebsocketHandler: KernelSocketHandler,
+                TemplateStaticFileHandler: TemplateFileHandler}
         handlers = []
         for path, handler, *rest in super().init_handlers():
             if path in ("/login", "/logout"):  # Jupyter's sign-in is not under base_url
@@ -501,8 +494,9 @@ class CoachkitVoila(Voila):
             if task.done() and not task.cancelled() and task.exception() is None:
                 kernel_id = task.result()["kernel_id"]
                 with contextlib.suppress(KeyError, RuntimeError, OSError, web.HTTPError):
-                    await ensure_async(self.kernel_manager.signal_kernel(kernel_id,
-                                                                         signal.SIGKILL))
+                    # the kernel's own manager: the multi-kernel one logs every signal
+                    kernel = self.kernel_manager.get_kernel(kernel_id)
+                    await ensure_async(kernel.signal_kernel(signal.SIGKILL))
                     await self.kernel_manager.shutdown_kernel(kernel_id, now=True)
 
     def _stop_on_signal(self, sig: int) -> None:

@@ -11,15 +11,21 @@ URL made Voila render a page and take a kernel, using up the seller's pages.
 403 and before anything reaches Voila, every websocket upgrade whose cookie is not the
 hub's sign-in of someone allowed on this server (its owner; admins with access to servers).
 HTTP requests keep the standaloneproxy's own check (a redirect to the hub's sign-in).
+``<server>/logout`` is the proxy's own: it clears the server's sign-in cookie and goes on to
+the hub's sign-out (it reached Voila before, whose Jupyter sign-out page failed: a 500).
 ``python -m coachkit.hub.userproxy [standaloneproxy options] -- COMMAND`` runs it.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from jupyter_server.utils import url_path_join
 from jupyter_server_proxy.standalone.app import StandaloneProxyServer
+from jupyterhub.services.auth import HubOAuthenticated
 from tornado import web
+from tornado.routing import PathMatches, Rule
 
 
 def _is_websocket_upgrade(handler: web.RequestHandler) -> bool:
@@ -43,10 +49,27 @@ def signed_in_websockets(handler_class: type) -> type:
     return SignedInWebsocketProxyHandler
 
 
+class SignOutHandler(HubOAuthenticated, web.RequestHandler):
+    """``<server>/logout``: this server's sign-in cookie goes, then the hub's sign-out ends
+    the hub's session (and the tokens it gave this server)."""
+
+    def get(self) -> None:
+        self.hub_auth.clear_cookie(self)
+        self.redirect(url_path_join(self.hub_auth.hub_prefix, "logout"))
+
+
 class UserProxy(StandaloneProxyServer):
-    """``jupyter-standaloneproxy`` whose websockets need the hub's sign-in too."""
+    """``jupyter-standaloneproxy`` whose websockets need the hub's sign-in too, and whose
+    ``logout`` is the hub's."""
 
     name = "coachkit-userproxy"
+
+    def create_app(self) -> web.Application:
+        app = super().create_app()
+        # ahead of the proxy's catch-all rule
+        app.default_router.rules.insert(0, Rule(
+            PathMatches(f"{re.escape(self.base_url.rstrip('/'))}/logout$"), SignOutHandler))
+        return app
 
     def get_proxy_base_class(self) -> tuple[type | None, dict[str, Any]]:
         cls, kwargs = super().get_proxy_base_class()
