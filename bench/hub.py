@@ -371,7 +371,7 @@ def main() -> None:
     print(f"floor, {len(sellers)} bare Voila pages at once in Chromium, cold: worst "
           f"{floors:5.1f} s {against(floors, GOALS['worst'], ' s')}  ({load()})", flush=True)
     if "shared" in apps:
-        from coachkit.hub.config import HubSettings
+        from coachkit.hub.settings import HubSettings
 
         pool = args.pool or HubSettings(teams_file="", runtime="").pool
         (tmp / "shared").mkdir()

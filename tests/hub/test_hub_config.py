@@ -20,12 +20,11 @@ import coachkit.hub
 from coachkit.errors import CoachkitError
 from coachkit.hub.config import (
     PROXY_TIMEOUT_MS,
-    SETTINGS_VAR,
-    HubSettings,
     server_token_scopes,
     shared_app_command,
     user_server_command,
 )
+from coachkit.hub.settings import SETTINGS_VAR, HubSettings
 from coachkit.hub.teams import load_teams, parse_teams
 from coachkit.store import Store
 from coachkit.training.demo import demo_deals
@@ -383,6 +382,8 @@ def test_the_shared_app_is_one_hub_service(teams_file, tmp_path, monkeypatch):
     assert app["environment"]["COACHKIT_STORE"] == store
     assert not [a for a in app["command"] if "s3cret" in a]
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    # no user servers, so no idle culler of them (it polled the hub for nothing)
+    assert set(services) == {"coachkit-app", "coachkit-reports"} and set(roles) == {"user"}
     # no "self": it holds "servers", and a server of one's own (via /hub/spawn) is not served
     assert roles["user"]["scopes"] == ["read:users!user", "users:activity!user", "tokens!user",
                                        "access:services!service=coachkit-reports",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from coachkit.cli.common import Parents
 from coachkit.errors import CoachkitError
+from coachkit.hub.settings import APP_MODES, default
 from coachkit.processes import bind_error, free_port
 
 if TYPE_CHECKING:
@@ -41,27 +42,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     p.add_argument("--store-password-file", metavar="FILE",
                    help="a file holding the database password (else $PGPASSWORD, or the "
                         "whole URL in $COACHKIT_STORE)")
-    p.add_argument("--port", type=int, default=8000, help="the hub's port (default 8000)")
-    p.add_argument("--ip", default="127.0.0.1",
-                   help="the address the hub's port listens on (default 127.0.0.1: this "
-                        "machine only); every other port stays on 127.0.0.1")
-    p.add_argument("--report-every", type=float, default=60.0, metavar="MINUTES",
-                   help="render the teams' reports every MINUTES (default 60; also at start)")
-    p.add_argument("--preheated", type=int, choices=(0, 1), default=1, metavar="N",
+    p.add_argument("--port", type=int, default=default("port"),
+                   help=f"the hub's port (default {default('port')})")
+    p.add_argument("--ip", default=default("ip"),
+                   help=f"the address the hub's port listens on (default {default('ip')}: "
+                        "this machine only); every other port stays on 127.0.0.1")
+    p.add_argument("--report-every", type=float, default=default("report_every"),
+                   metavar="MINUTES", help="render the teams' reports every MINUTES "
+                   f"(default {default('report_every'):g}; also at start)")
+    p.add_argument("--preheated", type=int, choices=(0, 1), default=default("preheated"),
+                   metavar="N",
                    help="with --app per-user: kernels kept preheated in each user's server: 1 "
-                        "(default: a page "
-                        "opens without waiting for Python) or 0 (~80 MB less per signed-in "
-                        "seller; each page waits for its kernel)")
-    p.add_argument("--app", choices=("shared", "per-user"), default="shared",
-                   help="shared (default): one app service for everyone, a kernel per open "
-                        "page from a preheated pool; per-user: each signed-in user gets a "
-                        "workbook server of their own (more memory, slower first sign-in; "
-                        "see docs/team-server.md)")
-    p.add_argument("--pool", type=int, default=10, metavar="N",
+                        "(a page opens without waiting for Python) or 0 (~80 MB less per "
+                        f"signed-in seller; each page waits for its kernel); default "
+                        f"{default('preheated')}")
+    p.add_argument("--app", choices=APP_MODES, default=default("app"),
+                   help="shared: one app service for everyone, a kernel per open page from a "
+                        "preheated pool; per-user: each signed-in user gets a workbook server "
+                        "of their own (more memory, slower first sign-in; see "
+                        f"docs/team-server.md); default {default('app')}")
+    p.add_argument("--pool", type=int, default=default("pool"), metavar="N",
                    help="the shared app's kernels kept preheated for the next pages, "
                         "~80 MB each, open pages counting against them, one at least "
-                        "(default 10: ten sellers open a page at once without waiting for "
-                        "Python)")
+                        f"(default {default('pool')}: as many sellers open a page at once "
+                        "without waiting for Python)")
     p.add_argument("--runtime-dir", metavar="DIR",
                    help="the hub's own files: database, secrets, logs of reports "
                         "(default: hub/ in coachkit's data folder)")
@@ -142,8 +146,8 @@ def check_port(ip: str, port: int) -> None:
 
 def start(args: argparse.Namespace, teams: Teams, runtime: Path) -> int:
     import coachkit.hub
-    from coachkit.hub.config import SETTINGS_VAR, HubSettings
     from coachkit.hub.process import run_hub
+    from coachkit.hub.settings import SETTINGS_VAR, HubSettings
     from coachkit.hub.storeroles import TeamRoles, is_postgres
     from coachkit.processes import not_dumpable
     from coachkit.store import ENV_VAR as STORE_VAR

@@ -1,8 +1,8 @@
 """The JupyterHub configuration of the team server, in one place.
 
 :func:`configure` sets what coachkit needs in any hub: the teams as groups, the user server
-(:func:`user_server_command`), the scopes of its token, the idle culler and the
-``coachkit-reports`` service, and the roles that let users reach it. :func:`configure_local`
+(:func:`user_server_command`), the scopes of its token, the idle culler (of users' servers) and
+the ``coachkit-reports`` service, and the roles that let users reach it. :func:`configure_local`
 adds what ``coachkit hub`` runs on one machine: loopback addresses, runtime files in one
 0700 folder, the trial sign-in, and local processes for user servers. The shipped
 ``jupyterhub_config.py`` reads :class:`HubSettings` from ``$COACHKIT_HUB_SETTINGS``;
@@ -20,24 +20,22 @@ import json
 import os
 import secrets
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jupyterhub.utils import url_path_join
 
 from coachkit.hub.rendering import APP_PATH_VAR
+from coachkit.hub.settings import SETTINGS_VAR, HubSettings
 from coachkit.hub.storeroles import is_postgres, user_store_hook, user_store_stop_hook
 from coachkit.hub.teams import Teams, load_teams
 from coachkit.processes import not_dumpable
 from coachkit.shipped import APP_NOTEBOOK, hub_templates_dir, workbooks_dir
 from coachkit.store.location import ENV_VAR
 
-SETTINGS_VAR = "COACHKIT_HUB_SETTINGS"
 REPORTS_SERVICE = "coachkit-reports"
 APP_SERVICE = "coachkit-app"
 """The shared app (``--app shared``): one hub service serving every user's pages."""
-APP_MODES = ("per-user", "shared")
 SHARED_USER_SCOPES = ["read:users!user", "users:activity!user", "tokens!user"]
 """A user's scopes on themselves with the shared app: JupyterHub's ``self`` without
 ``servers``, ``access:servers`` and sharing, so nobody starts a server of their own."""
@@ -52,42 +50,6 @@ PASSED_THROUGH = ("COACHKIT_TODAY", "COACHKIT_SETTINGS")
 """Variables of the hub's environment that user servers and the reports service also get."""
 
 
-@dataclass(frozen=True)
-class HubSettings:
-    """Everything the hub's configuration depends on, written as JSON by ``coachkit hub``."""
-
-    teams_file: str
-    runtime: str
-    """A 0700 folder: the hub's database, cookie secret, pid files, tokens, reports, homes."""
-    port: int = 8000
-    ip: str = "127.0.0.1"
-    hub_port: int = 8081
-    proxy_api_port: int = 8001
-    reports_port: int = 8082
-    report_every: float = 60.0
-    """Minutes between two renderings of the reports."""
-    server_idle: int = 3600
-    """Seconds without activity after which the idle culler stops a user's server."""
-    kernel_idle: int = 900
-    """Seconds after which a page's kernel with no open tab is shut down."""
-    preheated: int = 1
-    """Kernels each user's server keeps preheated (0: less memory, slower pages)."""
-    python: str = sys.executable
-    app: str = "shared"
-    """``shared``: one app service for all (one machine); ``per-user``: a server per
-    signed-in user (an existing hub's spawner, Kubernetes)."""
-    pool: int = 10
-    """The shared app's preheated kernels, waiting for the next pages."""
-    app_port: int = 8083
-    max_pages: int = 6
-    """Most open pages per user (each keeps a kernel)."""
-
-    def write(self, path: Path) -> None:
-        path.write_text(json.dumps(dataclasses.asdict(self), indent=2), "utf-8")
-
-    @classmethod
-    def read(cls, path: str | Path) -> HubSettings:
-        return cls(**json.loads(Path(path).read_text("utf-8")))
 
 
 def voila_options(folder: str, *, kernel_idle: int, preheated: int, fill_delay: int = 4
@@ -199,6 +161,7 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
     user_scopes = ["self", f"access:services!service={REPORTS_SERVICE}"]
     reports_env = {}
     services: list[dict[str, Any]] = []
+    roles: list[dict[str, Any]] = []
     if settings.app == "shared":
         # no server of one's own: /hub/spawn typed by hand would start one (and its memory)
         user_scopes[:1] = SHARED_USER_SCOPES
@@ -218,12 +181,17 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
             # the store's own URL: the app makes each user's database role at page time
             "environment": {**env, **service_env(runtime, APP_SERVICE)},
         })
-    c.JupyterHub.services = [
-        {
+    else:  # the idle culler stops users' servers; the shared app has none to stop
+        services.append({
             "name": "idle-culler",
             "command": [settings.python, "-m", "jupyterhub_idle_culler",
                         f"--timeout={settings.server_idle}", "--cull-every=300"],
-        },
+        })
+        roles.append({
+            "name": "idle-culler", "services": ["idle-culler"],
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]})
+    c.JupyterHub.services = [
+        *services,
         {
             "name": REPORTS_SERVICE,
             "url": f"http://127.0.0.1:{settings.reports_port}",
@@ -238,13 +206,8 @@ def configure(c: Any, settings: HubSettings, teams: Teams, *, store: str,
                 **reports_env,
             },
         },
-        *services,
     ]
-    c.JupyterHub.load_roles = [
-        {"name": "user", "scopes": user_scopes},
-        {"name": "idle-culler", "services": ["idle-culler"],
-         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
-    ]
+    c.JupyterHub.load_roles = [{"name": "user", "scopes": user_scopes}, *roles]
 
 
 def shared_app_redirect(app_path: str) -> Any:
@@ -350,7 +313,8 @@ def existing_hub_config(teams_file: str, runtime: str, *, python: str = sys.exec
 # configurable-http-proxy does; PyPI's needs `python -m coachkit.hub.proxy` as its command.
 import os
 
-from coachkit.hub.config import HubSettings, configure
+from coachkit.hub.config import configure
+from coachkit.hub.settings import HubSettings
 from coachkit.hub.teams import load_teams
 
 settings = HubSettings(**{json.dumps(dataclasses.asdict(settings), indent=4)})
