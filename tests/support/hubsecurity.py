@@ -115,13 +115,14 @@ def code_from_the_browser_is_not_run(hub: Hub, session: requests.Session, app: s
     runs code next to the store's credentials."""
     for n, protocol in enumerate((None, KERNEL_PROTOCOL)):
         marker = folder / f"ran-{n}"
-        # the protocol asked in a plain header: the hub's proxy forwards it to Voila but
-        # does not name it in its own answer, which websocket-client would refuse
+        # asked as a standard client does: the handshake fails unless every proxy on the way
+        # names the protocol the server chose (the hub's proxy named none before)
         channel = websocket.create_connection(
             f"{hub.url.replace('http', 'ws', 1)}{app}api/kernels/{kernel}/channels"
             f"?session_id={uuid.uuid4()}", origin=hub.url.rstrip("/"), timeout=15,
-            header=[f"Cookie: {cookie_of(session)}",
-                    *([f"Sec-WebSocket-Protocol: {protocol}"] if protocol else [])])
+            header=[f"Cookie: {cookie_of(session)}"],
+            subprotocols=[protocol] if protocol else None)
+        assert channel.getsubprotocol() == protocol
         binary = protocol == KERNEL_PROTOCOL
         code = f"open({str(marker)!r}, 'w').write('ran')"
         try:

@@ -5,8 +5,10 @@ Its handler passes what the browser sends on to the server with ``write_message(
 which sends a binary frame as text: ipywidgets sends an uploaded file (FileUpload) as a
 binary frame, Jupyter's server cannot read it as a message and drops the connection, and
 the page shows "connection lost" with nothing saved. Frames from the server to the browser
-were already forwarded as they came. ``python -m coachkit.hub.proxy [options]`` takes the
-same options as ``configurable-http-proxy``.
+were already forwarded as they came. The websocket protocol the server chose is named to
+the browser too (it was passed on, but the proxy's answer named none).
+``python -m coachkit.hub.proxy [options]`` takes the same options as
+``configurable-http-proxy``.
 
 It also reads the whole answer of the server before sending any of it (``fetch()`` then
 ``write(body)``): the hub's progress events (``text/event-stream``) then reached the wait
@@ -36,6 +38,14 @@ HOP_HEADERS = ("content-length", "transfer-encoding", "content-encoding", "conne
 class BinaryProxyHandler(ProxyHandler):
     """The proxy's handler, forwarding each frame from the browser as text or binary as it
     came."""
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        """The websocket protocol the server chose, named in the answer to the browser too
+        (the server is connected first, with the browser's offer): the proxy's own handler
+        named none, and a standard client that asks for one (jupyter_server's binary
+        ``v1.kernel.websocket.jupyter.org``) then refuses the handshake."""
+        chosen = self.ws_client.selected_subprotocol if self.ws_client else None
+        return chosen if chosen in subprotocols else None
 
     def on_message(self, message: str | bytes) -> None:
         if self.ws_client:
