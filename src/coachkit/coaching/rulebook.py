@@ -16,7 +16,14 @@ from coachkit.coaching.questions import asked
 from coachkit.coaching.registry import Hit, RuleContext, RuleOptions, SeverityName, rule
 from coachkit.coaching.settings import Settings
 from coachkit.coaching.whose import customer_risks, plan_is_ours
-from coachkit.coaching.wording import blank, customer_name, join_and, names_of, shortened
+from coachkit.coaching.wording import (
+    blank,
+    customer_name,
+    hollow,
+    join_and,
+    names_of,
+    shortened,
+)
 from coachkit.model import (
     DIMENSION_WORDS,
     DIMENSIONS,
@@ -331,18 +338,36 @@ def unowned_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule("unmitigated-risk", "risks")
 def unmitigated_risk(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
-    """A likely, damaging risk that is open with no mitigation."""
+    """A likely, damaging risk that is open with no mitigation, or only a placeholder ("tbd").
+
+    What counts as a placeholder ("monitor" alone, "will discuss", "our product handles it")
+    is ``[risks] placeholder_phrases`` and ``placeholder_words``: see :func:`.wording.hollow`.
+    """
     for i, r in customer_risks(deal, ctx.settings):
         exposure = r.exposure
         if exposure is not None and exposure >= ctx.settings.risks.high_exposure \
-                and r.status == RiskStatus.open and blank(r.mitigation):
+                and r.status == RiskStatus.open and hollow(r.mitigation, ctx.settings):
             name = shortened(r.description, f"risk {i + 1}", 60)
+            carrier = r.carried_by.strip()
+            risk = (f"The risk '{shortened(r.description, f'risk {i + 1}')}' is likely and "
+                    f"damaging (likelihood x impact = {exposure})")
+            if blank(r.mitigation):
+                yield Hit(
+                    f"risks[{i}].mitigation", f"{risk} and has no mitigation.",
+                    f"If '{name}' happened, what would {carrier or customer_name(deal)} do "
+                    "that day, and what could they do now to make it less likely?",
+                    about=f"risk:{i}",
+                )
+                continue
+            # a placeholder: quoted, so the seller sees why it does not count
+            who = (f"What will {carrier} do" if carrier
+                   else f"Who at {customer_name(deal)} will do what")
             yield Hit(
                 f"risks[{i}].mitigation",
-                f"The risk '{shortened(r.description, f'risk {i + 1}')}' is likely and "
-                f"damaging (likelihood x impact = {exposure}) and has no mitigation.",
-                f"If '{name}' happened, what would {r.carried_by.strip() or customer_name(deal)} "
-                "do that day, and what could they do now to make it less likely?",
+                f"{risk}, and its mitigation '{shortened(r.mitigation, '', 40)}' says nothing "
+                "anyone will do.",
+                f"{who}, and by when, to make '{name}' less likely, and what would they do the "
+                "day it happened?",
                 about=f"risk:{i}",
             )
 

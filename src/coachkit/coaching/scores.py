@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coachkit.coaching.settings import Settings
+from coachkit.coaching.wording import blank, hollow, shortened
 from coachkit.model import DIMENSION_WORDS, DIMENSIONS, Deal, RiskStatus, Role, vocabulary
 from coachkit.model.deal import SCORES, score_share, stance_share
 
@@ -49,7 +50,7 @@ def _score(name: str, parts: list[Part], known: bool = True) -> Score:
 
 
 def _filled(text: str) -> bool:
-    return bool(text.strip())
+    return not blank(text)
 
 
 def _part(name: str, max_points: float, fraction: float, note: str = "") -> Part:
@@ -98,13 +99,20 @@ def _risk_parts(deal: Deal, settings: Settings) -> list[Part]:
     risks = deal.risks
     live = [r for r in risks if r.status != RiskStatus.closed]
     high = [r for r in live if (r.exposure or 0) >= settings.risks.high_exposure]
+    placeholders = [r.mitigation.strip() for r in high
+                    if not blank(r.mitigation) and hollow(r.mitigation, settings)]
     return [
         _part("risks named", 25, min(len(risks), 3) / 3, f"{len(risks)} named"),
         _part("likelihood and impact rated", 25, _share([r.exposure is not None for r in risks])),
         _part("owners", 25, _share([_filled(r.owner) for r in live]) if live else float(
             bool(risks))),
+        # a placeholder ("tbd", "monitor") earns nothing: it is no mitigation (wording.hollow)
         _part("mitigations for the serious ones", 25,
-              _share([_filled(r.mitigation) for r in high]) if high else float(bool(risks))),
+              _share([not hollow(r.mitigation, settings) for r in high]) if high
+              else float(bool(risks)),
+              f"placeholder{'s' if len(placeholders) > 1 else ''} only: "
+              + ", ".join(f"'{shortened(p, '', 30)}'" for p in placeholders)
+              if placeholders else ""),
     ]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from coachkit.coaching.wording import words
 from coachkit.errors import CoachkitError
 from coachkit.fs import read_regular
 from coachkit.model.deal import Score
@@ -96,6 +97,27 @@ class ScoreSettings(Table):
 class RiskSettings(Table):
     high_exposure: int = Field(ge=1, le=25)
     medium_exposure: int = Field(ge=1, le=25)
+    placeholder_phrases: list[str]
+    placeholder_words: list[str]
+    """What a mitigation may be made of and still say nothing (see
+    :func:`coachkit.coaching.wording.hollow`)."""
+
+    @field_validator("placeholder_phrases")
+    @classmethod
+    def _phrases_have_words(cls, phrases: list[str]) -> list[str]:
+        for phrase in phrases:
+            if not words(phrase):
+                raise ValueError(f"{phrase!r} has no word in it")
+        return phrases
+
+    @field_validator("placeholder_words")
+    @classmethod
+    def _one_word_each(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            if len(words(entry)) != 1:
+                raise ValueError(f"{entry!r} is not one word (put phrases in "
+                                 "placeholder_phrases)")
+        return entries
 
 
 class DisagreementSettings(Table):

@@ -15,10 +15,6 @@ from coachkit.coaching.settings import Settings
 from coachkit.model import Deal, Milestone, Risk
 
 
-def _blank(text: str) -> bool:
-    return not text.strip()
-
-
 def matches(text: str, phrases: Iterable[str]) -> list[str]:
     """The phrases found in ``text`` as whole words, any case, in the list's order."""
     low = " ".join(text.lower().split())

@@ -17,6 +17,7 @@ from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.dismissals import Dismissed
 from coachkit.coaching.scores import Score
 from coachkit.coaching.settings import Settings, load_settings
+from coachkit.coaching.wording import hollow
 from coachkit.model import (
     DIMENSION_WORDS,
     DIMENSIONS,
@@ -477,7 +478,7 @@ class DealReport(Sections):
                                                     r.applies_to or "the change",
                                                     class_="small")),
                  _exposure(r), text(r.carried_by, empty=""), text(r.owner, empty="nobody"),
-                 text(r.mitigation, empty="none"),
+                 _mitigation(r, self.settings),
                  _risk_state(r, self.settings.risks.high_exposure))
                 for i, r in enumerate(risks, 1)]
         return section(
@@ -629,6 +630,14 @@ def _exposure(r: Risk) -> str:
     if r.likelihood is None or r.impact is None:
         return "not rated"
     return f"{r.likelihood} × {r.impact} = {r.exposure}"
+
+
+def _mitigation(r: Risk, settings: Settings) -> Safe:
+    """The mitigation as written; a placeholder ("tbd", "monitor") is said to be none."""
+    if not r.mitigation.strip() or not hollow(r.mitigation, settings):
+        return text(r.mitigation, empty="none")
+    return el("div", text(r.mitigation),
+              el("div", "a placeholder: no mitigation", class_="small placeholder"))
 
 
 def _risk_state(r: Risk, high_exposure: int) -> Safe:
