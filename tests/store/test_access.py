@@ -162,3 +162,15 @@ def test_behind_the_hub_the_app_links_to_sign_out_and_the_local_app_does_not(
     local = Picker(WorkbookSession(two_teams, author="ana", save_delay=0), lambda _: None,
                    lambda: None)
     assert local.who.value == ""
+
+
+def test_behind_the_hub_a_new_deals_team_is_a_choice_among_ones_own(two_teams: Store):
+    """The new-deal form offers the user's own teams in a dropdown labelled once, like every
+    field of the form (its own "Team" description said it twice beside the field's label)."""
+    from coachkit.app.picker import Picker
+
+    picker = Picker(WorkbookSession(ScopedStore(two_teams, MAX), author="max", save_delay=0),
+                    lambda _: None, lambda: None)
+    assert list(picker.new_team.options) == ["east", "west"] and picker.new_team.value == "east"
+    assert picker.new_team.description == ""
+    assert picker.seller.value == "max"

@@ -116,8 +116,8 @@ class Picker:
         if isinstance(store, ScopedStore) and teams is not None:
             # on the team server a new deal goes to one of the user's teams
             self.seller.value = store.access.user
-            self.new_team = w.Dropdown(options=teams, value=teams[0] if teams else None,
-                                       description="Team", layout=w.Layout(width="220px"))
+            # labelled below like every other field (a description here said "Team" twice)
+            self.new_team = w.Dropdown(options=teams, value=teams[0] if teams else None)
         css_class(self.new_team, "ck-new-team")
         self.who = css_class(w.HTML(who_html(store) if isinstance(store, ScopedStore) else ""),
                              "ck-who")
