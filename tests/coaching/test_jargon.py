@@ -116,8 +116,8 @@ def test_our_own_quote_or_the_statement_quoting_itself_is_no_witness(coach: Coac
     doc = ticked(STATEMENT)
     seller = doc["deal"]["seller"]
     doc["problem"]["evidence"] = [
-        {"field": "metrics", "quote": "Their KPI is on-time delivery.", "source": seller,
-         "date": None, "verified": False},
+        {"field": "metrics", "quote": "Their KPI is on-time delivery.",
+         "source": f"{seller}, notes of the call", "date": None, "verified": False},
         {"field": "statement", "quote": STATEMENT, "source": "Sabine Krüger", "date": None,
          "verified": True},
     ]

@@ -291,6 +291,8 @@ def small_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 # -- the customer's words ---------------------------------------------------------------------
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_SOURCE = re.compile(r"[,;(]")
+"""A source names who said it first: "Sabine Krüger, plant walk"."""
 
 
 def _acronym(token: str) -> str:
@@ -304,13 +306,14 @@ def _acronym(token: str) -> str:
 def _customer_voice(deal: Deal, settings: Settings) -> str:
     """What the customer's people say elsewhere in the deal, as one text: the glossary's
     terms, the metric names, the customer's name, the stakeholders' titles and views of the
-    problem, and the quotes of the evidence said by someone who is not us. A quote of the
-    statement itself is left out: the statement cannot vouch for its own words. The current
-    state is ours too (our description of where they are), so it is left out as well."""
+    problem, and the evidence quotes of someone who is not us (the source's name before a
+    comma is not the seller, the team or "we"). A quote of the statement itself is left out:
+    the statement cannot vouch for its own words. So is the current state: it is our
+    description of where they are, and would let our jargon vouch for itself."""
     p = deal.problem
     ours = our_people(deal, settings)
     quotes = [e.quote for e in p.evidence
-              if e.source.strip() and e.source.strip().lower() not in ours
+              if (who := _SOURCE.split(e.source, 1)[0].strip().lower()) and who not in ours
               and e.field.strip().lower().removeprefix("problem.") != "statement"]
     return " ".join([g.customer_term for g in p.glossary] + [m.name for m in p.metrics]
                     + [deal.deal.customer] + quotes
