@@ -117,7 +117,8 @@ def test_jargon_names_the_words_and_spares_the_glossary(coach: Coach) -> None:
     doc = labelled("brno-jargon-as-their-words").to_json_dict()
     f = next(f for f in coach.run(Deal.model_validate(doc), DAY).findings
              if f.rule == "jargon-as-customer-words")
-    assert "'single pane of glass'" in f.message and "'MTTR'" in f.message
+    # MTTR is their helpdesk's own measure, an acronym of their trade: not our jargon
+    assert "'single pane of glass'" in f.message and "MTTR" not in f.message
     doc["problem"]["glossary"].append({"customer_term": "MTTR", "our_term": "time to repair",
                                        "meaning": "their helpdesk measure"})
     doc["problem"]["statement"] = doc["problem"]["statement"].replace(

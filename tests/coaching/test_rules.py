@@ -170,8 +170,8 @@ def _no_evidence(*dims: str) -> Callable[[Doc], None]:
 
 def _glossary(term: str) -> Callable[[Doc], None]:
     def apply(doc: Doc) -> None:
-        doc["problem"]["glossary"].append({"customer_term": term, "our_term": "mean time to "
-                                           "repair", "meaning": "their maintenance KPI"})
+        doc["problem"]["glossary"].append({"customer_term": term, "our_term": "total cost of "
+                                           "ownership", "meaning": "their controlling's word"})
 
     return apply
 
@@ -248,9 +248,9 @@ CASES: dict[str, tuple[Callable[[Doc], None], Callable[[Doc], None]]] = {
     "confidence-without-evidence": (_no_evidence("problem", "solution", "risks"),
                                     _no_evidence("problem", "solution")),
     "jargon-as-customer-words": (
-        _set("problem.statement", "Stoppages on line 3 push our MTTR up and cost a shift"),
-        _all(_set("problem.statement", "Stoppages on line 3 push our MTTR up and cost a shift"),
-             _glossary("MTTR"))),
+        _set("problem.statement", "Stoppages on line 3 push our TCO up and cost a shift"),
+        _all(_set("problem.statement", "Stoppages on line 3 push our TCO up and cost a shift"),
+             _glossary("TCO"))),
     "our-risk": (_risk(description="They buy a cheaper competitor's sensors instead"),
                  _risk(description="The budget is frozen until the plant P&L review")),
     "our-compelling-event": (

@@ -13,11 +13,18 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from coachkit.coaching.questions import asked
 from coachkit.coaching.registry import Hit, RuleContext, RuleOptions, SeverityName, rule
-from coachkit.coaching.whose import event_is_ours, matches, plan_is_ours, risk_is_ours
+from coachkit.coaching.settings import Settings
+from coachkit.coaching.whose import (
+    event_is_ours,
+    matches,
+    our_people,
+    plan_is_ours,
+    risk_is_ours,
+)
 from coachkit.coaching.wording import blank, customer_name, join_and, shortened
 from coachkit.model import (
     DIMENSION_WORDS,
@@ -72,7 +79,16 @@ class EvidenceOptions(RuleOptions):
 
 class JargonOptions(RuleOptions):
     phrases: list[str]
-    plain_acronyms: list[str]
+    seller_acronyms: list[str]
+
+    @field_validator("seller_acronyms")
+    @classmethod
+    def _one_word_each(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            if not re.fullmatch(r"[A-Za-z0-9]{2,12}", entry):
+                raise ValueError(f"{entry!r} is not one word of letters and digits (put "
+                                 "phrases in phrases)")
+        return entries
 
 
 def _days(person: Stakeholder, today: dt.date) -> int | None:
@@ -274,7 +290,34 @@ def small_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 
 # -- the customer's words ---------------------------------------------------------------------
 
-_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}s?\b")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_SOURCE = re.compile(r"[,;(]")
+"""A source names who said it first: "Sabine Krüger, plant walk"."""
+
+
+def _acronym(token: str) -> str:
+    """``token`` as an acronym ("KPIs" and "KPI:s" are "KPI"), or "" when it has fewer than
+    two capitals: "ml" or "Ai" is a word, "ML", "AI" and "SaaS" are acronyms."""
+    word = token[:-1] if token.endswith("s") and sum(c.isupper() for c in token[:-1]) >= 2 \
+        else token
+    return word if sum(c.isupper() for c in word) >= 2 else ""
+
+
+def _customer_voice(deal: Deal, settings: Settings) -> str:
+    """What the customer's people say elsewhere in the deal, as one text: the glossary's
+    terms, the metric names, the customer's name, the stakeholders' titles and views of the
+    problem, and the evidence quotes of someone who is not us (the source's name before a
+    comma is not the seller, the team or "we"). A quote of the statement itself is left out:
+    the statement cannot vouch for its own words. So is the current state: it is our
+    description of where they are, and would let our jargon vouch for itself."""
+    p = deal.problem
+    ours = our_people(deal, settings)
+    quotes = [e.quote for e in p.evidence
+              if (who := _SOURCE.split(e.source, 1)[0].strip().lower()) and who not in ours
+              and e.field.strip().lower().removeprefix("problem.") != "statement"]
+    return " ".join([g.customer_term for g in p.glossary] + [m.name for m in p.metrics]
+                    + [deal.deal.customer] + quotes
+                    + [f"{s.title} {s.view_of_problem}" for s in deal.stakeholders])
 
 
 @rule("jargon-as-customer-words", "problem", JargonOptions)
@@ -283,18 +326,21 @@ def jargon_as_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     p = deal.problem
     if not p.in_customer_words or blank(p.statement):
         return
-    theirs = " ".join([g.customer_term for g in p.glossary] + [m.name for m in p.metrics]
-                      + [deal.deal.customer]).upper()
-    plain = {a.upper() for a in ctx.options["plain_acronyms"]}
-    acronyms = []
-    for m in _ACRONYM.finditer(p.statement):
-        word = m.group().rstrip("s") if m.group().endswith("s") and m.group()[:-1].isupper() \
-            else m.group()
-        if word.upper() in plain or re.search(rf"\b{re.escape(word.upper())}\b", theirs):
-            continue
-        if word not in acronyms:
-            acronyms.append(word)
-    found = matches(p.statement, ctx.options["phrases"]) + acronyms
+    # Only the seller's acronyms (ROI, SaaS...) and our product names are jargon: the
+    # customer's industry speaks in acronyms of its own (KYC, OEE, ICU), and any acronym or
+    # name their people use elsewhere in the deal is theirs.
+    theirs = _customer_voice(deal, ctx.settings)
+    said = [t.upper() for t in _WORD.findall(theirs)]
+    heard = {*said, *(t[:-1] for t in said if t.endswith("S"))}
+    seller = {a.upper() for a in ctx.options["seller_acronyms"]}
+    ours: list[str] = []
+    for token in _WORD.findall(p.statement):
+        word = _acronym(token)
+        if word and word.upper() in seller and word.upper() not in heard and word not in ours:
+            ours.append(word)
+    names = [n for n in matches(p.statement, ctx.settings.team.product_names)
+             if not matches(theirs, [n])]
+    found = matches(p.statement, ctx.options["phrases"]) + ours + names
     if found:
         words = join_and([f"'{w}'" for w in found[:4]])
         yield Hit(
