@@ -260,12 +260,21 @@ def describe(exc: ValidationError, prefix: str = "") -> str:
     return first_problem(exc, lambda error: _setting_problem(error, prefix))
 
 
+RETIRED = {
+    "rules.jargon-as-customer-words.plain_acronyms":
+        "an acronym is jargon only when listed in seller_acronyms now; delete the line",
+}
+"""Settings a team file may still hold from an earlier coachkit, and what to do instead."""
+
+
 def _setting_problem(error: Any, prefix: str) -> str:
     path = ".".join(str(p) for p in (*([prefix] if prefix else []), *error["loc"]))
     kind = error["type"]
     shown = error.get("input")
     if kind == "extra_forbidden":
-        return f"unknown setting '{path}'"
+        retired = RETIRED.get(path)
+        return f"'{path}' is no longer a setting: {retired}" if retired \
+            else f"unknown setting '{path}'"
     if kind == "missing":
         return f"'{path}' is missing"
     if kind in _KINDS:
