@@ -69,17 +69,6 @@ before sending them)."""
 SETTINGS_KEY = "coachkit_voila"
 
 
-TOO_MANY_PAGES = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Too many open pages - coachkit</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 3em auto;
- color: #0f172a">
-<h1 id="too-many-pages">Too many open pages</h1>
-<p>{in_use} workbook pages are open; this app runs at most {cap} at once, because each one
-keeps its own Python process. Close a workbook tab you no longer need, wait
-{grace:.0f} seconds, then <a href="">reload this page</a>.</p>
-</body></html>"""
-
-
 def _is_local(host: str, allowed: list[str]) -> bool:
     """A Host header naming this machine: an allowed name or a loopback address."""
     host = host.strip("[]")
@@ -177,8 +166,10 @@ class PageHandler(TornadoVoilaHandler):
         self.set_status(429)
         self.set_header("Retry-After", str(int(server.page_grace) + 1))
         self.set_header("Cache-Control", "no-store")
-        self.finish(html(TOO_MANY_PAGES, in_use=in_use, cap=server.max_pages,
-                         grace=server.page_grace + 1))
+        # the server's own pages (src/coachkit/app/pages), not Voila's notebook templates
+        page = self.settings["jinja2_env"].get_template("too-many-pages.html")
+        self.finish(page.render(in_use=in_use, cap=server.max_pages,
+                                grace=f"{server.page_grace + 1:.0f}"))
 
 
 class QueryHandler(RequestInfoSocketHandler):

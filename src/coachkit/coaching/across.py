@@ -21,11 +21,11 @@ from coachkit.coaching.settings import Settings
 from coachkit.coaching.whose import (
     event_is_ours,
     matches,
-    our_people,
     plan_is_ours,
+    quote_is_ours,
     risk_is_ours,
 )
-from coachkit.coaching.wording import blank, customer_name, join_and, shortened
+from coachkit.coaching.wording import blank, customer_name, join_and, shortened, tokens
 from coachkit.model import (
     DIMENSION_WORDS,
     DIMENSIONS,
@@ -290,11 +290,6 @@ def small_cost_of_inaction(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
 
 # -- the customer's words ---------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_SOURCE = re.compile(r"[,;(]")
-"""A source names who said it first: "Sabine Krüger, plant walk"."""
-
-
 def _acronym(token: str) -> str:
     """``token`` as an acronym ("KPIs" and "KPI:s" are "KPI"), or "" when it has fewer than
     two capitals: "ml" or "Ai" is a word, "ML", "AI" and "SaaS" are acronyms."""
@@ -311,9 +306,7 @@ def _customer_voice(deal: Deal, settings: Settings) -> str:
     the statement cannot vouch for its own words. So is the current state: it is our
     description of where they are, and would let our jargon vouch for itself."""
     p = deal.problem
-    ours = our_people(deal, settings)
-    quotes = [e.quote for e in p.evidence
-              if (who := _SOURCE.split(e.source, 1)[0].strip().lower()) and who not in ours
+    quotes = [e.quote for e in p.evidence if not quote_is_ours(e, deal, settings)
               and e.field.strip().lower().removeprefix("problem.") != "statement"]
     return " ".join([g.customer_term for g in p.glossary] + [m.name for m in p.metrics]
                     + [deal.deal.customer] + quotes
@@ -330,11 +323,11 @@ def jargon_as_customer_words(deal: Deal, ctx: RuleContext) -> Iterator[Hit]:
     # customer's industry speaks in acronyms of its own (KYC, OEE, ICU), and any acronym or
     # name their people use elsewhere in the deal is theirs.
     theirs = _customer_voice(deal, ctx.settings)
-    said = [t.upper() for t in _WORD.findall(theirs)]
+    said = [t.upper() for t in tokens(theirs)]
     heard = {*said, *(t[:-1] for t in said if t.endswith("S"))}
     seller = {a.upper() for a in ctx.options["seller_acronyms"]}
     ours: list[str] = []
-    for token in _WORD.findall(p.statement):
+    for token in tokens(p.statement):
         word = _acronym(token)
         if word and word.upper() in seller and word.upper() not in heard and word not in ours:
             ours.append(word)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from coachkit.coaching.settings import Settings
 from coachkit.model import Deal, Milestone, Risk
+from coachkit.model.deal import Evidence
 
 
 def matches(text: str, phrases: Iterable[str]) -> list[str]:
@@ -42,6 +43,16 @@ def risk_is_ours(risk: Risk, deal: Deal, settings: Settings) -> list[str]:
 def event_is_ours(deal: Deal, settings: Settings) -> list[str]:
     """The words that make the compelling event ours (our quarter end, a promotion), or []."""
     return matches(deal.deal.compelling_event, settings.whose.our_event_phrases)
+
+
+_SOURCE_END = re.compile(r"[,;(]")
+"""A source names who said it first: "Sabine Krüger, plant walk"."""
+
+
+def quote_is_ours(quote: Evidence, deal: Deal, settings: Settings) -> bool:
+    """A quote whose source names one of us first (the seller, the team, "we"), or none."""
+    who = _SOURCE_END.split(quote.source, 1)[0].strip().lower()
+    return not who or who in our_people(deal, settings)
 
 
 def milestone_is_ours(m: Milestone, deal: Deal, settings: Settings) -> bool:

@@ -24,11 +24,17 @@ def blank(text: str) -> bool:
     return not text.strip()
 
 
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` as written (case kept: "SaaS" and "KPIs" stay acronyms),
+    punctuation and spacing left out."""
+    return _WORD.findall(text)
+
+
 def words(text: str) -> tuple[str, ...]:
     """The words of ``text``, lower case, punctuation and spacing left out: "N/A." and
     "n / a" are both ``("n", "a")``, "don't" and "don’t" both ``("don", "t")``, so a
     listed phrase matches however it was typed."""
-    return tuple(_WORD.findall(text.lower()))
+    return tuple(tokens(text.lower()))
 
 
 @lru_cache(maxsize=8)

@@ -17,6 +17,7 @@ from coachkit.coaching.coach import Coach, Coaching
 from coachkit.coaching.dismissals import Dismissed
 from coachkit.coaching.scores import Score
 from coachkit.coaching.settings import Settings, load_settings
+from coachkit.coaching.wording import blank as unwritten
 from coachkit.coaching.wording import hollow
 from coachkit.model import (
     DIMENSION_WORDS,
@@ -634,7 +635,7 @@ def _exposure(r: Risk) -> str:
 
 def _mitigation(r: Risk, settings: Settings) -> Safe:
     """The mitigation as written; a placeholder ("tbd", "monitor") is said to be none."""
-    if not r.mitigation.strip() or not hollow(r.mitigation, settings):
+    if unwritten(r.mitigation) or not hollow(r.mitigation, settings):
         return text(r.mitigation, empty="none")
     return el("div", text(r.mitigation),
               el("div", "a placeholder: no mitigation", class_="small placeholder"))
